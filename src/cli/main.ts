@@ -1,0 +1,38 @@
+/**
+ * The `invito` command line. Each command lives in `commands/<name>.ts` and exports
+ * `register(program)`; this file only wires them and turns errors into exit statuses.
+ */
+import { Command, CommanderError } from 'commander';
+import { isInvitoError } from '../core/errors.js';
+import { register as registerGenerate } from './commands/generate.js';
+
+export function buildProgram(): Command {
+  const program = new Command('invito')
+    .description('Outbound campaign scheduler for public-health vaccination campaigns')
+    .option('--db <url>', 'store: a SQLite file or a postgres:// URL (env INVITO_DB)')
+    .showHelpAfterError()
+    .exitOverride();
+  registerGenerate(program);
+  return program;
+}
+
+/** Runs the CLI and resolves to the process exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (isInvitoError(e)) {
+      const json = argv.includes('--json');
+      if (json) process.stdout.write(JSON.stringify({ error: e.toJSON() }) + '\n');
+      else {
+        process.stderr.write(`invito: ${e.message} [${e.code}]\n`);
+        for (const i of e.issues) process.stderr.write(`  ${i.where}: ${i.message}\n`);
+      }
+      return e.exit;
+    }
+    throw e;
+  }
+}

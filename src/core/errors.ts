@@ -1,0 +1,80 @@
+/**
+ * The one catalogue of invito's errors.
+ *
+ * Every error a user can meet (CLI or HTTP API) has a stable `code`, an HTTP status and a
+ * process exit status. Tests assert the code, never the wording. Messages carry ids and
+ * positions only — never names, phones, emails or birth dates (health data).
+ */
+
+export interface ErrorSpec {
+  /** HTTP status when the error reaches the API. */
+  readonly status: number;
+  /** Process exit status when the error ends a CLI command. */
+  readonly exit: number;
+  /** Whether trying again later may succeed (provider and network faults). */
+  readonly retryable: boolean;
+}
+
+const spec = (status: number, exit: number, retryable = false): ErrorSpec => ({ status, exit, retryable });
+
+export const ERRORS = {
+  // usage and configuration (exit 2)
+  USAGE: spec(400, 2),
+  CONFIG_INVALID: spec(500, 2),
+  // input files (exit 3)
+  FILE_UNREADABLE: spec(400, 3),
+  IMPORT_MISSING_COLUMN: spec(400, 3),
+  IMPORT_UNKNOWN_COLUMN: spec(400, 3),
+  IMPORT_BAD_FORMAT: spec(400, 3),
+  // campaigns (exit 4)
+  CAMPAIGN_INVALID: spec(422, 4),
+  CAMPAIGN_NOT_FOUND: spec(404, 4),
+  // records
+  CITIZEN_NOT_FOUND: spec(404, 4),
+  // templates (exit 5)
+  TEMPLATE_NOT_FOUND: spec(422, 5),
+  TEMPLATE_SYNTAX: spec(422, 5),
+  TEMPLATE_MISSING_VARIABLE: spec(422, 5),
+  TEMPLATE_LANGUAGE_MISSING: spec(422, 5),
+  SMS_TOO_LONG: spec(422, 5),
+  // infrastructure (exit 6)
+  DB_UNAVAILABLE: spec(503, 6, true),
+  REDIS_UNAVAILABLE: spec(503, 6, true),
+  INTERNAL: spec(500, 1),
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** A located problem inside an input (file:line:column), used by validators. */
+export interface Issue {
+  readonly where: string;
+  readonly message: string;
+}
+
+export class InvitoError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly exit: number;
+  readonly retryable: boolean;
+  /** Every problem found, when the error reports several (a campaign file with three mistakes). */
+  readonly issues: readonly Issue[];
+
+  constructor(code: ErrorCode, message: string, options: { issues?: readonly Issue[]; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'InvitoError';
+    this.code = code;
+    const s = ERRORS[code];
+    this.status = s.status;
+    this.exit = s.exit;
+    this.retryable = s.retryable;
+    this.issues = options.issues ?? [];
+  }
+
+  toJSON(): { code: ErrorCode; message: string; issues?: readonly Issue[] } {
+    return this.issues.length > 0
+      ? { code: this.code, message: this.message, issues: this.issues }
+      : { code: this.code, message: this.message };
+  }
+}
+
+export const isInvitoError = (e: unknown): e is InvitoError => e instanceof InvitoError;

@@ -1,0 +1,79 @@
+/**
+ * Opening the store: a SQLite file by default, PostgreSQL for a `postgres://` URL.
+ * Migrations run on every open; both dialects share one set of queries.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { InvitoError } from '../core/errors.js';
+import { migrate } from './migrations.js';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface StoreHandle {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** Where the data lives, without credentials (for messages). */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+/** The default SQLite file, relative to the working directory. */
+export const DEFAULT_DB = '.invito/invito.db';
+
+export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url);
+
+/** Strip the password from a URL so it can appear in messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+export interface OpenOptions {
+  /** PostgreSQL `search_path` (tests isolate themselves in a schema of their own). */
+  pgSchema?: string;
+  /** Pool size for PostgreSQL. @defaultValue 10 */
+  poolSize?: number;
+}
+
+export async function openStore(url: string = process.env.INVITO_DB ?? DEFAULT_DB, options: OpenOptions = {}): Promise<StoreHandle> {
+  if (isPostgresUrl(url)) {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    try {
+      if (options.pgSchema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${options.pgSchema}"`);
+      await migrate(db);
+    } catch (e) {
+      await db.destroy();
+      throw new InvitoError('DB_UNAVAILABLE', `cannot open the PostgreSQL store at ${redactUrl(url)}: ${(e as Error).message}`, { cause: e });
+    }
+    return { db, dialect: 'postgres', location: redactUrl(url), close: () => db.destroy() };
+  }
+
+  const file = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : url;
+  let sqlite: SQLite.Database;
+  try {
+    if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+    sqlite = new SQLite(file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 10000');
+  } catch (e) {
+    throw new InvitoError('DB_UNAVAILABLE', `cannot open the SQLite store at ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrate(db);
+  return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+}
