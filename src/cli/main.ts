@@ -4,7 +4,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isInvitoError } from '../core/errors.js';
+import { register as registerCampaign } from './commands/campaign.js';
 import { register as registerGenerate } from './commands/generate.js';
+import { register as registerImport } from './commands/import.js';
 
 export function buildProgram(): Command {
   const program = new Command('invito')
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerGenerate(program);
+  registerImport(program);
+  registerCampaign(program);
   return program;
 }
 

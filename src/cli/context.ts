@@ -1,0 +1,45 @@
+/** What every command shares: opening the store from `--db` / `INVITO_DB`, and output helpers. */
+import type { Command } from 'commander';
+import { KyselyStore } from '../store/index.js';
+
+/** Opens the store named by the global `--db` option, or `INVITO_DB`, or the default SQLite file. */
+export async function storeFor(cmd: Command): Promise<KyselyStore> {
+  const root = cmd.optsWithGlobals() as { db?: string };
+  return KyselyStore.open(root.db ?? process.env.INVITO_DB);
+}
+
+/** Runs `fn` with the store and always closes it. */
+export async function withStore<T>(cmd: Command, fn: (store: KyselyStore) => Promise<T>): Promise<T> {
+  const store = await storeFor(cmd);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export const printJson = (value: unknown): void => {
+  process.stdout.write(JSON.stringify(value) + '\n');
+};
+
+/** A one-line progress bar on stderr, redrawn at most a few times a second, only on a terminal. */
+export function progressBar(label: string): { update(done: number, total: number, rows: number): void; end(): void } {
+  if (!process.stderr.isTTY) return { update() {}, end() {} };
+  const started = Date.now();
+  let last = 0;
+  return {
+    update(done, total, rows) {
+      const now = Date.now();
+      if (now - last < 200) return;
+      last = now;
+      const share = total > 0 ? Math.min(1, done / total) : 0;
+      const width = 30;
+      const filled = Math.round(share * width);
+      const rate = Math.round(rows / Math.max(0.001, (now - started) / 1000));
+      process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${rows.toLocaleString('en')} rows  ${rate.toLocaleString('en')} rows/s `);
+    },
+    end() {
+      process.stderr.write('\n');
+    },
+  };
+}

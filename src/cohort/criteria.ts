@@ -1,0 +1,42 @@
+/**
+ * A campaign's cohort rules, turned into a store-neutral query: birth-date cut-offs instead
+ * of ages, group lists, ranks. The store turns it into SQL; nothing here touches citizens.
+ */
+import type { Campaign } from '../campaigns/schema.js';
+import { bornOnOrBefore } from './age.js';
+
+export interface CohortQuery {
+  /** Age criterion as birth dates: born on or before (age ≥ min) and strictly after (age ≤ max). */
+  readonly age: { readonly bornOnOrBefore?: string; readonly bornAfter?: string } | null;
+  /** Citizens in any of these groups qualify — by this rule alone, or as an alternative to age. */
+  readonly includeGroups: readonly string[];
+  readonly excludeGroups: readonly string[];
+  readonly regions: readonly string[] | null;
+  readonly doses: { readonly min?: number; readonly max?: number } | null;
+  /** Ranks of priority groups (lower goes first); a citizen takes the best of their groups. */
+  readonly ranks: readonly { readonly code: string; readonly rank: number }[];
+}
+
+/** A rank after every ranked group, for citizens in none of them. */
+export const UNRANKED = 1_000_000;
+
+export function cohortQuery(campaign: Campaign): CohortQuery {
+  const c = campaign.cohort;
+  const a = c.age;
+  const age =
+    a && (a.min !== undefined || a.max !== undefined)
+      ? {
+          ...(a.min !== undefined ? { bornOnOrBefore: bornOnOrBefore(campaign.reference_date, a.min) } : {}),
+          // age ≤ max ⇔ age < max + 1 ⇔ born after R − (max + 1) years
+          ...(a.max !== undefined ? { bornAfter: bornOnOrBefore(campaign.reference_date, a.max + 1) } : {}),
+        }
+      : null;
+  return {
+    age,
+    includeGroups: c.priority_groups?.include ?? [],
+    excludeGroups: c.priority_groups?.exclude ?? [],
+    regions: c.regions && c.regions.length > 0 ? c.regions : null,
+    doses: c.doses && (c.doses.min !== undefined || c.doses.max !== undefined) ? c.doses : null,
+    ranks: campaign.priority_groups,
+  };
+}

@@ -1,0 +1,97 @@
+/** The citizen registry file: its columns and the rules for one row. */
+import type { ColumnRules } from './reader.js';
+import { ID_PATTERN, parseBool, parseCount, parseDate, parseEmail, parsePhone } from './fields.js';
+import { isRegionCode } from './regions.js';
+import type { CitizenRecord } from './store.js';
+import type { RowOutcome } from './import.js';
+
+export const CITIZEN_COLUMNS: ColumnRules = {
+  known: [
+    'citizen_id', 'given_name', 'family_name', 'birth_date', 'sex', 'phone', 'email', 'language', 'region',
+    'asl', 'municipality', 'priority_groups', 'doses', 'last_dose_date', 'opt_out',
+  ],
+  required: ['citizen_id', 'birth_date'],
+};
+
+const LANGUAGE = /^[a-z]{2}$/;
+const GROUP = /^[A-Z0-9_-]{1,32}$/;
+
+/**
+ * Validates one registry row. Rejected (not imported): a missing or malformed id, a missing,
+ * malformed, impossible or future birth date, a bad dose count, an unreadable opt-out (guessing
+ * could message someone who said stop). Everything else that is wrong is a warning and the row is
+ * imported without that value: nothing valid is lost because of one bad field.
+ */
+export function validateCitizen(values: Record<string, string>, line: number, today: string): RowOutcome<CitizenRecord> {
+  const v = (k: string): string => values[k] ?? '';
+  const warnings: string[] = [];
+  const id = v('citizen_id');
+  if (id === '') return { reject: 'citizen_id is missing', warnings };
+  if (!ID_PATTERN.test(id)) return { reject: 'citizen_id must be 1-64 letters, digits, ".", "_" or "-"', warnings };
+  if (v('birth_date') === '') return { reject: 'birth_date is missing', warnings };
+  const birth = parseDate('birth_date', v('birth_date'), today);
+  if (!birth.ok) return { reject: birth.reason, warnings };
+  const doses = parseCount('doses', v('doses'), 0);
+  if (!doses.ok) return { reject: doses.reason, warnings };
+  const optOut = parseBool('opt_out', v('opt_out'), false);
+  if (!optOut.ok) return { reject: optOut.reason, warnings };
+
+  let phone: string | null = null;
+  if (v('phone') !== '') {
+    const p = parsePhone(v('phone'));
+    if (p.ok) phone = p.value;
+    else warnings.push(p.reason);
+  }
+  let email: string | null = null;
+  if (v('email') !== '') {
+    const e = parseEmail(v('email'));
+    if (e.ok) email = e.value;
+    else warnings.push(e.reason);
+  }
+  let sex: CitizenRecord['sex'] = null;
+  const s = v('sex').toUpperCase();
+  if (s === 'M' || s === 'F' || s === 'X') sex = s;
+  else if (s !== '') warnings.push('sex must be M, F or X');
+  let language = 'it';
+  const lang = v('language').toLowerCase();
+  if (LANGUAGE.test(lang)) language = lang;
+  else if (lang !== '') warnings.push('language must be an ISO 639-1 code; using it');
+  let region: string | null = null;
+  const reg = v('region').toUpperCase();
+  if (isRegionCode(reg)) region = reg;
+  else if (reg !== '') warnings.push('region is not one of the 21 region codes');
+  let lastDose: string | null = null;
+  if (v('last_dose_date') !== '') {
+    const d = parseDate('last_dose_date', v('last_dose_date'), today);
+    if (d.ok) lastDose = d.value;
+    else warnings.push(d.reason);
+  }
+  const groups: string[] = [];
+  for (const raw of v('priority_groups').split(/[;|]/)) {
+    const g = raw.trim().toUpperCase();
+    if (g === '') continue;
+    if (!GROUP.test(g)) warnings.push('a priority group code is not [A-Z0-9_-]');
+    else if (!groups.includes(g)) groups.push(g);
+  }
+  return {
+    row: {
+      citizen_id: id,
+      given_name: v('given_name') || null,
+      family_name: v('family_name') || null,
+      birth_date: birth.value,
+      sex,
+      phone,
+      email,
+      language,
+      region,
+      asl: v('asl').toUpperCase() || null,
+      municipality: v('municipality') || null,
+      doses: doses.value,
+      last_dose_date: lastDose,
+      opt_out: optOut.value,
+      priority_groups: groups,
+      line,
+    },
+    warnings,
+  };
+}

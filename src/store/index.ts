@@ -1,0 +1,35 @@
+/**
+ * The store: one object that implements every layer's narrow store interface over Kysely,
+ * on SQLite or PostgreSQL. Layers depend on their interfaces, never on this class.
+ */
+import { KyselyCohortStore } from './cohort.js';
+import { type OpenOptions, type StoreHandle, openStore } from './open.js';
+import { KyselyRegistryStore } from './registry.js';
+
+export class KyselyStore {
+  readonly registry: KyselyRegistryStore;
+  readonly cohort: KyselyCohortStore;
+
+  private constructor(readonly handle: StoreHandle) {
+    this.registry = new KyselyRegistryStore(handle.db);
+    this.cohort = new KyselyCohortStore(handle.db);
+  }
+
+  static async open(url?: string, options?: OpenOptions): Promise<KyselyStore> {
+    return new KyselyStore(await openStore(url, options));
+  }
+
+  get db() {
+    return this.handle.db;
+  }
+
+  get dialect() {
+    return this.handle.dialect;
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+export { DEFAULT_DB, isPostgresUrl, openStore } from './open.js';

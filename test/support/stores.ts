@@ -1,0 +1,81 @@
+/**
+ * Every store test runs on both dialects: a fresh SQLite file and a fresh PostgreSQL schema
+ * (dropped afterwards). Without PostgreSQL a local run says plainly that those tests were
+ * skipped; in CI (CI=true) PostgreSQL is required and its absence fails the run.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { KyselyStore } from '../../src/store/index.js';
+
+export const PG_URL = process.env.INVITO_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function probePostgres(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+export const postgresAvailable: boolean = await probePostgres();
+if (!postgresAvailable) {
+  if (process.env.CI) throw new Error(`PostgreSQL is required in CI but does not answer at ${PG_URL}`);
+  console.warn(`\n*** PostgreSQL does not answer at ${PG_URL}: the PostgreSQL store tests are SKIPPED ***\n`);
+}
+
+export interface DialectCase {
+  readonly name: 'sqlite' | 'postgres';
+  readonly available: boolean;
+  open(): Promise<TestStore>;
+}
+
+export interface TestStore {
+  readonly store: KyselyStore;
+  /** Closes the store and removes its data. */
+  dispose(): Promise<void>;
+}
+
+let seq = 0;
+
+export const DIALECTS: readonly DialectCase[] = [
+  {
+    name: 'sqlite',
+    available: true,
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), 'invito-test-'));
+      const store = await KyselyStore.open(join(dir, 'invito.db'));
+      return {
+        store,
+        async dispose() {
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: 'postgres',
+    available: postgresAvailable,
+    async open() {
+      const schema = `t_${process.pid}_${Date.now().toString(36)}_${seq++}`;
+      const store = await KyselyStore.open(PG_URL, { pgSchema: schema, poolSize: 4 });
+      return {
+        store,
+        async dispose() {
+          await store.close();
+          const client = new pg.Client({ connectionString: PG_URL });
+          await client.connect();
+          await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+          await client.end();
+        },
+      };
+    },
+  },
+];
