@@ -59,7 +59,7 @@ for (const dialect of DIALECTS) {
     afterEach(async () => {
       await t.dispose();
     });
-    const seed = (rows: CitizenRecord[]) => t.store.registry.upsertCitizens('seed', rows);
+    const seed = (rows: CitizenRecord[]) => t.store.registry.writeCitizens('seed', rows);
     const ids = async (c: ReturnType<typeof campaign>) => {
       const out: string[] = [];
       for await (const m of t.store.cohort.members(cohortQuery(c))) out.push(m.citizen_id);

@@ -180,13 +180,12 @@ for (const dialect of DIALECTS) {
 }
 
 describe('import errors that stop the whole file', () => {
+  // A store that fails any write: these errors must stop the import before a row is written.
   const noStore = {
-    citizenLinesInRun: async () => new Map<string, number>(),
-    upsertCitizens: async () => {
+    writeCitizens: async (): Promise<Map<string, number>> => {
       throw new Error('nothing should be written');
     },
-    centerLinesInRun: async () => new Map<string, number>(),
-    upsertCenters: async () => {
+    writeCenters: async (): Promise<Map<string, number>> => {
       throw new Error('nothing should be written');
     },
   };
@@ -217,5 +216,24 @@ describe('import errors that stop the whole file', () => {
     const r = await codeOf(importCitizens(noStore, join(dir, 'absent.csv')));
     expect(r.code).toBe('FILE_UNREADABLE');
     expect(existsSync(join(dir, 'absent.csv.rejects.csv'))).toBe(false);
+  });
+});
+
+describe('line numbers in the rejects file', () => {
+  it('count empty lines and quoted fields that span lines, so a reject points at the right line', async () => {
+    const { importCitizens: run } = await import('../src/registry/import.js');
+    const path = file(
+      'lines.csv',
+      'citizen_id,given_name,birth_date\nL1,"two\nlines",1950-01-01\n\nL2,x,bad\n\r\nL3,"a\r\nb\r\nc",bad\n',
+    );
+    const written: string[] = [];
+    const s = await run(
+      { writeCitizens: async (_run, rows) => (written.push(...rows.map((r) => r.citizen_id)), new Map()), writeCenters: async () => new Map() },
+      path,
+      { today: '2021-03-01' },
+    );
+    expect(s).toMatchObject({ imported: 1, rejected: 2 });
+    expect(written).toEqual(['L1']);
+    expect(rejects(path).map((r) => r.line)).toEqual(['5', '7']);
   });
 });

@@ -1,6 +1,6 @@
 /** The vaccination centres file: its columns and the rules for one row. */
 import { ID_PATTERN, parsePositive } from './fields.js';
-import type { RowOutcome } from './import.js';
+import type { RowOutcome } from './validated.js';
 import { formatOpening, parseOpening } from './opening.js';
 import type { ColumnRules } from './reader.js';
 import { isRegionCode } from './regions.js';

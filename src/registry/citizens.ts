@@ -3,7 +3,7 @@ import type { ColumnRules } from './reader.js';
 import { ID_PATTERN, parseBool, parseCount, parseDate, parseEmail, parsePhone } from './fields.js';
 import { isRegionCode } from './regions.js';
 import type { CitizenRecord } from './store.js';
-import type { RowOutcome } from './import.js';
+import type { RowOutcome } from './validated.js';
 
 export const CITIZEN_COLUMNS: ColumnRules = {
   known: [

@@ -4,18 +4,20 @@
  * Rows are validated one by one and written in batches; a rejected row goes to
  * `FILE.rejects.csv` (line, reason, the row as it was) and never stops its neighbours.
  * A duplicate id inside one file is found through the store (rows remember the import run
- * and line that wrote them), so memory stays flat whatever the file size.
+ * and line that wrote them), so memory stays flat whatever the file size. Reading and
+ * validation run in a worker thread when the code runs compiled, overlapping the writes.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { CENTER_COLUMNS, validateCenter } from './centers.js';
-import { CITIZEN_COLUMNS, validateCitizen } from './citizens.js';
-import { type ColumnRules, type FileEncoding, type FileFormat, isBroken, openSource } from './reader.js';
-import type { CenterRecord, CitizenRecord, RegistryStore } from './store.js';
-
-export type RowOutcome<R> = { row: R; warnings: string[] } | { reject: string; warnings: string[] };
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { type ErrorCode, ERRORS, InvitoError } from '../core/errors.js';
+import type { WorkerInput, WorkerMessage } from './import-worker.js';
+import type { FileEncoding, FileFormat } from './reader.js';
+import type { RegistryStore } from './store.js';
+import { type KindName, type ReadOptions, type RecordOf, type SourceInfo, type ValidatedBatch, validatedBatches } from './validated.js';
 
 export interface ImportSummary {
   imported: number;
@@ -34,36 +36,14 @@ export interface ImportOptions {
   batchSize?: number;
   /** Today's date (`YYYY-MM-DD`), for "a birth date in the future". @defaultValue the UTC date now */
   today?: string;
+  /**
+   * Read and validate in a worker thread. @defaultValue true when running compiled (the worker
+   * script exists next to this module), false otherwise
+   */
+  worker?: boolean;
   /** Called after each batch with rows read and bytes consumed of the total. */
   onProgress?: (p: { rows: number; bytes: number; size: number }) => void;
 }
-
-interface Kind<R extends { line: number }> {
-  readonly columns: ColumnRules;
-  readonly idColumn: string;
-  validate(values: Record<string, string>, line: number, today: string): RowOutcome<R>;
-  idOf(row: R): string;
-  linesInRun(store: RegistryStore, run: string, ids: readonly string[]): Promise<Map<string, number>>;
-  upsert(store: RegistryStore, run: string, rows: readonly R[]): Promise<void>;
-}
-
-const CITIZENS: Kind<CitizenRecord> = {
-  columns: CITIZEN_COLUMNS,
-  idColumn: 'citizen_id',
-  validate: validateCitizen,
-  idOf: (r) => r.citizen_id,
-  linesInRun: (s, run, ids) => s.citizenLinesInRun(run, ids),
-  upsert: (s, run, rows) => s.upsertCitizens(run, rows),
-};
-
-const CENTERS: Kind<CenterRecord> = {
-  columns: CENTER_COLUMNS,
-  idColumn: 'center_id',
-  validate: (values, line) => validateCenter(values, line),
-  idOf: (r) => r.center_id,
-  linesInRun: (s, run, ids) => s.centerLinesInRun(run, ids),
-  upsert: (s, run, rows) => s.upsertCenters(run, rows),
-};
 
 const csvField = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
@@ -94,79 +74,112 @@ class LazyCsv {
   }
 }
 
-async function importFile<R extends { line: number }>(
-  kind: Kind<R>,
-  store: RegistryStore,
+
+type Item<K extends KindName> = SourceInfo | ValidatedBatch<RecordOf<K>>;
+
+const WORKER_URL = new URL('./import-worker.js', import.meta.url);
+const workerAvailable = (): boolean => existsSync(fileURLToPath(WORKER_URL));
+
+/** Batches from a worker thread, with at most `ahead` batches waiting for the store. */
+async function* fromWorker<K extends KindName>(kind: K, path: string, options: ReadOptions): AsyncGenerator<Item<K>> {
+  const ahead = 3;
+  const worker = new Worker(WORKER_URL, { workerData: { kind, path, options, ahead } satisfies WorkerInput });
+  const queue: WorkerMessage[] = [];
+  let wake: (() => void) | null = null;
+  let failure: Error | null = null;
+  let exited = false;
+  const poke = (): void => {
+    wake?.();
+    wake = null;
+  };
+  worker.on('message', (m: WorkerMessage) => {
+    queue.push(m);
+    poke();
+  });
+  worker.on('error', (e) => {
+    failure = e;
+    poke();
+  });
+  worker.on('exit', () => {
+    exited = true;
+    poke();
+  });
+  try {
+    for (;;) {
+      const m = queue.shift();
+      if (m === undefined) {
+        if (failure) throw failure;
+        if (exited) throw new InvitoError('INTERNAL', 'the import worker stopped before the end of the file');
+        await new Promise<void>((r) => (wake = r));
+        continue;
+      }
+      if (m.type === 'end') return;
+      if (m.type === 'error') {
+        const code = m.code && Object.hasOwn(ERRORS, m.code) ? (m.code as ErrorCode) : 'INTERNAL';
+        throw new InvitoError(code, m.message);
+      }
+      yield m as unknown as Item<K>;
+      if (m.type === 'batch') worker.postMessage('more');
+    }
+  } finally {
+    await worker.terminate();
+  }
+}
+
+async function importFile<K extends KindName>(
+  kind: K,
+  write: (run: string, rows: RecordOf<K>[]) => Promise<Map<string, number>>,
+  idOf: (r: RecordOf<K>) => string,
   path: string,
   options: ImportOptions,
 ): Promise<ImportSummary> {
-  const source = await openSource(path, kind.columns, options);
-  const today = options.today ?? new Date().toISOString().slice(0, 10);
-  const batchSize = options.batchSize ?? 1000;
-  const run = randomUUID();
-  const rejects = new LazyCsv(`${path}.rejects.csv`, ['line', 'reason', ...source.originalColumns]);
-  const warnings = new LazyCsv(`${path}.warnings.csv`, ['line', kind.idColumn, 'reason']);
-  let imported = 0;
-  let rows = 0;
-  let batch: R[] = [];
-  let batchLines = new Map<string, number>();
-  const pendingOriginal = new Map<R, readonly string[]>();
-
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    const earlier = await kind.linesInRun(store, run, [...batchLines.keys()]);
-    const keep: R[] = [];
-    for (const r of batch) {
-      const first = earlier.get(kind.idOf(r));
-      if (first !== undefined) {
-        await rejects.write([String(r.line), `${kind.idColumn} already seen at line ${first}`, ...pendingOriginal.get(r)!]);
-      } else keep.push(r);
-    }
-    await kind.upsert(store, run, keep);
-    imported += keep.length;
-    batch = [];
-    batchLines = new Map();
-    pendingOriginal.clear();
-    options.onProgress?.({ rows, bytes: source.bytesRead(), size: source.size });
+  const readOptions: ReadOptions = {
+    today: options.today ?? new Date().toISOString().slice(0, 10),
+    batchSize: options.batchSize ?? 1000,
+    ...(options.encoding ? { encoding: options.encoding } : {}),
+    ...(options.format ? { format: options.format } : {}),
   };
-
-  for await (const rec of source.records()) {
-    rows++;
-    if (isBroken(rec)) {
-      await rejects.write([String(rec.line), rec.reason, ...rec.original]);
+  const items = (options.worker ?? workerAvailable()) ? fromWorker(kind, path, readOptions) : validatedBatches(kind, path, readOptions);
+  const run = randomUUID();
+  let rejects: LazyCsv | null = null;
+  let warnings: LazyCsv | null = null;
+  let idColumn = '';
+  let size = 0;
+  let imported = 0;
+  for await (const item of items) {
+    if (item.type === 'info') {
+      rejects = new LazyCsv(`${path}.rejects.csv`, ['line', 'reason', ...item.rejectColumns]);
+      warnings = new LazyCsv(`${path}.warnings.csv`, ['line', item.idColumn, 'reason']);
+      idColumn = item.idColumn;
+      size = item.size;
       continue;
     }
-    const outcome = kind.validate(rec.values, rec.line, today);
-    const id = rec.values[kind.idColumn] ?? '';
-    for (const w of outcome.warnings) await warnings.write([String(rec.line), id, w]);
-    if ('reject' in outcome) {
-      await rejects.write([String(rec.line), outcome.reject, ...rec.original]);
-      continue;
+    const duplicates = await write(run, item.rows);
+    for (const r of item.rejects) await rejects!.write(r);
+    for (const w of item.warnings) await warnings!.write(w);
+    if (duplicates.size > 0) {
+      for (let i = 0; i < item.rows.length; i++) {
+        const row = item.rows[i]!;
+        const first = duplicates.get(idOf(row));
+        if (first !== undefined) await rejects!.write([String(row.line), `${idColumn} already seen at line ${first}`, ...item.originals[i]!]);
+      }
     }
-    const first = batchLines.get(id);
-    if (first !== undefined) {
-      await rejects.write([String(rec.line), `${kind.idColumn} already seen at line ${first}`, ...rec.original]);
-      continue;
-    }
-    batchLines.set(id, rec.line);
-    batch.push(outcome.row);
-    pendingOriginal.set(outcome.row, rec.original);
-    if (batch.length >= batchSize) await flush();
+    imported += item.rows.length - duplicates.size;
+    options.onProgress?.({ rows: item.read, bytes: item.bytes, size });
   }
-  await flush();
   return {
     imported,
-    rejected: rejects.count,
-    warnings: warnings.count,
-    rejectsFile: await rejects.close(),
-    warningsFile: await warnings.close(),
+    rejected: rejects!.count,
+    warnings: warnings!.count,
+    rejectsFile: await rejects!.close(),
+    warningsFile: await warnings!.close(),
   };
 }
 
 /** Imports a citizen registry file (CSV or NDJSON), upserting by `citizen_id`. */
 export const importCitizens = (store: RegistryStore, path: string, options: ImportOptions = {}): Promise<ImportSummary> =>
-  importFile(CITIZENS, store, path, options);
+  importFile('citizens', (run, rows) => store.writeCitizens(run, rows), (r) => r.citizen_id, path, options);
 
 /** Imports a vaccination centres CSV, upserting by `center_id`. */
 export const importCenters = (store: RegistryStore, path: string, options: ImportOptions = {}): Promise<ImportSummary> =>
-  importFile(CENTERS, store, path, options);
+  importFile('centers', (run, rows) => store.writeCenters(run, rows), (r) => r.center_id, path, options);

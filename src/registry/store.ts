@@ -39,12 +39,12 @@ export interface CenterRecord {
 
 export interface RegistryStore {
   /**
-   * For the given ids, the file line of rows already written by this import run: a second row
-   * with the same id in one file is a duplicate, found without holding every id in memory.
+   * Writes a batch of one import run: inserts or updates by `citizen_id` (a re-import updates),
+   * replacing each one's priority groups. A row whose id this same run already wrote is a
+   * duplicate inside one file: it is not written, and the result maps its id to the line that
+   * came first. The store remembers run and line per row, so no id list is held in memory.
    */
-  citizenLinesInRun(run: string, ids: readonly string[]): Promise<Map<string, number>>;
-  /** Inserts or updates by `citizen_id` (re-imports update), replacing each one's priority groups. */
-  upsertCitizens(run: string, rows: readonly CitizenRecord[]): Promise<void>;
-  centerLinesInRun(run: string, ids: readonly string[]): Promise<Map<string, number>>;
-  upsertCenters(run: string, rows: readonly CenterRecord[]): Promise<void>;
+  writeCitizens(run: string, rows: readonly CitizenRecord[]): Promise<Map<string, number>>;
+  /** The same for centres, by `center_id`, replacing each one's catchment. */
+  writeCenters(run: string, rows: readonly CenterRecord[]): Promise<Map<string, number>>;
 }

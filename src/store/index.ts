@@ -11,7 +11,7 @@ export class KyselyStore {
   readonly cohort: KyselyCohortStore;
 
   private constructor(readonly handle: StoreHandle) {
-    this.registry = new KyselyRegistryStore(handle.db);
+    this.registry = new KyselyRegistryStore(handle);
     this.cohort = new KyselyCohortStore(handle.db);
   }
 

@@ -2,9 +2,17 @@
  * Migrations, in code, run by `openStore` every time (Kysely's Migrator records what ran).
  * Only dialect-neutral types are used so one set of migrations serves SQLite and PostgreSQL.
  */
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { Dialect } from './open.js';
 
-const migrations: Record<string, Migration> = {
+/**
+ * Link tables are clustered by their key on SQLite (`WITHOUT ROWID`): one b-tree instead of
+ * two, which halves the cost of writing priority groups during a registry import.
+ */
+const clustered = <T extends string, C extends string>(dialect: Dialect, t: CreateTableBuilder<T, C>): CreateTableBuilder<T, C> =>
+  dialect === 'sqlite' ? t.modifyEnd(sql`without rowid`) : t;
+
+const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '0001_registry': {
     async up(db: Kysely<any>) {
       await db.schema
@@ -27,15 +35,17 @@ const migrations: Record<string, Migration> = {
         .addColumn('source_line', 'integer')
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute();
+      // Age criteria select by birth date; regions are too coarse to deserve an index.
       await db.schema.createIndex('citizens_birth_date').on('citizens').column('birth_date').execute();
-      await db.schema.createIndex('citizens_region').on('citizens').column('region').execute();
 
-      await db.schema
-        .createTable('citizen_groups')
-        .addColumn('citizen_id', 'text', (c) => c.notNull())
-        .addColumn('group_code', 'text', (c) => c.notNull())
-        .addPrimaryKeyConstraint('citizen_groups_pk', ['citizen_id', 'group_code'])
-        .execute();
+      await clustered(
+        dialect,
+        db.schema
+          .createTable('citizen_groups')
+          .addColumn('citizen_id', 'text', (c) => c.notNull())
+          .addColumn('group_code', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('citizen_groups_pk', ['citizen_id', 'group_code']),
+      ).execute();
       await db.schema.createIndex('citizen_groups_code').on('citizen_groups').columns(['group_code', 'citizen_id']).execute();
 
       await db.schema
@@ -53,25 +63,28 @@ const migrations: Record<string, Migration> = {
         .addColumn('source_line', 'integer')
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema
-        .createTable('center_catchment')
-        .addColumn('center_id', 'text', (c) => c.notNull())
-        .addColumn('area', 'text', (c) => c.notNull())
-        .addPrimaryKeyConstraint('center_catchment_pk', ['center_id', 'area'])
-        .execute();
+      await clustered(
+        dialect,
+        db.schema
+          .createTable('center_catchment')
+          .addColumn('center_id', 'text', (c) => c.notNull())
+          .addColumn('area', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('center_catchment_pk', ['center_id', 'area']),
+      ).execute();
       await db.schema.createIndex('center_catchment_area').on('center_catchment').columns(['area', 'center_id']).execute();
     },
   },
-};
+});
 
 class InCodeProvider implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
   async getMigrations(): Promise<Record<string, Migration>> {
-    return migrations;
+    return migrations(this.dialect);
   }
 }
 
-export async function migrate(db: Kysely<any>): Promise<void> {
-  const migrator = new Migrator({ db, provider: new InCodeProvider() });
+export async function migrate(db: Kysely<any>, dialect: Dialect): Promise<void> {
+  const migrator = new Migrator({ db, provider: new InCodeProvider(dialect) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

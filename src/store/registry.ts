@@ -1,111 +1,167 @@
-/** The registry's store, in Kysely: one set of queries for SQLite and PostgreSQL. */
+/**
+ * The registry's store. Every statement is written once, in Kysely, for both dialects.
+ *
+ * On SQLite the bulk path compiles the single-row statements with Kysely once and runs them as
+ * prepared statements inside one transaction per batch: re-preparing a 1,000-row statement for
+ * every batch cost more than the inserts themselves. On PostgreSQL each batch is one multi-row
+ * statement (round trips dominate there).
+ */
+import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { CenterRecord, CitizenRecord, RegistryStore } from '../registry/store.js';
+import type { StoreHandle } from './open.js';
 import type { Database } from './schema.js';
 
 const CITIZEN_COLUMNS = [
-  'given_name', 'family_name', 'birth_date', 'sex', 'phone', 'email', 'language', 'region', 'asl',
+  'citizen_id', 'given_name', 'family_name', 'birth_date', 'sex', 'phone', 'email', 'language', 'region', 'asl',
   'municipality', 'doses', 'last_dose_date', 'opt_out', 'import_run', 'source_line', 'updated_at',
 ] as const;
 
 const CENTER_COLUMNS = [
-  'name', 'region', 'asl', 'municipality', 'address', 'daily_capacity', 'opening', 'catchment',
+  'center_id', 'name', 'region', 'asl', 'municipality', 'address', 'daily_capacity', 'opening', 'catchment',
   'import_run', 'source_line', 'updated_at',
 ] as const;
 
-/** Both dialects: `excluded.col` is the row that failed to insert. */
-function updateFromExcluded<C extends string>(cols: readonly C[]) {
-  return (eb: { ref: (r: string) => unknown }) =>
-    Object.fromEntries(cols.map((c) => [c, eb.ref(`excluded.${c}`)])) as Record<C, never>;
+type CitizenValues = Database['citizens'];
+type CenterValues = Database['centers'];
+
+const citizenValues = (run: string, now: string, r: CitizenRecord): CitizenValues => ({
+  citizen_id: r.citizen_id,
+  given_name: r.given_name,
+  family_name: r.family_name,
+  birth_date: r.birth_date,
+  sex: r.sex,
+  phone: r.phone,
+  email: r.email,
+  language: r.language,
+  region: r.region,
+  asl: r.asl,
+  municipality: r.municipality,
+  doses: r.doses,
+  last_dose_date: r.last_dose_date,
+  opt_out: r.opt_out ? 1 : 0,
+  import_run: run,
+  source_line: r.line,
+  updated_at: now,
+});
+
+const centerValues = (run: string, now: string, r: CenterRecord): CenterValues => ({
+  center_id: r.center_id,
+  name: r.name,
+  region: r.region,
+  asl: r.asl,
+  municipality: r.municipality,
+  address: r.address,
+  daily_capacity: r.daily_capacity,
+  opening: r.opening,
+  catchment: r.catchment.join(';'),
+  import_run: run,
+  source_line: r.line,
+  updated_at: now,
+});
+
+/** The upsert's SET list: every column but the key takes the incoming (`excluded`) value. */
+function setExcluded(cols: readonly string[]) {
+  return (eb: { ref(r: string): unknown }) => Object.fromEntries(cols.slice(1).map((c) => [c, eb.ref(`excluded.${c}`)]));
 }
 
-export class KyselyRegistryStore implements RegistryStore {
-  constructor(private readonly db: Kysely<Database>) {}
+function citizenUpsert(db: Kysely<Database>, rows: CitizenValues[]) {
+  return db
+    .insertInto('citizens')
+    .values(rows)
+    .onConflict((oc) => oc.column('citizen_id').doUpdateSet(setExcluded(CITIZEN_COLUMNS) as never));
+}
 
-  async citizenLinesInRun(run: string, ids: readonly string[]): Promise<Map<string, number>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.db
-      .selectFrom('citizens')
-      .select(['citizen_id', 'source_line'])
-      .where('import_run', '=', run)
-      .where('citizen_id', 'in', ids)
-      .execute();
-    return new Map(rows.map((r) => [r.citizen_id, r.source_line ?? 0]));
+function centerUpsert(db: Kysely<Database>, rows: CenterValues[]) {
+  return db
+    .insertInto('centers')
+    .values(rows)
+    .onConflict((oc) => oc.column('center_id').doUpdateSet(setExcluded(CENTER_COLUMNS) as never));
+}
+
+const placeholderCitizen: CitizenValues = Object.fromEntries(CITIZEN_COLUMNS.map((c) => [c, null])) as never;
+
+type WriteBatch = (run: string, rows: readonly CitizenRecord[]) => Map<string, number>;
+
+export class KyselyRegistryStore implements RegistryStore {
+  private readonly db: Kysely<Database>;
+  private sqliteWriter: WriteBatch | null = null;
+
+  constructor(private readonly handle: StoreHandle) {
+    this.db = handle.db;
   }
 
-  async upsertCitizens(run: string, rows: readonly CitizenRecord[]): Promise<void> {
-    if (rows.length === 0) return;
+  /** Prepared once per store, from Kysely's own compilation of the single-row statements. */
+  private sqliteFast(sqlite: SQLite.Database): WriteBatch {
+    if (this.sqliteWriter) return this.sqliteWriter;
+    const existing = sqlite.prepare<[string], { import_run: string | null; source_line: number | null }>(
+      this.db.selectFrom('citizens').select(['import_run', 'source_line']).where('citizen_id', '=', '').compile().sql,
+    );
+    const upsert = sqlite.prepare<unknown[]>(citizenUpsert(this.db, [placeholderCitizen]).compile().sql);
+    const deleteGroups = sqlite.prepare<[string]>(this.db.deleteFrom('citizen_groups').where('citizen_id', '=', '').compile().sql);
+    const insertGroup = sqlite.prepare<[string, string]>(
+      this.db.insertInto('citizen_groups').values({ citizen_id: '', group_code: '' }).compile().sql,
+    );
+    this.sqliteWriter = sqlite.transaction((run: string, rows: readonly CitizenRecord[]) => {
+      const now = new Date().toISOString();
+      const duplicates = new Map<string, number>();
+      for (const r of rows) {
+        const before = existing.get(r.citizen_id);
+        if (before && before.import_run === run) {
+          duplicates.set(r.citizen_id, before.source_line ?? 0);
+          continue;
+        }
+        const v = citizenValues(run, now, r);
+        upsert.run(CITIZEN_COLUMNS.map((c) => v[c]));
+        // Only a citizen already in the store can have groups to replace.
+        if (before) deleteGroups.run(r.citizen_id);
+        for (const g of r.priority_groups) insertGroup.run(r.citizen_id, g);
+      }
+      return duplicates;
+    });
+    return this.sqliteWriter;
+  }
+
+  async writeCitizens(run: string, rows: readonly CitizenRecord[]): Promise<Map<string, number>> {
+    if (rows.length === 0) return new Map();
+    if (this.handle.sqlite) return this.sqliteFast(this.handle.sqlite)(run, rows);
     const now = new Date().toISOString();
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('citizens')
-        .values(
-          rows.map((r) => ({
-            citizen_id: r.citizen_id,
-            given_name: r.given_name,
-            family_name: r.family_name,
-            birth_date: r.birth_date,
-            sex: r.sex,
-            phone: r.phone,
-            email: r.email,
-            language: r.language,
-            region: r.region,
-            asl: r.asl,
-            municipality: r.municipality,
-            doses: r.doses,
-            last_dose_date: r.last_dose_date,
-            opt_out: r.opt_out ? 1 : 0,
-            import_run: run,
-            source_line: r.line,
-            updated_at: now,
-          })),
-        )
-        .onConflict((oc) => oc.column('citizen_id').doUpdateSet(updateFromExcluded(CITIZEN_COLUMNS) as never))
+    return this.db.transaction().execute(async (trx) => {
+      const earlier = await trx
+        .selectFrom('citizens')
+        .select(['citizen_id', 'source_line'])
+        .where('import_run', '=', run)
+        .where('citizen_id', 'in', rows.map((r) => r.citizen_id))
         .execute();
-      await trx.deleteFrom('citizen_groups').where('citizen_id', 'in', rows.map((r) => r.citizen_id)).execute();
-      const groups = rows.flatMap((r) => r.priority_groups.map((g) => ({ citizen_id: r.citizen_id, group_code: g })));
+      const duplicates = new Map(earlier.map((e) => [e.citizen_id, e.source_line ?? 0]));
+      const keep = rows.filter((r) => !duplicates.has(r.citizen_id));
+      if (keep.length === 0) return duplicates;
+      await citizenUpsert(trx, keep.map((r) => citizenValues(run, now, r))).execute();
+      await trx.deleteFrom('citizen_groups').where('citizen_id', 'in', keep.map((r) => r.citizen_id)).execute();
+      const groups = keep.flatMap((r) => r.priority_groups.map((g) => ({ citizen_id: r.citizen_id, group_code: g })));
       if (groups.length > 0) await trx.insertInto('citizen_groups').values(groups).execute();
+      return duplicates;
     });
   }
 
-  async centerLinesInRun(run: string, ids: readonly string[]): Promise<Map<string, number>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.db
-      .selectFrom('centers')
-      .select(['center_id', 'source_line'])
-      .where('import_run', '=', run)
-      .where('center_id', 'in', ids)
-      .execute();
-    return new Map(rows.map((r) => [r.center_id, r.source_line ?? 0]));
-  }
-
-  async upsertCenters(run: string, rows: readonly CenterRecord[]): Promise<void> {
-    if (rows.length === 0) return;
+  async writeCenters(run: string, rows: readonly CenterRecord[]): Promise<Map<string, number>> {
+    if (rows.length === 0) return new Map();
     const now = new Date().toISOString();
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('centers')
-        .values(
-          rows.map((r) => ({
-            center_id: r.center_id,
-            name: r.name,
-            region: r.region,
-            asl: r.asl,
-            municipality: r.municipality,
-            address: r.address,
-            daily_capacity: r.daily_capacity,
-            opening: r.opening,
-            catchment: r.catchment.join(';'),
-            import_run: run,
-            source_line: r.line,
-            updated_at: now,
-          })),
-        )
-        .onConflict((oc) => oc.column('center_id').doUpdateSet(updateFromExcluded(CENTER_COLUMNS) as never))
+    return this.db.transaction().execute(async (trx) => {
+      const earlier = await trx
+        .selectFrom('centers')
+        .select(['center_id', 'source_line'])
+        .where('import_run', '=', run)
+        .where('center_id', 'in', rows.map((r) => r.center_id))
         .execute();
-      await trx.deleteFrom('center_catchment').where('center_id', 'in', rows.map((r) => r.center_id)).execute();
-      const areas = rows.flatMap((r) => [...new Set(r.catchment.map((a) => a.toUpperCase()))].map((area) => ({ center_id: r.center_id, area })));
+      const duplicates = new Map(earlier.map((e) => [e.center_id, e.source_line ?? 0]));
+      const keep = rows.filter((r) => !duplicates.has(r.center_id));
+      if (keep.length === 0) return duplicates;
+      await centerUpsert(trx, keep.map((r) => centerValues(run, now, r))).execute();
+      await trx.deleteFrom('center_catchment').where('center_id', 'in', keep.map((r) => r.center_id)).execute();
+      const areas = keep.flatMap((r) => [...new Set(r.catchment.map((a) => a.toUpperCase()))].map((area) => ({ center_id: r.center_id, area })));
       if (areas.length > 0) await trx.insertInto('center_catchment').values(areas).execute();
+      return duplicates;
     });
   }
 }

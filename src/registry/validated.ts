@@ -1,0 +1,102 @@
+/**
+ * Reading and validating a registry file, batch by batch. This is the CPU-heavy half of an
+ * import (CSV parsing, phone numbers), so it can run in a worker thread while the main thread
+ * writes the previous batch to the store; it also runs inline (tests from source, no worker).
+ */
+import { CENTER_COLUMNS, validateCenter } from './centers.js';
+import { CITIZEN_COLUMNS, validateCitizen } from './citizens.js';
+import { type ColumnRules, type FileEncoding, type FileFormat, isBroken, openSource } from './reader.js';
+import type { CenterRecord, CitizenRecord } from './store.js';
+
+export type RowOutcome<R> = { row: R; warnings: string[] } | { reject: string; warnings: string[] };
+
+export type KindName = 'citizens' | 'centers';
+export type RecordOf<K extends KindName> = K extends 'citizens' ? CitizenRecord : CenterRecord;
+
+interface KindRules<R> {
+  readonly columns: ColumnRules;
+  readonly idColumn: string;
+  validate(values: Record<string, string>, line: number, today: string): RowOutcome<R>;
+}
+
+export const KIND_RULES: { [K in KindName]: KindRules<RecordOf<K>> } = {
+  citizens: { columns: CITIZEN_COLUMNS, idColumn: 'citizen_id', validate: validateCitizen },
+  centers: { columns: CENTER_COLUMNS, idColumn: 'center_id', validate: (values, line) => validateCenter(values, line) },
+};
+
+export interface ReadOptions {
+  encoding?: FileEncoding;
+  format?: FileFormat;
+  batchSize?: number;
+  today: string;
+}
+
+/** The file's shape, sent once before the batches. */
+export interface SourceInfo {
+  readonly type: 'info';
+  /** Columns of the rejects file after `line` and `reason`. */
+  readonly rejectColumns: readonly string[];
+  readonly idColumn: string;
+  readonly size: number;
+}
+
+export interface ValidatedBatch<R> {
+  readonly type: 'batch';
+  readonly rows: R[];
+  /** The file's own fields of each row in `rows`, for the rejects file should the store refuse it. */
+  readonly originals: (readonly string[])[];
+  /** Rejected rows: line, reason, then the row as it was. */
+  readonly rejects: string[][];
+  /** Warnings: line, id, reason (never the value). */
+  readonly warnings: string[][];
+  /** Records read so far and bytes consumed, for progress. */
+  readonly read: number;
+  readonly bytes: number;
+}
+
+export async function* validatedBatches<K extends KindName>(
+  kind: K,
+  path: string,
+  options: ReadOptions,
+): AsyncGenerator<SourceInfo | ValidatedBatch<RecordOf<K>>> {
+  const rules = KIND_RULES[kind] as KindRules<RecordOf<K>>;
+  const source = await openSource(path, rules.columns, options);
+  yield { type: 'info', rejectColumns: source.originalColumns, idColumn: rules.idColumn, size: source.size };
+  const batchSize = options.batchSize ?? 1000;
+  let read = 0;
+  let batch = fresh<RecordOf<K>>();
+  // A repeated id inside one batch; repeats across batches are found by the store.
+  let lines = new Map<string, number>();
+  for await (const rec of source.records()) {
+    read++;
+    if (isBroken(rec)) {
+      batch.rejects.push([String(rec.line), rec.reason, ...rec.original]);
+      continue;
+    }
+    const outcome = rules.validate(rec.values, rec.line, options.today);
+    const id = rec.values[rules.idColumn] ?? '';
+    for (const w of outcome.warnings) batch.warnings.push([String(rec.line), id, w]);
+    if ('reject' in outcome) {
+      batch.rejects.push([String(rec.line), outcome.reject, ...rec.original]);
+      continue;
+    }
+    const first = lines.get(id);
+    if (first !== undefined) {
+      batch.rejects.push([String(rec.line), `${rules.idColumn} already seen at line ${first}`, ...rec.original]);
+      continue;
+    }
+    lines.set(id, rec.line);
+    batch.rows.push(outcome.row);
+    batch.originals.push(rec.original);
+    if (batch.rows.length >= batchSize) {
+      yield { ...batch, read, bytes: source.bytesRead() };
+      batch = fresh();
+      lines = new Map();
+    }
+  }
+  yield { ...batch, read, bytes: source.bytesRead() };
+}
+
+function fresh<R>(): Omit<ValidatedBatch<R>, 'read' | 'bytes'> {
+  return { type: 'batch', rows: [], originals: [], rejects: [], warnings: [] };
+}
