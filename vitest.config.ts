@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    reporters: ['default'],
+    // The JSON report is what CI counts (.ci/run prints "N passed, N failed" from it).
+    reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
   },
 });

@@ -5,7 +5,7 @@ import { KyselyStore } from '../store/index.js';
 /** Opens the store named by the global `--db` option, or `INVITO_DB`, or the default SQLite file. */
 export async function storeFor(cmd: Command): Promise<KyselyStore> {
   const root = cmd.optsWithGlobals() as { db?: string };
-  return KyselyStore.open(root.db ?? process.env.INVITO_DB);
+  return KyselyStore.open(root.db || process.env.INVITO_DB || undefined);
 }
 
 /** Runs `fn` with the store and always closes it. */

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { isInvitoError } from '../core/errors.js';
 import { register as registerCampaign } from './commands/campaign.js';
+import { register as registerDemo } from './commands/demo.js';
 import { register as registerGenerate } from './commands/generate.js';
 import { register as registerImport } from './commands/import.js';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerGenerate(program);
   registerImport(program);
   registerCampaign(program);
+  registerDemo(program);
   return program;
 }
 

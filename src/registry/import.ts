@@ -140,7 +140,7 @@ async function importFile<K extends KindName>(
     ...(options.format ? { format: options.format } : {}),
   };
   const items = (options.worker ?? workerAvailable()) ? fromWorker(kind, path, readOptions) : validatedBatches(kind, path, readOptions);
-  const run = randomUUID();
+  const run = Date.now().toString(36) + randomUUID().slice(0, 4);
   let rejects: LazyCsv | null = null;
   let warnings: LazyCsv | null = null;
   let idColumn = '';

@@ -6,8 +6,8 @@ import { type CreateTableBuilder, type Kysely, type Migration, type MigrationPro
 import type { Dialect } from './open.js';
 
 /**
- * Link tables are clustered by their key on SQLite (`WITHOUT ROWID`): one b-tree instead of
- * two, which halves the cost of writing priority groups during a registry import.
+ * Tables keyed by text ids are clustered by their key on SQLite (`WITHOUT ROWID`): one b-tree
+ * instead of a rowid table plus a key index, which makes every registry write cheaper.
  */
 const clustered = <T extends string, C extends string>(dialect: Dialect, t: CreateTableBuilder<T, C>): CreateTableBuilder<T, C> =>
   dialect === 'sqlite' ? t.modifyEnd(sql`without rowid`) : t;
@@ -15,7 +15,9 @@ const clustered = <T extends string, C extends string>(dialect: Dialect, t: Crea
 const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '0001_registry': {
     async up(db: Kysely<any>) {
-      await db.schema
+      await clustered(
+        dialect,
+        db.schema
         .createTable('citizens')
         .addColumn('citizen_id', 'text', (c) => c.primaryKey())
         .addColumn('given_name', 'text')
@@ -33,8 +35,8 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .addColumn('opt_out', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('import_run', 'text')
         .addColumn('source_line', 'integer')
-        .addColumn('updated_at', 'text', (c) => c.notNull())
-        .execute();
+        .addColumn('updated_at', 'text', (c) => c.notNull()),
+      ).execute();
       // Age criteria select by birth date; regions are too coarse to deserve an index.
       await db.schema.createIndex('citizens_birth_date').on('citizens').column('birth_date').execute();
 

@@ -50,7 +50,7 @@ export interface OpenOptions {
   poolSize?: number;
 }
 
-export async function openStore(url: string = process.env.INVITO_DB ?? DEFAULT_DB, options: OpenOptions = {}): Promise<StoreHandle> {
+export async function openStore(url: string = process.env.INVITO_DB || DEFAULT_DB, options: OpenOptions = {}): Promise<StoreHandle> {
   if (isPostgresUrl(url)) {
     const pool = new pg.Pool({
       connectionString: url,

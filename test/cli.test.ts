@@ -1,0 +1,103 @@
+/**
+ * The command line as a user runs it: the built `bin/invito.js` in a scratch directory, on the
+ * default SQLite store. `npm test` builds dist/ first, so these exercise the import worker too.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeEach, describe, expect, it } from 'vitest';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'invito.js');
+const CAMPAIGN = join(import.meta.dirname, '..', 'campaigns', 'over80-dose1.yaml');
+const built = existsSync(join(import.meta.dirname, '..', 'dist', 'cli', 'main.js'));
+const run = promisify(execFile);
+
+async function invito(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, INVITO_DB: '' } });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe.skipIf(!built)('invito CLI (built)', () => {
+  let cwd: string;
+  beforeEach(() => {
+    cwd = mkdtempSync(join(tmpdir(), 'invito-cli-'));
+  });
+
+  it('generate → import → plan gives the same cohort the store computes, as one stable JSON object', async () => {
+    expect((await invito(cwd, 'generate', 'citizens', '--count', '3000', '--seed', '7', '--dirty', '--out', 'c.csv')).code).toBe(0);
+    const imp = await invito(cwd, 'import', 'citizens', 'c.csv', '--json');
+    expect(imp.code).toBe(0);
+    const summary = JSON.parse(imp.stdout);
+    expect(Object.keys(summary).sort()).toEqual(['imported', 'rejected', 'rejectsFile', 'warnings', 'warningsFile']);
+    expect(summary.rejected).toBeGreaterThan(0);
+    expect(summary.imported + summary.rejected).toBe(3000);
+    expect(summary.rejectsFile).toBe('c.csv.rejects.csv');
+    expect(existsSync(join(cwd, '.invito', 'invito.db'))).toBe(true);
+
+    const plan = await invito(cwd, 'plan', CAMPAIGN, '--json');
+    expect(plan.code).toBe(0);
+    const p = JSON.parse(plan.stdout);
+    expect(p.campaign).toBe('over80-dose1');
+    expect(Object.keys(p.cohort).sort()).toEqual(['byAgeBand', 'byGroup', 'byRegion', 'reachable', 'total']);
+    expect(Object.keys(p.cohort.reachable).sort()).toEqual(['callOnly', 'email', 'sms']);
+    const bandSum = Object.values(p.cohort.byAgeBand as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(bandSum).toBe(p.cohort.total);
+    expect(p.cohort.total).toBeGreaterThan(0);
+  });
+
+  it('the worker-thread import rejects the same rows, at the same lines, as the reference rules', async () => {
+    writeFileSync(
+      join(cwd, 'c.csv'),
+      'citizen_id,birth_date,doses\nA,1950-01-01,0\nB,1950-02-30,0\nA,1951-01-01,0\nC,1950-01-01,-2\n',
+    );
+    const r = await invito(cwd, 'import', 'citizens', 'c.csv', '--json');
+    expect(JSON.parse(r.stdout)).toMatchObject({ imported: 1, rejected: 3 });
+    const rejects = readFileSync(join(cwd, 'c.csv.rejects.csv'), 'utf8');
+    expect(rejects).toContain('3,birth_date is not a real calendar date');
+    expect(rejects).toContain('4,citizen_id already seen at line 2');
+    expect(rejects).toContain('5,doses is negative');
+  });
+
+  it('a header with an unknown column stops the import with a non-zero status and names the column', async () => {
+    writeFileSync(join(cwd, 'bad.csv'), 'citizen_id,birth_date,colour\nA,1950-01-01,red\n');
+    const r = await invito(cwd, 'import', 'citizens', 'bad.csv');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('"colour"');
+    expect(r.stderr).toContain('IMPORT_UNKNOWN_COLUMN');
+  });
+
+  it('an unreadable file is a clear error with a non-zero status', async () => {
+    const r = await invito(cwd, 'import', 'citizens', 'missing.csv', '--json');
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout).error.code).toBe('FILE_UNREADABLE');
+  });
+
+  it('validate prints ok for a good campaign and every error with line:column for a bad one', async () => {
+    const ok = await invito(cwd, 'validate', CAMPAIGN);
+    expect(ok).toMatchObject({ code: 0, stdout: 'ok\n' });
+    writeFileSync(
+      join(cwd, 'bad.yaml'),
+      readFileSync(CAMPAIGN, 'utf8').replace('channels: [sms, email, call]', 'channels: [sms, pigeon]').replace('daily_target: 110000', 'daily_target: many').replace('cohort:', 'cohort:\n  regoins: [LAZ]'),
+    );
+    const bad = await invito(cwd, 'validate', 'bad.yaml');
+    expect(bad.code).toBe(4);
+    const lines = bad.stderr.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^bad\.yaml:\d+:\d+: unknown key "cohort\.regoins"$/);
+    expect(lines[1]).toMatch(/^bad\.yaml:\d+:\d+: steps\[0\]\.channels\[1\] must be one of sms, email, voice, call$/);
+    expect(lines[2]).toMatch(/^bad\.yaml:\d+:\d+: pacing\.daily_target must be a whole number/);
+  });
+
+  it('npx invito --help lists the commands', async () => {
+    const r = await invito(cwd, '--help');
+    expect(r.code).toBe(0);
+    for (const c of ['import', 'generate', 'validate', 'plan', 'demo']) expect(r.stdout).toContain(c);
+  });
+});
