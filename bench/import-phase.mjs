@@ -3,7 +3,8 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { loadCampaign } from '../dist/campaigns/load.js';
-import { planCampaign } from '../dist/cohort/plan.js';
+import { planCampaign } from '../dist/campaigns/plan.js';
+import { templateLibrary } from '../dist/campaigns/messages.js';
 import { writeCitizens } from '../dist/registry/generate.js';
 import { importCitizens } from '../dist/registry/import.js';
 import { KyselyStore } from '../dist/store/index.js';
@@ -29,7 +30,7 @@ if (phase === 'generate') {
   const store = await KyselyStore.open(db, pgSchema ? { pgSchema } : {});
   const { campaign } = await loadCampaign(campaignFile);
   const t = performance.now();
-  const plan = await planCampaign(store.cohort, campaign);
+  const plan = await planCampaign(store, campaign, await templateLibrary());
   result = { cohort: plan.cohort.total, planSeconds: (performance.now() - t) / 1000 };
   await store.close();
 } else {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCampaign } from '../src/campaigns/load.js';
 import { ageBand, ageOn, bornOnOrBefore } from '../src/cohort/age.js';
 import { cohortQuery } from '../src/cohort/criteria.js';
-import { planCampaign } from '../src/cohort/plan.js';
+import { planCampaign } from '../src/campaigns/plan.js';
 import type { CitizenRecord } from '../src/registry/store.js';
 import { DIALECTS, type TestStore } from './support/stores.js';
 
@@ -133,7 +133,7 @@ for (const dialect of DIALECTS) {
         person('e', '1930-01-01', { region: null }),
         person('young', '2000-01-01'),
       ]);
-      const plan = await planCampaign(t.store.cohort, campaign('  age: { min: 80 }\n  priority_groups: { include: [HCW] }'));
+      const plan = await planCampaign(t.store, campaign('  age: { min: 80 }\n  priority_groups: { include: [HCW] }'));
       expect(plan.campaign).toBe('t');
       expect(plan.cohort.total).toBe(5);
       expect(plan.cohort.byGroup).toEqual({ HCW: 1, RSA: 1, VULN: 1, none: 3 });

@@ -5,11 +5,10 @@
  */
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { daysInMonth } from '../registry/fields.js';
+import { CHANNELS } from '../core/channels.js';
+import { daysInMonth } from '../core/calendar.js';
 import { REGIONS } from '../registry/regions.js';
 
-export const CHANNELS = ['sms', 'email', 'voice', 'call'] as const;
-export type ChannelName = (typeof CHANNELS)[number];
 
 const isoDate = z
   .string({ error: 'must be a date YYYY-MM-DD' })

@@ -16,15 +16,7 @@ export function bornOnOrBefore(reference: string, years: number): string {
   return d.minus({ years }).toISODate()!;
 }
 
-/** Completed years on `reference` of someone born on `birth` (both YYYY-MM-DD). */
-export function ageOn(birth: string, reference: string): number {
-  const [by, bm, bd] = birth.split('-').map(Number) as [number, number, number];
-  const [ry, rm, rd] = reference.split('-').map(Number) as [number, number, number];
-  let age = ry - by;
-  // Before this year's birthday (29 Feb counts as 1 Mar in a non-leap year): one less.
-  if (rm < bm || (rm === bm && rd < bd)) age--;
-  return age;
-}
+export { ageOn } from '../core/calendar.js';
 
 /** The age bands of the national open data (platea.csv), youngest first. */
 export const AGE_BANDS = [

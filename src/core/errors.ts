@@ -31,6 +31,7 @@ export const ERRORS = {
   CAMPAIGN_NOT_FOUND: spec(404, 4),
   // records
   CITIZEN_NOT_FOUND: spec(404, 4),
+  CENTER_NOT_FOUND: spec(404, 4),
   // templates (exit 5)
   TEMPLATE_NOT_FOUND: spec(422, 5),
   TEMPLATE_SYNTAX: spec(422, 5),
@@ -40,6 +41,8 @@ export const ERRORS = {
   // infrastructure (exit 6)
   DB_UNAVAILABLE: spec(503, 6, true),
   REDIS_UNAVAILABLE: spec(503, 6, true),
+  SANDBOX_UNAVAILABLE: spec(503, 6, true),
+  WEBHOOK_FAILED: spec(502, 6, true),
   INTERNAL: spec(500, 1),
 } as const satisfies Record<string, ErrorSpec>;
 

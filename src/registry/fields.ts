@@ -3,6 +3,7 @@
  * name the field and the rule, never the value (it may be health data).
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { daysInMonth } from '../core/calendar.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
@@ -11,11 +12,6 @@ const bad = (reason: string): Parsed<never> => ({ ok: false, reason });
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const IT_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
 
-export const isLeapYear = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-
-export function daysInMonth(year: number, month: number): number {
-  return month === 2 ? (isLeapYear(year) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
 
 /** The earliest birth year we accept: older would make the oldest person alive look young. */
 export const EARLIEST_YEAR = 1890;

@@ -2,6 +2,7 @@
  * The store: one object that implements every layer's narrow store interface over Kysely,
  * on SQLite or PostgreSQL. Layers depend on their interfaces, never on this class.
  */
+import { KyselyCampaignStore } from './campaigns.js';
 import { KyselyCohortStore } from './cohort.js';
 import { type OpenOptions, type StoreHandle, openStore } from './open.js';
 import { KyselyRegistryStore } from './registry.js';
@@ -9,10 +10,12 @@ import { KyselyRegistryStore } from './registry.js';
 export class KyselyStore {
   readonly registry: KyselyRegistryStore;
   readonly cohort: KyselyCohortStore;
+  readonly campaigns: KyselyCampaignStore;
 
   private constructor(readonly handle: StoreHandle) {
     this.registry = new KyselyRegistryStore(handle);
     this.cohort = new KyselyCohortStore(handle.db);
+    this.campaigns = new KyselyCampaignStore(handle.db);
   }
 
   static async open(url?: string, options?: OpenOptions): Promise<KyselyStore> {

@@ -1,22 +1,47 @@
-/** `invito validate FILE` and `invito plan FILE`. */
-import type { Command } from 'commander';
+/** `invito validate FILE`, `invito plan FILE` and `invito preview FILE --citizen ID`. */
+import { existsSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { assertCampaignSound } from '../../campaigns/check.js';
 import { loadCampaign } from '../../campaigns/load.js';
+import { templateLibrary, templatesDir } from '../../campaigns/messages.js';
+import { formatPlan, planCampaign } from '../../campaigns/plan.js';
+import { preview } from '../../campaigns/preview.js';
+import { CHANNELS, type Channel } from '../../core/channels.js';
 import { InvitoError } from '../../core/errors.js';
-import { formatPlan, planCampaign } from '../../cohort/plan.js';
-import { printJson, withStore } from '../context.js';
+import { DEFAULT_DB } from '../../store/index.js';
+import { printJson, storeFor, withStore } from '../context.js';
+
+/** Validate samples the registry only when there is one: it must not create an empty store. */
+function registryConfigured(cmd: Command): boolean {
+  const root = cmd.optsWithGlobals() as { db?: string };
+  return Boolean(root.db || process.env.INVITO_DB) || existsSync(DEFAULT_DB);
+}
 
 export function register(program: Command): void {
+  program.option('--templates <dir>', 'template folder (env INVITO_TEMPLATES; default ./templates or the built-in ones)');
+
   program
     .command('validate')
-    .description('check a campaign file; prints ok or every error with line:column')
+    .description('check a campaign file and its templates; prints ok or every error with its position')
     .argument('<file>', 'campaign YAML file')
     .option('--json', 'print {"ok": true} or {"ok": false, "errors": [...]}')
-    .action(async (file: string, opts: { json?: boolean }) => {
+    .action(async (file: string, opts: { json?: boolean }, cmd: Command) => {
       try {
-        await loadCampaign(file);
+        const { campaign } = await loadCampaign(file);
+        const library = await templateLibrary(templatesDir(cmd.optsWithGlobals().templates));
+        if (registryConfigured(cmd)) {
+          const store = await storeFor(cmd);
+          try {
+            await assertCampaignSound({ campaign, file, library, store: store.campaigns });
+          } finally {
+            await store.close();
+          }
+        } else {
+          await assertCampaignSound({ campaign, file, library });
+        }
       } catch (e) {
-        if (e instanceof InvitoError && e.code === 'CAMPAIGN_INVALID') {
-          if (opts.json) printJson({ ok: false, errors: e.issues });
+        if (e instanceof InvitoError && e.issues.length > 0) {
+          if (opts.json) printJson({ ok: false, errors: e.issues.map((i) => ({ where: i.where, message: i.message })) });
           else for (const i of e.issues) process.stderr.write(`${i.where}: ${i.message}\n`);
           process.exitCode = e.exit;
           return;
@@ -29,15 +54,52 @@ export function register(program: Command): void {
 
   program
     .command('plan')
-    .description('cohort size and composition of a campaign, computed by the store')
+    .description('cohort size and composition, messages by channel and the expected SMS cost')
     .argument('<file>', 'campaign YAML file')
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: { json?: boolean }, cmd: Command) => {
       const { campaign } = await loadCampaign(file);
+      const library = await templateLibrary(templatesDir(cmd.optsWithGlobals().templates));
       await withStore(cmd, async (store) => {
-        const plan = await planCampaign(store.cohort, campaign);
+        const plan = await planCampaign(store, campaign, library);
         if (opts.json) printJson(plan);
         else process.stdout.write(formatPlan(plan, campaign));
+      });
+    });
+
+  program
+    .command('preview')
+    .description('what one citizen would receive from a campaign step, per channel')
+    .argument('<file>', 'campaign YAML file')
+    .requiredOption('--citizen <id>', 'citizen_id in the registry')
+    .option('--step <id>', 'campaign step (default: the first)')
+    .addOption(new Option('--channel <channel>', 'only this channel').choices([...CHANNELS]))
+    .option('--json', 'print one JSON object per channel, one per line')
+    .action(async (file: string, opts: { citizen: string; step?: string; channel?: Channel; json?: boolean }, cmd: Command) => {
+      const { campaign } = await loadCampaign(file);
+      const library = await templateLibrary(templatesDir(cmd.optsWithGlobals().templates));
+      await withStore(cmd, async (store) => {
+        const p = await preview({
+          campaign,
+          library,
+          store: store.campaigns,
+          citizenId: opts.citizen,
+          ...(opts.step ? { stepId: opts.step } : {}),
+          ...(opts.channel ? { channel: opts.channel } : {}),
+        });
+        if (opts.json) {
+          for (const m of p.messages) printJson(m);
+          return;
+        }
+        const out = process.stdout;
+        out.write(`Citizen ${p.citizen}, step ${p.step}, provisional appointment at ${p.appointment.center} on ${p.appointment.start}\n`);
+        for (const m of p.messages) {
+          out.write(`\n── ${m.channel} (${m.language})`);
+          if (m.channel === 'sms') out.write(` · ${m.encoding}, ${m.characters} characters, ${m.segments} segment${m.segments === 1 ? '' : 's'}`);
+          out.write(' ──\n');
+          if (m.channel === 'email') out.write(`Subject: ${m.subject}\n\n${m.text}\n`);
+          else out.write(`${m.text}\n`);
+        }
       });
     });
 }

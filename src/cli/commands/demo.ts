@@ -8,7 +8,8 @@ import { finished } from 'node:stream/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadCampaign } from '../../campaigns/load.js';
-import { formatPlan, planCampaign } from '../../cohort/plan.js';
+import { templateLibrary } from '../../campaigns/messages.js';
+import { formatPlan, planCampaign } from '../../campaigns/plan.js';
 import { generateCenters, writeCenters, writeCitizens } from '../../registry/generate.js';
 import { importCenters, importCitizens } from '../../registry/import.js';
 import { withStore } from '../context.js';
@@ -50,7 +51,7 @@ export function register(program: Command): void {
         const { campaign } = await loadCampaign(file);
 
         say('4. Planning it:\n');
-        const plan = await planCampaign(store.cohort, campaign);
+        const plan = await planCampaign(store, campaign, await templateLibrary());
         process.stdout.write(formatPlan(plan, campaign));
       });
     });

@@ -1,0 +1,83 @@
+/**
+ * Campaign validation beyond the schema: every step's templates exist for every channel, every
+ * language of the cohort is covered (directly or by fallback), no variable is missing, and no
+ * SMS is longer than `sms.max_segments` — rendered for a sample of the real cohort plus its
+ * worst cases (the longest names in the registry at the centre with the longest address).
+ */
+import { InvitoError, type Issue } from '../core/errors.js';
+import { cohortQuery } from '../cohort/criteria.js';
+import { sampleContext, type TemplateLibrary } from '../messages/index.js';
+import { contextFor, publicUrl, SAMPLE_CENTER, worstCaseStart } from './messages.js';
+import type { Campaign } from './schema.js';
+import type { CampaignStore } from './store.js';
+
+export interface CheckOptions {
+  readonly campaign: Campaign;
+  /** The campaign file, for positions in messages. */
+  readonly file: string;
+  readonly library: TemplateLibrary;
+  /** The registry to sample; without it only the built-in sample citizens are rendered. */
+  readonly store?: CampaignStore;
+  /** Random cohort members rendered per language. @defaultValue 50 */
+  readonly samplePerLanguage?: number;
+  /** Cohort members with the longest names rendered. @defaultValue 10 */
+  readonly worstCases?: number;
+}
+
+/** Every problem found, in the order of the steps; an empty list means the campaign is sound. */
+export async function checkCampaign(o: CheckOptions): Promise<Issue[]> {
+  const { campaign, library, store } = o;
+  const q = cohortQuery(campaign);
+  const languages = store ? Object.keys(await store.cohortLanguages(q)) : [];
+  const sms = { maxSegments: campaign.sms.max_segments, transliterate: campaign.sms.transliterate };
+  const issues: Issue[] = [];
+  for (const step of campaign.steps) {
+    issues.push(
+      ...library.check({
+        templateId: step.template,
+        channels: step.channels,
+        languages: [...new Set([...languages, campaign.language])],
+        defaultLanguage: campaign.language,
+        sms,
+        sample: sampleContext(campaign.language, publicUrl()),
+      }),
+    );
+  }
+  if (!store || issues.length > 0) return issues;
+
+  // The real cohort: a random sample of each language, and the longest names, at the longest centre.
+  const citizens = [...(await store.cohortSample(q, o.samplePerLanguage ?? 50)), ...(await store.longestNames(q, o.worstCases ?? 10))];
+  const center = (await store.longestCenter()) ?? SAMPLE_CENTER;
+  const start = worstCaseStart(campaign);
+  for (const step of campaign.steps) {
+    if (!step.channels.includes('sms')) continue;
+    let worst: { id: string; segments: number; language: string } | null = null;
+    for (const citizen of citizens) {
+      const rendered = library.render({
+        templateId: step.template,
+        channel: 'sms',
+        context: contextFor({ campaign, stepId: step.id, citizen, center, start }),
+        defaultLanguage: campaign.language,
+        sms: { ...sms, maxSegments: Number.POSITIVE_INFINITY },
+      });
+      if (rendered.sms.segments > campaign.sms.max_segments && (worst === null || rendered.sms.segments > worst.segments)) {
+        worst = { id: citizen.citizen_id, segments: rendered.sms.segments, language: rendered.language };
+      }
+    }
+    if (worst) {
+      issues.push({
+        where: `${o.file}: step ${step.id}`,
+        message: `the SMS (${step.template}/sms.${worst.language}) for citizen ${worst.id} needs ${worst.segments} segments, more than sms.max_segments ${campaign.sms.max_segments}`,
+      });
+    }
+  }
+  return issues;
+}
+
+/** Throws CAMPAIGN_INVALID listing every problem, or returns quietly. */
+export async function assertCampaignSound(o: CheckOptions): Promise<void> {
+  const issues = await checkCampaign(o);
+  if (issues.length > 0) {
+    throw new InvitoError('CAMPAIGN_INVALID', `${o.file} has ${issues.length} problem${issues.length === 1 ? '' : 's'} with its messages`, { issues });
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * What campaign checks, plans and previews need from the store: samples of the cohort and
+ * the worst cases for message length, a citizen's card, and a centre that serves them.
+ */
+import type { Channel } from '../core/channels.js';
+import type { CohortQuery } from '../cohort/criteria.js';
+
+/** A citizen as messages and previews see one. */
+export interface CitizenCard {
+  readonly citizen_id: string;
+  readonly given_name: string | null;
+  readonly family_name: string | null;
+  readonly birth_date: string;
+  readonly sex: 'M' | 'F' | 'X' | null;
+  readonly language: string;
+  readonly phone: string | null;
+  readonly email: string | null;
+  readonly region: string | null;
+  readonly asl: string | null;
+  readonly municipality: string | null;
+  readonly opt_out: boolean;
+}
+
+export interface CenterCard {
+  readonly center_id: string;
+  readonly name: string;
+  readonly address: string | null;
+  readonly municipality: string | null;
+  readonly opening: string;
+  readonly daily_capacity: number;
+}
+
+export interface CampaignStore {
+  /** Cohort members per language. */
+  cohortLanguages(query: CohortQuery): Promise<Record<string, number>>;
+  /** Up to `perLanguage` cohort members of each language, drawn at random by the database. */
+  cohortSample(query: CohortQuery, perLanguage: number): Promise<CitizenCard[]>;
+  /** The `n` cohort members with the longest names: the worst case for message length. */
+  longestNames(query: CohortQuery, n: number): Promise<CitizenCard[]>;
+  /** The centre whose name and address are longest, or null without centres. */
+  longestCenter(): Promise<CenterCard | null>;
+  /** A centre serving the citizen: catchment by ASL or municipality, else one in the region. */
+  centerFor(citizen: CitizenCard): Promise<CenterCard | null>;
+  citizen(id: string): Promise<CitizenCard | null>;
+  /**
+   * Cohort members by the channel a step would use for them: the first of `channels` they can
+   * be reached on (sms and voice need a phone, email an address, a call task always works);
+   * `none` when none of the step's channels reaches them.
+   */
+  channelAssignment(query: CohortQuery, channels: readonly Channel[]): Promise<Record<Channel | 'none', number>>;
+}

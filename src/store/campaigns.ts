@@ -1,0 +1,120 @@
+/** Samples, worst cases and cards for campaign checks, plans and previews (both dialects). */
+import { type Kysely, sql } from 'kysely';
+import type { CampaignStore, CenterCard, CitizenCard } from '../campaigns/store.js';
+import type { Channel } from '../core/channels.js';
+import type { CohortQuery } from '../cohort/criteria.js';
+import { cohortWhere } from './cohort.js';
+import type { Database } from './schema.js';
+
+const CARD = [
+  'c.citizen_id', 'c.given_name', 'c.family_name', 'c.birth_date', 'c.sex', 'c.language', 'c.phone', 'c.email',
+  'c.region', 'c.asl', 'c.municipality', 'c.opt_out',
+] as const;
+
+type CardRow = Omit<CitizenCard, 'opt_out'> & { opt_out: number };
+const card = (r: CardRow): CitizenCard => ({ ...r, opt_out: r.opt_out === 1 });
+const CENTER = ['k.center_id', 'k.name', 'k.address', 'k.municipality', 'k.opening', 'k.daily_capacity'] as const;
+
+/** Whether a channel can reach a citizen, in SQL. */
+function reachable(channel: Channel) {
+  switch (channel) {
+    case 'sms':
+    case 'voice':
+      return sql`c.phone is not null`;
+    case 'email':
+      return sql`c.email is not null`;
+    case 'call':
+      return sql`1 = 1`;
+  }
+}
+
+export class KyselyCampaignStore implements CampaignStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async cohortLanguages(q: CohortQuery): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('citizens as c')
+      .where(cohortWhere(q))
+      .select(['c.language', (eb) => eb.fn.countAll().as('n')])
+      .groupBy('c.language')
+      .orderBy('c.language')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.language, Number(r.n)]));
+  }
+
+  async cohortSample(q: CohortQuery, perLanguage: number): Promise<CitizenCard[]> {
+    const out: CitizenCard[] = [];
+    for (const language of Object.keys(await this.cohortLanguages(q))) {
+      const rows = await this.db
+        .selectFrom('citizens as c')
+        .where(cohortWhere(q))
+        .where('c.language', '=', language)
+        .select(CARD)
+        .orderBy(sql`random()`)
+        .limit(perLanguage)
+        .execute();
+      out.push(...rows.map(card));
+    }
+    return out;
+  }
+
+  async longestNames(q: CohortQuery, n: number): Promise<CitizenCard[]> {
+    const rows = await this.db
+      .selectFrom('citizens as c')
+      .where(cohortWhere(q))
+      .select(CARD)
+      .orderBy(sql`length(coalesce(c.given_name, '')) + length(coalesce(c.family_name, ''))`, 'desc')
+      .orderBy('c.citizen_id')
+      .limit(n)
+      .execute();
+    return rows.map(card);
+  }
+
+  async longestCenter(): Promise<CenterCard | null> {
+    const row = await this.db
+      .selectFrom('centers as k')
+      .select(CENTER)
+      .orderBy(sql`length(k.name) + length(coalesce(k.address, '')) + length(coalesce(k.municipality, ''))`, 'desc')
+      .orderBy('k.center_id')
+      .limit(1)
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  async centerFor(citizen: CitizenCard): Promise<CenterCard | null> {
+    const areas = [citizen.asl, citizen.municipality].filter((a): a is string => a !== null).map((a) => a.toUpperCase());
+    if (areas.length > 0) {
+      const served = await this.db
+        .selectFrom('centers as k')
+        .innerJoin('center_catchment as a', 'a.center_id', 'k.center_id')
+        .where('a.area', 'in', areas)
+        .select(CENTER)
+        .orderBy('k.center_id')
+        .limit(1)
+        .executeTakeFirst();
+      if (served) return served;
+    }
+    if (citizen.region === null) return null;
+    const regional = await this.db.selectFrom('centers as k').where('k.region', '=', citizen.region).select(CENTER).orderBy('k.center_id').limit(1).executeTakeFirst();
+    return regional ?? null;
+  }
+
+  async citizen(id: string): Promise<CitizenCard | null> {
+    const row = await this.db.selectFrom('citizens as c').where('c.citizen_id', '=', id).select(CARD).executeTakeFirst();
+    return row ? card(row) : null;
+  }
+
+  async channelAssignment(q: CohortQuery, channels: readonly Channel[]): Promise<Record<Channel | 'none', number>> {
+    const whens = sql.join(channels.map((ch) => sql`when ${reachable(ch)} then ${sql.lit(ch)}`), sql` `);
+    const assigned = sql<string>`case ${whens} else 'none' end`;
+    const rows = await this.db
+      .selectFrom('citizens as c')
+      .where(cohortWhere(q))
+      .select([assigned.as('channel'), (eb) => eb.fn.countAll().as('n')])
+      .groupBy(assigned)
+      .execute();
+    const out: Record<Channel | 'none', number> = { sms: 0, email: 0, voice: 0, call: 0, none: 0 };
+    for (const r of rows) out[r.channel as Channel | 'none'] = Number(r.n);
+    return out;
+  }
+}
