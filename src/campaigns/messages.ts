@@ -101,6 +101,8 @@ export interface ContextOptions {
   readonly start: string | null;
   /** The day ages are computed on. @defaultValue the campaign's reference date */
   readonly asOf?: string;
+  /** Base of reply links. @defaultValue publicUrl() */
+  readonly publicUrl?: string;
 }
 
 export function contextFor(o: ContextOptions): MessageContext {
@@ -109,7 +111,7 @@ export function contextFor(o: ContextOptions): MessageContext {
     campaign: { id: o.campaign.id, name: o.campaign.name, timezone: o.campaign.timezone },
     stepId: o.stepId,
     appointment: o.center && o.start ? { center: { name: o.center.name, address: o.center.address, municipality: o.center.municipality }, start: o.start } : null,
-    links: { baseUrl: publicUrl(), token: linkToken(messageKey(o.campaign.id, o.stepId, o.citizen.citizen_id)) },
+    links: { baseUrl: o.publicUrl ?? publicUrl(), token: linkToken(messageKey(o.campaign.id, o.stepId, o.citizen.citizen_id)) },
     asOf: o.asOf ?? o.campaign.reference_date,
   });
 }

@@ -6,8 +6,11 @@ import { Command, CommanderError } from 'commander';
 import { isInvitoError } from '../core/errors.js';
 import { register as registerCampaign } from './commands/campaign.js';
 import { register as registerDemo } from './commands/demo.js';
+import { register as registerDispatch } from './commands/dispatch.js';
 import { register as registerGenerate } from './commands/generate.js';
 import { register as registerImport } from './commands/import.js';
+import { register as registerSandbox } from './commands/sandbox.js';
+import { register as registerServe } from './commands/serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('invito')
@@ -18,6 +21,9 @@ export function buildProgram(): Command {
   registerGenerate(program);
   registerImport(program);
   registerCampaign(program);
+  registerDispatch(program);
+  registerSandbox(program);
+  registerServe(program);
   registerDemo(program);
   return program;
 }

@@ -29,6 +29,9 @@ export const ERRORS = {
   // campaigns (exit 4)
   CAMPAIGN_INVALID: spec(422, 4),
   CAMPAIGN_NOT_FOUND: spec(404, 4),
+  /** Launching again with a different definition: the cohort of a launched campaign is fixed. */
+  CAMPAIGN_CHANGED: spec(409, 4),
+  CAMPAIGN_STATE: spec(409, 4),
   // records
   CITIZEN_NOT_FOUND: spec(404, 4),
   CENTER_NOT_FOUND: spec(404, 4),
@@ -41,8 +44,16 @@ export const ERRORS = {
   // infrastructure (exit 6)
   DB_UNAVAILABLE: spec(503, 6, true),
   REDIS_UNAVAILABLE: spec(503, 6, true),
+  REDIS_EVICTION_POLICY: spec(503, 6),
   SANDBOX_UNAVAILABLE: spec(503, 6, true),
   WEBHOOK_FAILED: spec(502, 6, true),
+  // feedback endpoints (HTTP; exit statuses only for consistency)
+  /** A Twilio webhook whose `X-Twilio-Signature` is missing or wrong: not from Twilio, or the auth token or public URL differ. */
+  WEBHOOK_SIGNATURE_INVALID: spec(403, 2),
+  /** A signed webhook without the parameters its kind always carries. */
+  WEBHOOK_PAYLOAD_INVALID: spec(400, 3),
+  /** A reply link whose token belongs to no message, or with an action links do not have. */
+  LINK_NOT_FOUND: spec(404, 4),
   INTERNAL: spec(500, 1),
 } as const satisfies Record<string, ErrorSpec>;
 

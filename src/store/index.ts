@@ -4,6 +4,8 @@
  */
 import { KyselyCampaignStore } from './campaigns.js';
 import { KyselyCohortStore } from './cohort.js';
+import { KyselyDispatchStore } from './dispatch.js';
+import { KyselyFeedbackStore } from './feedback.js';
 import { type OpenOptions, type StoreHandle, openStore } from './open.js';
 import { KyselyRegistryStore } from './registry.js';
 
@@ -11,11 +13,16 @@ export class KyselyStore {
   readonly registry: KyselyRegistryStore;
   readonly cohort: KyselyCohortStore;
   readonly campaigns: KyselyCampaignStore;
+  /** Campaigns, messages and their states: the pacer's, the workers' and the reports' store. */
+  readonly dispatch: KyselyDispatchStore;
+  readonly feedback: KyselyFeedbackStore;
 
   private constructor(readonly handle: StoreHandle) {
     this.registry = new KyselyRegistryStore(handle);
     this.cohort = new KyselyCohortStore(handle.db);
     this.campaigns = new KyselyCampaignStore(handle.db);
+    this.dispatch = new KyselyDispatchStore(handle.db);
+    this.feedback = new KyselyFeedbackStore(handle.db);
   }
 
   static async open(url?: string, options?: OpenOptions): Promise<KyselyStore> {

@@ -76,6 +76,93 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.createIndex('center_catchment_area').on('center_catchment').columns(['area', 'center_id']).execute();
     },
   },
+  '0002_dispatch': {
+    async up(db: Kysely<any>) {
+      // Who said stop, when and how: an opt-out outlives every campaign.
+      await db.schema.alterTable('citizens').addColumn('opt_out_at', 'text').execute();
+      await db.schema.alterTable('citizens').addColumn('opt_out_source', 'text').execute();
+      await db.schema.createIndex('citizens_phone').on('citizens').column('phone').execute();
+
+      await db.schema
+        .createTable('campaigns')
+        .addColumn('campaign_id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('status_reason', 'text')
+        .addColumn('release_rate', 'integer', (c) => c.notNull())
+        .addColumn('recipients', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('launched_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await clustered(
+        dialect,
+        db.schema
+          .createTable('messages')
+          .addColumn('message_id', 'text', (c) => c.primaryKey())
+          .addColumn('campaign_id', 'text', (c) => c.notNull())
+          .addColumn('step_id', 'text', (c) => c.notNull())
+          .addColumn('citizen_id', 'text', (c) => c.notNull())
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('channel', 'text')
+          .addColumn('link_token', 'text')
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('claim_token', 'text')
+          .addColumn('claimed_at', 'text')
+          .addColumn('provider_id', 'text')
+          .addColumn('error_code', 'text')
+          .addColumn('error_detail', 'text')
+          .addColumn('queued_at', 'text')
+          .addColumn('sent_at', 'text')
+          .addColumn('final_at', 'text')
+          .addColumn('updated_at', 'text', (c) => c.notNull()),
+      ).execute();
+      await db.schema.createIndex('messages_release').on('messages').columns(['campaign_id', 'state', 'seq']).execute();
+      await db.schema.createIndex('messages_provider').on('messages').column('provider_id').execute();
+      await db.schema.createIndex('messages_citizen').on('messages').column('citizen_id').execute();
+      await db.schema.createIndex('messages_token').on('messages').column('link_token').execute();
+
+      // Provider events by provider id: a receipt that arrives before the send was recorded waits here.
+      await clustered(
+        dialect,
+        db.schema
+          .createTable('provider_events')
+          .addColumn('provider_id', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('error_code', 'text')
+          .addColumn('received_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('provider_events_pk', ['provider_id', 'status']),
+      ).execute();
+
+      await db.schema
+        .createTable('responses')
+        .addColumn('response_id', 'text', (c) => c.primaryKey())
+        .addColumn('citizen_id', 'text')
+        .addColumn('message_id', 'text')
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('body', 'text')
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('responses_citizen').on('responses').column('citizen_id').execute();
+
+      await clustered(
+        dialect,
+        db.schema
+          .createTable('call_tasks')
+          .addColumn('task_id', 'text', (c) => c.primaryKey())
+          .addColumn('message_id', 'text', (c) => c.notNull())
+          .addColumn('campaign_id', 'text', (c) => c.notNull())
+          .addColumn('citizen_id', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull()),
+      ).execute();
+      await db.schema.createIndex('call_tasks_state').on('call_tasks').columns(['state', 'campaign_id']).execute();
+    },
+  },
 });
 
 class InCodeProvider implements MigrationProvider {

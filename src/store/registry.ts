@@ -7,7 +7,7 @@
  * statement (round trips dominate there).
  */
 import type SQLite from 'better-sqlite3';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { CenterRecord, CitizenRecord, RegistryStore } from '../registry/store.js';
 import type { StoreHandle } from './open.js';
 import type { Database } from './schema.js';
@@ -22,7 +22,7 @@ const CENTER_COLUMNS = [
   'import_run', 'source_line', 'updated_at',
 ] as const;
 
-type CitizenValues = Database['citizens'];
+type CitizenValues = Omit<Database['citizens'], 'opt_out_at' | 'opt_out_source'>;
 type CenterValues = Database['centers'];
 
 const citizenValues = (run: string, now: string, r: CitizenRecord): CitizenValues => ({
@@ -61,15 +61,25 @@ const centerValues = (run: string, now: string, r: CenterRecord): CenterValues =
 });
 
 /** The upsert's SET list: every column but the key takes the incoming (`excluded`) value. */
-function setExcluded(cols: readonly string[]) {
-  return (eb: { ref(r: string): unknown }) => Object.fromEntries(cols.slice(1).map((c) => [c, eb.ref(`excluded.${c}`)]));
+function setExcluded(cols: readonly string[], overrides: Record<string, unknown> = {}) {
+  return (eb: { ref(r: string): unknown }) =>
+    Object.fromEntries(cols.slice(1).map((c) => [c, c in overrides ? overrides[c] : eb.ref(`excluded.${c}`)]));
 }
+
+/**
+ * A re-import may set an opt-out but never clears one the citizen asked for (by SMS, link or
+ * operator, recorded in `opt_out_source`): only an opt-out that came from a file follows the file.
+ */
+const keepCitizenOptOut = sql`case when citizens.opt_out_source is not null and citizens.opt_out_source <> 'import' then citizens.opt_out else excluded.opt_out end`;
+
 
 function citizenUpsert(db: Kysely<Database>, rows: CitizenValues[]) {
   return db
     .insertInto('citizens')
     .values(rows)
-    .onConflict((oc) => oc.column('citizen_id').doUpdateSet(setExcluded(CITIZEN_COLUMNS) as never));
+    .onConflict((oc) =>
+      oc.column('citizen_id').doUpdateSet(setExcluded(CITIZEN_COLUMNS, { opt_out: keepCitizenOptOut }) as never),
+    );
 }
 
 function centerUpsert(db: Kysely<Database>, rows: CenterValues[]) {

@@ -25,6 +25,9 @@ export interface CitizensTable {
   /** Line of that row in that import's file. */
   source_line: number | null;
   updated_at: string;
+  opt_out_at: string | null;
+  /** How the citizen said stop: `import`, `sms:STOP`, `link`, `operator`. */
+  opt_out_source: string | null;
 }
 
 export interface CitizenGroupsTable {
@@ -55,11 +58,94 @@ export interface CenterCatchmentTable {
   area: string;
 }
 
+export interface CampaignsTable {
+  campaign_id: string;
+  name: string;
+  /** The validated definition at launch, as JSON: a relaunch must not change the cohort. */
+  definition: string;
+  status: 'active' | 'paused' | 'cancelled' | 'completed';
+  status_reason: string | null;
+  /** Messages released per second (a fixed rate, until pacing replaces it). */
+  release_rate: number;
+  recipients: number;
+  launched_at: string;
+  updated_at: string;
+}
+
+export interface MessagesTable {
+  /** `campaign.step.citizen`: also the BullMQ job id (no `:`). */
+  message_id: string;
+  campaign_id: string;
+  step_id: string;
+  citizen_id: string;
+  /** Position in the campaign's priority order. */
+  seq: number;
+  state: MessageState;
+  channel: string | null;
+  /** Set when the message is released (an HMAC the database cannot compute). */
+  link_token: string | null;
+  attempts: number;
+  /** Set by the worker that claimed the message before calling the provider. */
+  claim_token: string | null;
+  claimed_at: string | null;
+  provider_id: string | null;
+  error_code: string | null;
+  error_detail: string | null;
+  queued_at: string | null;
+  sent_at: string | null;
+  final_at: string | null;
+  updated_at: string;
+}
+
+export type MessageState =
+  | 'pending'
+  | 'queued'
+  | 'sending'
+  | 'sent'
+  | 'delivered'
+  | 'undelivered'
+  | 'failed'
+  | 'unknown'
+  | 'opted_out'
+  | 'cancelled';
+
+export interface ProviderEventsTable {
+  provider_id: string;
+  status: string;
+  error_code: string | null;
+  received_at: string;
+}
+
+export interface ResponsesTable {
+  response_id: string;
+  citizen_id: string | null;
+  message_id: string | null;
+  channel: string;
+  kind: string;
+  body: string | null;
+  received_at: string;
+}
+
+export interface CallTasksTable {
+  task_id: string;
+  message_id: string;
+  campaign_id: string;
+  citizen_id: string;
+  state: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   citizens: CitizensTable;
   citizen_groups: CitizenGroupsTable;
   centers: CentersTable;
   center_catchment: CenterCatchmentTable;
+  campaigns: CampaignsTable;
+  messages: MessagesTable;
+  provider_events: ProviderEventsTable;
+  responses: ResponsesTable;
+  call_tasks: CallTasksTable;
 }
 
 export type CitizenRow = Selectable<CitizensTable>;

@@ -1,58 +1,159 @@
 /**
- * `invito demo`: the README's first command. On the embedded defaults it generates a
- * synthetic registry and the national centres, imports them, validates the sample campaign
- * and shows its plan — what a health authority does before launching.
+ * `invito demo`: the README's first command. On the embedded defaults — a SQLite file, the
+ * configured Redis or a private one, the local provider sandbox — it generates a synthetic
+ * registry and a few centres, imports them, validates and plans the sample campaign, launches
+ * it fast, runs workers and the webhook server, waits for the delivery receipts, and prints
+ * what a health authority wants to know.
  */
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { finished } from 'node:stream/promises';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
+import pino from 'pino';
+import { assertCampaignSound } from '../../campaigns/check.js';
 import { loadCampaign } from '../../campaigns/load.js';
-import { templateLibrary } from '../../campaigns/messages.js';
+import { templateLibrary, templatesDir } from '../../campaigns/messages.js';
 import { formatPlan, planCampaign } from '../../campaigns/plan.js';
+import { buildChannels, providerConfig } from '../../channels/index.js';
+import { CHANNELS } from '../../core/channels.js';
+import { startFeedbackServer } from '../../feedback/server.js';
+import { launchCampaign } from '../../pacer/launch.js';
+import { queueSettings } from '../../queues/queues.js';
+import { ensureRedis } from '../../queues/redis.js';
+import { startWorker } from '../../queues/worker.js';
 import { generateCenters, writeCenters, writeCitizens } from '../../registry/generate.js';
 import { importCenters, importCitizens } from '../../registry/import.js';
-import { withStore } from '../context.js';
+import { formatStatus, statusReport } from '../../reports/status.js';
+import { sendInboundMessage, startSandbox } from '../../sandbox/index.js';
+import { KyselyStore } from '../../store/index.js';
 
 const SAMPLE_CAMPAIGN = new URL('../../../campaigns/over80-dose1.yaml', import.meta.url);
+
+async function writeFile(path: string, write: (out: NodeJS.WritableStream) => Promise<unknown>): Promise<void> {
+  const out = createWriteStream(path);
+  await write(out);
+  out.end();
+  await finished(out);
+}
 
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('run invito end to end on synthetic data (generate → import → validate → plan)')
-    .option('--citizens <n>', 'how many synthetic citizens', '20000')
-    .option('--dir <dir>', 'where the demo files go', '.invito/demo')
-    .action(async (opts: { citizens: string; dir: string }, cmd: Command) => {
+    .description('run a whole campaign on synthetic data and the local provider sandbox')
+    .option('--citizens <n>', 'synthetic citizens (Lazio)', '4000')
+    .option('--rate <n>', 'messages released per second', '200')
+    .option('--dir <dir>', 'where the demo keeps its files and its store', '.invito/demo')
+    .action(async (opts: { citizens: string; rate: string; dir: string }, cmd: Command) => {
+      const say = (s: string): void => void process.stdout.write(s + '\n');
       const count = Number(opts.citizens);
-      mkdirSync(opts.dir, { recursive: true });
-      const citizensFile = join(opts.dir, 'citizens.csv');
-      const centersFile = join(opts.dir, 'centers.csv');
-      const say = (s: string): boolean => process.stdout.write(s + '\n');
+      const dir = opts.dir;
+      // A fresh store each run, so the demo can be run again and shows the same story.
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      const log = pino({ level: process.env.INVITO_LOG_LEVEL || 'warn' }, pino.destination(2));
+      const dbUrl = (cmd.optsWithGlobals() as { db?: string }).db || join(dir, 'invito.db');
 
-      say(`1. Generating ${count.toLocaleString('en')} synthetic citizens (a few bad rows on purpose) and the 293 national centres…`);
-      const out = createWriteStream(citizensFile);
-      await writeCitizens(out, { count, seed: 1, dirty: 0.005 });
-      out.end();
-      await finished(out);
-      const cout = createWriteStream(centersFile);
-      await writeCenters(cout, generateCenters({}));
-      cout.end();
-      await finished(cout);
+      say(`1. Generating ${count.toLocaleString('en')} synthetic citizens of Lazio (a few bad rows on purpose) and 8 vaccination centres…`);
+      const citizensFile = join(dir, 'citizens.csv');
+      const centersFile = join(dir, 'centers.csv');
+      await writeFile(citizensFile, (out) => writeCitizens(out as never, { count, seed: 1, dirty: 0.005, regions: ['LAZ'] }));
+      await writeFile(centersFile, (out) => writeCenters(out as never, generateCenters({ regions: ['LAZ'], count: 8 })));
 
-      await withStore(cmd, async (store) => {
+      const store = await KyselyStore.open(dbUrl);
+      const sandbox = await startSandbox({ undeliveredShare: 0.03, callbackDelayMs: 100 });
+      const redis = await ensureRedis({ dataDir: join(dir, 'redis') });
+      const prefix = `invito-demo-${randomUUID().slice(0, 8)}`;
+      let stop: (() => Promise<void>)[] = [];
+      try {
         say(`2. Importing into the store (${store.handle.location})…`);
         const c = await importCitizens(store.registry, citizensFile);
-        say(`   citizens: ${c.imported} imported, ${c.rejected} rejected${c.rejectsFile ? ` (see ${c.rejectsFile})` : ''}, ${c.warnings} warnings`);
+        say(`   citizens: ${c.imported} imported, ${c.rejected} rejected (see ${c.rejectsFile}), ${c.warnings} warnings`);
         const k = await importCenters(store.registry, centersFile);
-        say(`   centres:  ${k.imported} imported, ${k.rejected} rejected`);
+        say(`   centres:  ${k.imported} imported`);
 
         const file = decodeURIComponent(SAMPLE_CAMPAIGN.pathname);
-        say(`3. Validating the sample campaign ${file}… ok`);
-        const { campaign } = await loadCampaign(file);
+        const { campaign: base } = await loadCampaign(file);
+        const campaign = { ...base, cohort: { ...base.cohort, regions: ['LAZ' as const] } };
+        const library = await templateLibrary(templatesDir((cmd.optsWithGlobals() as { templates?: string }).templates));
+        await assertCampaignSound({ campaign, file, library, store: store.campaigns });
+        say(`3. The sample campaign ${campaign.id} (restricted to Lazio) is valid. Its plan:\n`);
+        process.stdout.write(formatPlan(await planCampaign(store, campaign, library), campaign).replace(/^/gm, '   '));
 
-        say('4. Planning it:\n');
-        const plan = await planCampaign(store, campaign, await templateLibrary());
-        process.stdout.write(formatPlan(plan, campaign));
-      });
+        say(`\n4. Starting the provider sandbox (${sandbox.apiUrl}, ${sandbox.smtpUrl}), the webhook server and a worker; Redis at ${redis.url}${redis.private ? ' (a private one)' : ''}…`);
+        const server = await startFeedbackServer({ store: store.feedback, authToken: sandbox.authToken, port: 0 });
+        stop.push(() => server.close());
+        const env = {
+          ...sandbox.env,
+          TWILIO_MESSAGING_SERVICE_SID: 'MG' + '0'.repeat(31) + '1',
+          TWILIO_FROM: '+390612345678',
+          INVITO_MAIL_FROM: 'Servizio vaccinazioni Regione Lazio <vaccinazioni@invito.local>',
+          INVITO_PUBLIC_URL: server.publicUrl,
+        };
+        const worker = await startWorker({
+          connection: () => redis.connection(),
+          store: store.dispatch,
+          settings: { ...queueSettings(), prefix },
+          channels: buildChannels(providerConfig(env), CHANNELS, store.dispatch),
+          library,
+          owner: `demo-${process.pid}`,
+          publicUrl: server.publicUrl,
+          releaser: { tickMs: 50 },
+          log,
+        });
+        stop = [() => worker.close(), ...stop];
+
+        const launched = await launchCampaign(store.dispatch, campaign, Number(opts.rate), new Date().toISOString());
+        say(`5. Launched: ${launched.recipients.toLocaleString('en')} recipients, released at ${opts.rate}/s in priority order…`);
+        const started = Date.now();
+        for (;;) {
+          const c2 = await store.dispatch.campaign(campaign.id);
+          if (c2?.status !== 'active') break;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        say(`   every message handed to its channel in ${((Date.now() - started) / 1000).toFixed(1)} s; waiting for the delivery receipts…`);
+        await sandbox.idle();
+        for (let i = 0; i < 40; i++) {
+          const rows = await store.dispatch.statusCounts(campaign.id);
+          if (!rows.some((r) => r.state === 'sent' && r.channel === 'sms')) break;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+
+        // A citizen answers STOP: opted out of every later message of every campaign.
+        const someone = await store.db
+          .selectFrom('messages')
+          .innerJoin('citizens', 'citizens.citizen_id', 'messages.citizen_id')
+          .select(['citizens.citizen_id', 'citizens.phone'])
+          .where('messages.channel', '=', 'sms')
+          .limit(1)
+          .executeTakeFirst();
+        if (someone?.phone) {
+          await sendInboundMessage({ webhookUrl: `${server.publicUrl}/webhooks/twilio/inbound`, from: someone.phone, body: 'stop', authToken: sandbox.authToken, accountSid: sandbox.accountSid });
+          say(`6. Citizen ${someone.citizen_id} replied "stop" by SMS: opted out of every later message, in every campaign.`);
+        }
+
+        say('\nResult:\n');
+        process.stdout.write(formatStatus(await statusReport(store.dispatch, campaign.id)).replace(/^/gm, '   '));
+        const out = sandbox.outbox();
+        const tasks = await store.db.selectFrom('call_tasks').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+        say(
+          `\n   The providers received ${out.messages.length} SMS and ${out.emails.length} emails; ${Number(tasks.n)} citizens with neither a phone nor an email are on the operators' call list.`,
+        );
+        say(`   Nobody was messaged twice: ${new Set(out.messages.map((m) => m.to)).size} distinct phones for ${out.messages.length} SMS.`);
+        say(`\n   Files: ${dir}/ (the synthetic registry, its rejects, the store). Next: invito status --db ${dbUrl}`);
+      } finally {
+        for (const s of stop) await s();
+        await sandbox.close();
+        // The demo's keys go with it: Redis holds only work in flight.
+        const r = redis.connection();
+        let cursor = '0';
+        do {
+          const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length > 0) await r.del(...keys);
+        } while (cursor !== '0');
+        await redis.close();
+        await store.close();
+      }
     });
 }

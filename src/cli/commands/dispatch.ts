@@ -1,0 +1,138 @@
+/** `invito launch`, `worker`, `pause`, `resume`, `cancel` and `status`. */
+import { hostname } from 'node:os';
+import { Command, Option } from 'commander';
+import pino from 'pino';
+import { assertCampaignSound } from '../../campaigns/check.js';
+import { loadCampaign } from '../../campaigns/load.js';
+import { templateLibrary, templatesDir } from '../../campaigns/messages.js';
+import { buildChannels, providerConfig } from '../../channels/index.js';
+import { CHANNELS, type Channel } from '../../core/channels.js';
+import { InvitoError } from '../../core/errors.js';
+import { launchCampaign } from '../../pacer/launch.js';
+import { queueSettings } from '../../queues/queues.js';
+import { ensureRedis } from '../../queues/redis.js';
+import { startWorker, workerTimings } from '../../queues/worker.js';
+import { formatStatus, statusReport } from '../../reports/status.js';
+import { printJson, withStore } from '../context.js';
+
+const positive = (name: string, v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvitoError('USAGE', `${name} must be a number greater than 0, not ${v}`);
+  return n;
+};
+
+/** Logs go to stderr, as JSON, with ids and counts only. */
+export const logger = (): pino.Logger => pino({ level: process.env.INVITO_LOG_LEVEL || 'info' }, pino.destination(2));
+
+export function register(program: Command): void {
+  program
+    .command('launch')
+    .description('register a campaign and select its recipients in priority order; workers then send')
+    .argument('<file>', 'campaign YAML file')
+    .option('--rate <n>', 'messages released per second (until pacing lands)', '10')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: { rate: string; json?: boolean }, cmd: Command) => {
+      const rate = positive('--rate', opts.rate);
+      const { campaign } = await loadCampaign(file);
+      const library = await templateLibrary(templatesDir(cmd.optsWithGlobals().templates));
+      await withStore(cmd, async (store) => {
+        await assertCampaignSound({ campaign, file, library, store: store.campaigns });
+        const r = await launchCampaign(store.dispatch, campaign, rate, new Date().toISOString());
+        if (opts.json) printJson({ campaign: campaign.id, ...r });
+        else {
+          process.stdout.write(
+            `${r.created ? 'Launched' : 'Already launched:'} ${campaign.id}: ${r.recipients.toLocaleString('en')} recipients${r.created ? '' : ` (${r.added} new)`}, released at ${rate}/s by the workers (invito worker).\n`,
+          );
+        }
+      });
+    });
+
+  program
+    .command('worker')
+    .description('send: consume the channel queues (and release active campaigns) until SIGTERM/SIGINT')
+    .option('--queues <list>', `channels to consume, comma-separated (${CHANNELS.join(',')})`, CHANNELS.join(','))
+    .option('--concurrency <n>', 'jobs in flight per channel', '20')
+    .option('--no-release', 'do not take part in releasing campaigns')
+    .action(async (opts: { queues: string; concurrency: string; release: boolean }, cmd: Command) => {
+      const wanted = opts.queues.split(',').map((q) => q.trim()).filter(Boolean) as Channel[];
+      for (const q of wanted) if (!(CHANNELS as readonly string[]).includes(q)) throw new InvitoError('USAGE', `--queues: unknown channel ${q}; channels: ${CHANNELS.join(', ')}`);
+      const log = logger();
+      const library = await templateLibrary(templatesDir(cmd.optsWithGlobals().templates));
+      await withStore(cmd, async (store) => {
+        const redis = await ensureRedis();
+        if (redis.private) log.info({ redis: redis.url }, 'started a private Redis for this worker');
+        const channels = buildChannels(providerConfig(), wanted, store.dispatch);
+        const timings = workerTimings();
+        const worker = await startWorker({
+          ...(timings.lockMs ? { lockMs: timings.lockMs } : {}),
+          releaser: timings.releaser,
+          connection: () => redis.connection(),
+          store: store.dispatch,
+          settings: queueSettings(),
+          channels,
+          library,
+          concurrency: positive('--concurrency', opts.concurrency),
+          release: opts.release,
+          owner: `${hostname()}-${process.pid}`,
+          log,
+        });
+        log.info({ channels: Object.keys(channels), pid: process.pid }, 'worker started');
+        await new Promise<void>((resolve) => {
+          const stop = (sig: string): void => {
+            log.info({ signal: sig }, 'stopping: finishing the jobs in flight');
+            resolve();
+          };
+          process.once('SIGTERM', () => stop('SIGTERM'));
+          process.once('SIGINT', () => stop('SIGINT'));
+        });
+        await worker.close();
+        await redis.close();
+        log.info('worker stopped');
+      });
+    });
+
+  const setStatus = (name: 'pause' | 'resume' | 'cancel', description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .argument('<campaign>', 'campaign id')
+      .option('--reason <text>', 'why (shown by status)')
+      .action(async (id: string, opts: { reason?: string }, cmd: Command) => {
+        await withStore(cmd, async (store) => {
+          const c = await store.dispatch.campaign(id);
+          if (!c) throw new InvitoError('CAMPAIGN_NOT_FOUND', `no launched campaign ${id}`);
+          if (c.status === 'cancelled') throw new InvitoError('CAMPAIGN_STATE', `campaign ${id} is cancelled`);
+          const at = new Date().toISOString();
+          if (name === 'pause') await store.dispatch.updateCampaign(id, { status: 'paused', statusReason: opts.reason ?? 'paused by an operator' }, at);
+          else if (name === 'resume') await store.dispatch.updateCampaign(id, { status: 'active', statusReason: null }, at);
+          else {
+            await store.dispatch.updateCampaign(id, { status: 'cancelled', statusReason: opts.reason ?? 'cancelled by an operator' }, at);
+            const n = await store.dispatch.cancelUnsent(id, at);
+            process.stdout.write(`${n.toLocaleString('en')} unsent message(s) cancelled.\n`);
+          }
+          process.stdout.write(`Campaign ${id}: ${name === 'pause' ? 'paused' : name === 'resume' ? 'active' : 'cancelled'}.\n`);
+        });
+      });
+  setStatus('pause', 'stop releasing a campaign; queued messages go back to pending');
+  setStatus('resume', 'release a paused campaign again, where it stopped');
+  setStatus('cancel', 'stop a campaign for good; unsent messages are cancelled');
+
+  program
+    .command('status')
+    .description('messages per campaign, step, channel and state, from the store')
+    .argument('[campaign]', 'campaign id (default: all)')
+    .option('--json', 'print one JSON array')
+    .addOption(new Option('--watch [seconds]', 'refresh every few seconds').preset('2'))
+    .action(async (id: string | undefined, opts: { json?: boolean; watch?: string }, cmd: Command) => {
+      await withStore(cmd, async (store) => {
+        for (;;) {
+          const reports = await statusReport(store.dispatch, id);
+          if (id && reports.length === 0) throw new InvitoError('CAMPAIGN_NOT_FOUND', `no launched campaign ${id}`);
+          if (opts.json) printJson(reports);
+          else process.stdout.write((opts.watch ? '\x1b[2J\x1b[H' : '') + formatStatus(reports));
+          if (!opts.watch) return;
+          await new Promise((r) => setTimeout(r, positive('--watch', opts.watch!) * 1000));
+        }
+      });
+    });
+}

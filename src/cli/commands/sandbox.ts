@@ -1,0 +1,242 @@
+/**
+ * `invito sandbox`: the local stand-in for Twilio and the SMTP relay, and its companions.
+ *
+ * - `invito sandbox [start] [--api-port 4010] [--smtp-port 2525] [knobs…]` runs until SIGINT/SIGTERM
+ * - `invito sandbox config [--api URL] [knobs…]` changes knobs of a running sandbox
+ * - `invito sandbox outbox [--api URL] [--since SEQ] [--json]` lists what it received
+ * - `invito sandbox stats [--api URL]` prints its counts
+ * - `invito sandbox reply --to-webhook URL --from +39… --body STOP` posts a signed inbound SMS
+ */
+import type { Command } from 'commander';
+import { type Logger, pino } from 'pino';
+import { InvitoError } from '../../core/errors.js';
+import {
+  SANDBOX_ACCOUNT_SID,
+  SANDBOX_AUTH_TOKEN,
+  SANDBOX_SENDER,
+  type OutboxSnapshot,
+  type SandboxKnobs,
+  type SandboxStats,
+  fetchOutbox,
+  fetchStats,
+  sendInboundMessage,
+  startSandbox,
+  updateConfig,
+} from '../../sandbox/index.js';
+import { printJson } from '../context.js';
+
+const usage = (message: string): InvitoError => new InvitoError('USAGE', message);
+
+type KnobKind = 'share' | 'ms' | 'count' | 'list';
+
+/** One flag per knob; the table keeps `start` and `config` in step with `SandboxKnobs`. */
+const KNOB_FLAGS: Record<keyof SandboxKnobs, { flag: string; kind: KnobKind; help: string }> = {
+  failureRate: { flag: 'failure-rate', kind: 'share', help: 'share of creates answered 500 (Twilio 20500)' },
+  throttleRate: { flag: 'throttle-rate', kind: 'share', help: 'share of creates answered 429 (Twilio 20429)' },
+  burst429: { flag: 'burst-429', kind: 'count', help: 'answer the next N creates 429' },
+  latencyMs: { flag: 'latency-ms', kind: 'ms', help: 'added to every API request' },
+  latencyJitterMs: { flag: 'latency-jitter-ms', kind: 'ms', help: 'random extra latency, up to this' },
+  undeliveredShare: { flag: 'undelivered-share', kind: 'share', help: 'share of messages ending undelivered (30003/30005/30006)' },
+  failedShare: { flag: 'failed-share', kind: 'share', help: 'share of messages ending failed (30008)' },
+  callBusyShare: { flag: 'call-busy-share', kind: 'share', help: 'share of calls ending busy' },
+  callNoAnswerShare: { flag: 'call-no-answer-share', kind: 'share', help: 'share of calls ending no-answer' },
+  callFailedShare: { flag: 'call-failed-share', kind: 'share', help: 'share of calls ending failed' },
+  callbackDelayMs: { flag: 'callback-delay-ms', kind: 'ms', help: 'time between status steps (default 50)' },
+  invalidNumbers: { flag: 'invalid-numbers', kind: 'list', help: 'numbers answered 21211: +E.164 or *suffix, comma-separated' },
+  landlineNumbers: { flag: 'landline-numbers', kind: 'list', help: 'numbers answered 21614 for SMS: +E.164 or *suffix' },
+  smtpFailureRate: { flag: 'smtp-failure-rate', kind: 'share', help: 'share of emails answered 451' },
+  bounceRecipients: { flag: 'bounce-recipients', kind: 'list', help: 'recipients answered 550: addresses or @domain (default @bounce.example.com)' },
+};
+
+const camel = (flag: string): string => flag.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+
+function addKnobOptions(cmd: Command): Command {
+  for (const { flag, kind, help } of Object.values(KNOB_FLAGS)) {
+    const arg = kind === 'list' ? '<list>' : kind === 'share' ? '<share>' : kind === 'ms' ? '<ms>' : '<n>';
+    cmd.option(`--${flag} ${arg}`, help);
+  }
+  return cmd;
+}
+
+/** The knobs given as flags, checked flag by flag so that errors name the flag. */
+function knobsFromFlags(opts: Record<string, unknown>): Partial<SandboxKnobs> {
+  const out: Record<string, unknown> = {};
+  for (const [knob, { flag, kind }] of Object.entries(KNOB_FLAGS)) {
+    const raw = opts[camel(flag)];
+    if (raw === undefined) continue;
+    const s = String(raw).trim();
+    if (kind === 'list') {
+      out[knob] = s === '' ? [] : s.split(',').map((x) => x.trim()).filter((x) => x !== '');
+      continue;
+    }
+    const n = /^(\d+(\.\d*)?|\.\d+)$/.test(s) ? Number(s) : NaN;
+    if (kind === 'share' && !(n >= 0 && n <= 1)) throw usage(`--${flag} takes a share between 0 and 1, not ${s}`);
+    if (kind !== 'share' && !(Number.isSafeInteger(n) && n >= 0)) throw usage(`--${flag} takes a whole number ≥ 0, not ${s}`);
+    out[knob] = n;
+  }
+  return out as Partial<SandboxKnobs>;
+}
+
+function portOf(flag: string, value: unknown): number {
+  const s = String(value);
+  const n = /^\d+$/.test(s) ? Number(s) : NaN;
+  if (!(n >= 0 && n <= 65535)) throw usage(`--${flag} must be a port from 0 to 65535 (0 picks a free one), not ${s}`);
+  return n;
+}
+
+const DEFAULT_API = 'http://127.0.0.1:4010';
+const apiOption = (cmd: Command): Command =>
+  cmd.option('--api <url>', `the running sandbox (env INVITO_TWILIO_API_BASE, default ${DEFAULT_API})`);
+const apiOf = (opts: { api?: string }): string => opts.api || process.env.INVITO_TWILIO_API_BASE || DEFAULT_API;
+
+/** How often the running sandbox logs its counts, when they changed. */
+const STATS_LOG_MS = 10_000;
+
+/** Adds `invito sandbox` and its subcommands (`start`, the default, `config`, `outbox`, `stats`, `reply`) to `program`. */
+export function register(program: Command): void {
+  const sandbox = program
+    .command('sandbox')
+    .description('a local stand-in for Twilio and the SMTP relay, on loopback (demo, tests, benchmarks)');
+
+  addKnobOptions(
+    sandbox
+      .command('start', { isDefault: true })
+      .description('run the sandbox until SIGINT/SIGTERM; prints the environment that points invito at it')
+      .option('--host <host>', 'address to listen on', '127.0.0.1')
+      .option('--api-port <port>', 'Twilio API and control port (0: a free one)', '4010')
+      .option('--smtp-port <port>', 'SMTP port (0: a free one)', '2525')
+      .option('--account-sid <sid>', 'the account the API accepts (default: the sandbox-only test account)')
+      .option('--auth-token <token>', 'its auth token, also signing webhooks (default: the sandbox-only token)')
+      .option('--outbox-file <file>', 'also append everything received to this NDJSON file')
+      .option('--log-level <level>', 'pino level on stderr (debug logs every request, by id)', 'info')
+      .option('--json', 'print {"apiUrl", "smtpUrl", "env"} as one JSON line'),
+  ).action(async (opts: Record<string, unknown>) => {
+    const level = String(opts.logLevel);
+    if (level !== 'silent' && !(level in pino.levels.values)) throw usage(`--log-level must be one of ${Object.keys(pino.levels.values).join(', ')} or silent, not ${level}`);
+    const logger = pino({ name: 'invito-sandbox', level }, pino.destination(2));
+    const running = await startSandbox({
+      host: String(opts.host),
+      apiPort: portOf('api-port', opts.apiPort),
+      smtpPort: portOf('smtp-port', opts.smtpPort),
+      accountSid: opts.accountSid === undefined ? undefined : String(opts.accountSid),
+      authToken: opts.authToken === undefined ? undefined : String(opts.authToken),
+      outboxFile: opts.outboxFile === undefined ? undefined : String(opts.outboxFile),
+      logger,
+      ...knobsFromFlags(opts),
+    });
+    if (opts.json) printJson({ apiUrl: running.apiUrl, smtpUrl: running.smtpUrl, env: running.env });
+    else {
+      const sandboxOnly = running.accountSid === SANDBOX_ACCOUNT_SID && running.authToken === SANDBOX_AUTH_TOKEN;
+      process.stdout.write(
+        [
+          `# invito sandbox: Twilio API ${running.apiUrl}  SMTP ${running.smtpUrl}  outbox ${running.apiUrl}/_sandbox/outbox`,
+          sandboxOnly ? '# SANDBOX-ONLY test credentials below: they open nothing at Twilio.' : '# credentials as given on the command line',
+          ...Object.entries(running.env).map(([k, v]) => `${k}=${v}`),
+          '',
+        ].join('\n'),
+      );
+    }
+    await untilSignal(running, logger);
+  });
+
+  addKnobOptions(
+    apiOption(sandbox.command('config').description('change knobs of a running sandbox; prints the knobs in force')).option(
+      '--json',
+      'print the knobs as one JSON object (the default prints one per line)',
+    ),
+  ).action(async (opts: Record<string, unknown> & { api?: string; json?: boolean }) => {
+    const knobs = await updateConfig(apiOf(opts), knobsFromFlags(opts));
+    if (opts.json) printJson(knobs);
+    else for (const [k, v] of Object.entries(knobs)) process.stdout.write(`${KNOB_FLAGS[k as keyof SandboxKnobs]?.flag ?? k}: ${Array.isArray(v) ? v.join(',') : v}\n`);
+  });
+
+  apiOption(sandbox.command('outbox').description('list what a running sandbox received'))
+    .option('--since <seq>', 'only what came after this sequence number (the "next" of an earlier listing)', '0')
+    .option('--json', 'print {"messages", "calls", "emails", "next"}')
+    .action(async (opts: { api?: string; since: string; json?: boolean }) => {
+      if (!/^\d+$/.test(opts.since)) throw usage(`--since takes a sequence number, not ${opts.since}`);
+      const box = await fetchOutbox(apiOf(opts), Number(opts.since));
+      if (opts.json) printJson(box);
+      else process.stdout.write(formatOutbox(box));
+    });
+
+  apiOption(sandbox.command('stats').description('counts of a running sandbox, as JSON')).action(async (opts: { api?: string }) => {
+    const stats: SandboxStats = await fetchStats(apiOf(opts));
+    printJson(stats);
+  });
+
+  sandbox
+    .command('reply')
+    .description("post a signed inbound SMS webhook, as Twilio does when a citizen replies (STOP…)")
+    .requiredOption('--to-webhook <url>', "the app's inbound-message webhook")
+    .requiredOption('--from <number>', "the citizen's number, E.164")
+    .requiredOption('--body <text>', 'what the citizen wrote')
+    .option('--to <number>', 'the number the citizen wrote to', SANDBOX_SENDER)
+    .option('--messaging-service-sid <sid>', 'the Messaging Service the number belongs to')
+    .option('--account-sid <sid>', 'AccountSid of the webhook (default: the sandbox-only test account)')
+    .option('--auth-token <token>', 'signs the webhook (default: the sandbox-only token)')
+    .option('--json', 'print {"messageSid", "status", "body"}')
+    .action(
+      async (opts: {
+        toWebhook: string;
+        from: string;
+        body: string;
+        to: string;
+        messagingServiceSid?: string;
+        accountSid?: string;
+        authToken?: string;
+        json?: boolean;
+      }) => {
+        if (!/^\+[1-9]\d{6,14}$/.test(opts.from)) throw usage('--from must be an E.164 number such as +393331234567');
+        const r = await sendInboundMessage({
+          webhookUrl: opts.toWebhook,
+          from: opts.from,
+          to: opts.to,
+          body: opts.body,
+          messagingServiceSid: opts.messagingServiceSid,
+          accountSid: opts.accountSid,
+          authToken: opts.authToken,
+        });
+        if (opts.json) printJson({ messageSid: r.messageSid, status: r.status, body: r.body });
+        else process.stdout.write(`${r.messageSid}: the webhook answered ${r.status}\n${r.body}${r.body.endsWith('\n') || r.body === '' ? '' : '\n'}`);
+        if (r.status < 200 || r.status >= 300) throw new InvitoError('WEBHOOK_FAILED', `the inbound webhook answered HTTP ${r.status}`);
+      },
+    );
+}
+
+/** Keeps the sandbox up until SIGINT or SIGTERM, logging its counts when they change. */
+async function untilSignal(running: Awaited<ReturnType<typeof startSandbox>>, logger: Logger): Promise<void> {
+  let last = '';
+  const timer = setInterval(() => {
+    const stats = running.stats();
+    const line = JSON.stringify(stats);
+    if (line !== last) logger.info(stats, 'sandbox counts');
+    last = line;
+  }, STATS_LOG_MS);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  clearInterval(timer);
+  await running.close();
+}
+
+/** One line per record, oldest first: what a person checking a demo wants to see. */
+function formatOutbox(box: OutboxSnapshot): string {
+  const rows: [number, string][] = [];
+  const short = (s: string | null, n = 60): string => {
+    const one = (s ?? '').replace(/\s+/g, ' ').trim();
+    return one.length > n ? one.slice(0, n - 1) + '…' : one;
+  };
+  for (const m of box.messages) rows.push([m.seq, `${m.seq}\tsms\t${m.id}\t${m.status}${m.errorCode ? ` (${m.errorCode})` : ''}\t${m.to}\t${short(m.body)}`]);
+  for (const c of box.calls) rows.push([c.seq, `${c.seq}\tvoice\t${c.id}\t${c.status}\t${c.to}\t${short(c.twiml ?? c.url)}`]);
+  for (const e of box.emails) rows.push([e.seq, `${e.seq}\temail\t${e.id}\t${e.status}\t${e.to.join(',')}\t${short(e.subject)}`]);
+  rows.sort((a, b) => a[0] - b[0]);
+  const total = `${box.messages.length} messages, ${box.calls.length} calls, ${box.emails.length} emails (next: --since ${box.next})\n`;
+  return rows.map((r) => r[1] + '\n').join('') + total;
+}

@@ -1,0 +1,84 @@
+/**
+ * `invito serve [--port 8080] [--host 127.0.0.1]`: the feedback server (Twilio status and
+ * inbound webhooks, reply links) until SIGINT/SIGTERM.
+ *
+ * Environment: `TWILIO_AUTH_TOKEN` (required: it checks every webhook's signature) and
+ * `INVITO_PUBLIC_URL`, the base URL Twilio and citizens reach the server at (default
+ * `http://HOST:PORT`).
+ */
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { InvitoError } from '../../core/errors.js';
+import { FEEDBACK_PATHS, type RunningFeedbackServer, checkPublicUrl, startFeedbackServer } from '../../feedback/server.js';
+import { storeFor } from '../context.js';
+
+export {
+  type RunningFeedbackServer,
+  type StartFeedbackServerOptions,
+  buildFeedbackServer,
+  startFeedbackServer,
+} from '../../feedback/server.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function portOf(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 0 && n <= 65535)) throw new InvitoError('USAGE', `--port must be a port from 0 to 65535 (0 picks a free one), not ${value}`);
+  return n;
+}
+
+/** Adds `invito serve` to the program. */
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('receive Twilio status callbacks and inbound SMS, and serve reply links, until SIGINT/SIGTERM')
+    .option('--port <port>', 'port to listen on (0: a free one)', '8080')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--log-level <level>', `pino level on stderr: ${LOG_LEVELS.join(', ')} (debug logs every request, by route)`, 'info')
+    .action(async (opts: { port: string; host: string; logLevel: string }, cmd: Command) => {
+      const port = portOf(opts.port);
+      if (!LOG_LEVELS.includes(opts.logLevel)) throw new InvitoError('USAGE', `--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+      const authToken = process.env.TWILIO_AUTH_TOKEN;
+      if (!authToken) {
+        throw new InvitoError('CONFIG_INVALID', 'TWILIO_AUTH_TOKEN must be set: it checks that every webhook comes from Twilio (for the sandbox, use the token `invito sandbox` prints)');
+      }
+      // Checked before the store opens, so a typo does not leave an empty store behind.
+      const publicUrl = process.env.INVITO_PUBLIC_URL ? checkPublicUrl(process.env.INVITO_PUBLIC_URL) : undefined;
+      const logger = pino({ name: 'invito-serve', level: opts.logLevel }, pino.destination(2));
+      const store = await storeFor(cmd);
+      try {
+        const server = await startFeedbackServer({ store: store.feedback, authToken, publicUrl, port, host: opts.host, logger });
+        logger.info({ url: server.url }, 'feedback server listening');
+        process.stdout.write(
+          [
+            `invito serve: listening on ${server.url}`,
+            `  status callback  ${server.publicUrl}${FEEDBACK_PATHS.status}`,
+            `  inbound SMS      ${server.publicUrl}${FEEDBACK_PATHS.inbound}`,
+            `  reply links      ${server.publicUrl}/r/<token>/<confirm|decline|optout>`,
+            '',
+          ].join('\n'),
+        );
+        await untilSignal(server);
+        logger.info('feedback server closed');
+      } finally {
+        await store.close();
+      }
+    });
+}
+
+/**
+ * Waits for SIGINT or SIGTERM, then closes the server: requests in flight are answered first.
+ * The handlers go at once, so a second signal during a slow close ends the process the usual way.
+ */
+async function untilSignal(server: RunningFeedbackServer): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+}

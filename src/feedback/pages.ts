@@ -1,0 +1,149 @@
+/**
+ * The pages a citizen sees behind a reply link: Italian first, English below, no external
+ * assets (a page that loads nothing from elsewhere tells no one else who opened it), and
+ * nothing about the citizen on them — whoever holds the link sees only what it will do.
+ */
+import { createHash } from 'node:crypto';
+
+/** What a reply link can do. */
+export type LinkAction = 'confirm' | 'decline' | 'optout';
+
+/** Every reply-link action, as it appears in the link's last path segment. */
+export const LINK_ACTIONS: readonly LinkAction[] = ['confirm', 'decline', 'optout'];
+
+/** Whether a path segment names a reply-link action. */
+export const isLinkAction = (s: string): s is LinkAction => (LINK_ACTIONS as readonly string[]).includes(s);
+
+interface Text {
+  readonly title: string;
+  readonly body: string;
+  /** The button's label, on pages that ask. */
+  readonly button?: string;
+}
+
+interface Bilingual {
+  readonly it: Text;
+  readonly en: Text;
+}
+
+const ASK: Readonly<Record<LinkAction, Bilingual>> = {
+  confirm: {
+    it: {
+      title: "Conferma dell'appuntamento",
+      body: "Premendo il pulsante conferma l'appuntamento per la vaccinazione indicato nel messaggio che ha ricevuto.",
+      button: "Confermo l'appuntamento",
+    },
+    en: {
+      title: 'Confirm the appointment',
+      body: 'Pressing the button confirms the vaccination appointment given in the message you received.',
+      button: 'Confirm the appointment',
+    },
+  },
+  decline: {
+    it: {
+      title: "Rinuncia all'appuntamento",
+      body: "Premendo il pulsante rinuncia all'appuntamento indicato nel messaggio che ha ricevuto: il posto sarà offerto a un'altra persona.",
+      button: "Rinuncio all'appuntamento",
+    },
+    en: {
+      title: 'Decline the appointment',
+      body: 'Pressing the button declines the appointment given in the message you received: the slot will be offered to someone else.',
+      button: 'Decline the appointment',
+    },
+  },
+  optout: {
+    it: {
+      title: 'Non ricevere più messaggi',
+      body: 'Premendo il pulsante non riceverà più inviti né promemoria per nessuna campagna di vaccinazione.',
+      button: 'Non voglio più ricevere messaggi',
+    },
+    en: {
+      title: 'Stop receiving messages',
+      body: 'Pressing the button stops all further invitations and reminders from every vaccination campaign.',
+      button: 'Stop all messages',
+    },
+  },
+};
+
+const DONE: Readonly<Record<LinkAction, Bilingual>> = {
+  confirm: {
+    it: { title: 'Appuntamento confermato', body: 'Grazie: abbiamo registrato la sua conferma.' },
+    en: { title: 'Appointment confirmed', body: 'Thank you: your confirmation has been recorded.' },
+  },
+  decline: {
+    it: { title: 'Rinuncia registrata', body: "Abbiamo registrato la sua rinuncia: il posto sarà offerto a un'altra persona." },
+    en: { title: 'Decline recorded', body: 'Your answer has been recorded: the slot will be offered to someone else.' },
+  },
+  optout: {
+    it: { title: 'Richiesta registrata', body: 'Non riceverà più inviti né promemoria per le campagne di vaccinazione.' },
+    en: { title: 'Request recorded', body: 'You will receive no further invitations or reminders from vaccination campaigns.' },
+  },
+};
+
+const NOT_FOUND: Bilingual = {
+  it: { title: 'Link non valido', body: 'Il link non è valido o non è più attivo. Controlli di averlo aperto per intero, così come è arrivato nel messaggio.' },
+  en: { title: 'Link not valid', body: 'This link is not valid or no longer active. Check that it was opened in full, as it came in the message.' },
+};
+
+const UNAVAILABLE: Bilingual = {
+  it: { title: 'Servizio non disponibile', body: 'Non è stato possibile registrare la richiesta. Riprovi tra qualche minuto.' },
+  en: { title: 'Service unavailable', body: 'Your request could not be recorded. Please try again in a few minutes.' },
+};
+
+const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+
+const STYLE = [
+  'body{margin:0;font:1.125rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#fff}',
+  'main{max-width:36rem;margin:0 auto;padding:1.5rem 1rem}',
+  'section+section{margin-top:2rem;padding-top:1.5rem;border-top:1px solid #767676}',
+  'h1{font-size:1.5rem;margin:0 0 .75rem}',
+  'h2{font-size:1.25rem;margin:0 0 .75rem}',
+  'button{font:inherit;min-height:3rem;padding:.5rem 1.25rem;border:2px solid #0b4f8a;border-radius:.375rem;background:#0b4f8a;color:#fff;cursor:pointer}',
+  'button:hover{background:#083a66}',
+  'button:focus-visible{outline:3px solid #f2a900;outline-offset:2px}',
+].join('');
+
+/**
+ * Headers for every page: the style is allowed by its hash and nothing else may load; the token
+ * in the address must not leak through a Referer; a page about one citizen is never cached.
+ */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+  'x-robots-tag': 'noindex, nofollow',
+};
+
+/** One language's part. The form has no `action`: it posts back to the address it came from, behind any proxy prefix. */
+function section(lang: 'it' | 'en', t: Text, heading: 'h1' | 'h2'): string {
+  const form = t.button === undefined ? '' : `<form method="post"><button type="submit">${escapeHtml(t.button)}</button></form>`;
+  return `<section lang="${lang}"><${heading}>${escapeHtml(t.title)}</${heading}><p>${escapeHtml(t.body)}</p>${form}</section>`;
+}
+
+function page(b: Bilingual): string {
+  return (
+    '<!doctype html>\n<html lang="it"><head><meta charset="utf-8">' +
+    '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+    '<meta name="robots" content="noindex, nofollow">' +
+    `<title>${escapeHtml(b.it.title)} · ${escapeHtml(b.en.title)}</title>` +
+    `<style>${STYLE}</style></head>` +
+    `<body><main>${section('it', b.it, 'h1')}${section('en', b.en, 'h2')}</main></body></html>\n`
+  );
+}
+
+/** What a link will do, with the button that does it (a GET must change nothing: mail scanners open links). */
+export const askPage = (action: LinkAction): string => page(ASK[action]);
+
+/** What a link did. */
+export const donePage = (action: LinkAction): string => page(DONE[action]);
+
+/** An unknown token or action. */
+export const notFoundPage = (): string => page(NOT_FOUND);
+
+/** The store failed: the citizen should try again, and nothing says it worked. */
+export const unavailablePage = (): string => page(UNAVAILABLE);

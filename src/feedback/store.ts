@@ -1,0 +1,53 @@
+/**
+ * What the feedback layer needs from the store: provider receipts, inbound replies, reply
+ * links and opt-outs. Every method is idempotent — providers repeat and reorder callbacks.
+ */
+
+/** A provider status normalised to invito's message states. */
+export type ReceiptState = 'sent' | 'delivered' | 'undelivered' | 'failed';
+
+export interface ReceiptResult {
+  /** The message the receipt belongs to, or null when no send with that provider id is recorded yet. */
+  readonly messageId: string | null;
+  /** Whether the message's state changed (false for repeats and for older news). */
+  readonly changed: boolean;
+}
+
+export interface OptOutResult {
+  /** Citizens newly opted out (already opted-out ones are not counted). */
+  readonly citizens: string[];
+  /** Messages not yet sent that will now never be (pending or queued, every campaign). */
+  readonly messagesStopped: number;
+}
+
+export interface LinkTarget {
+  readonly messageId: string;
+  readonly campaignId: string;
+  readonly citizenId: string;
+}
+
+export interface FeedbackStore {
+  /**
+   * Records a provider receipt. States only move forward (sent → delivered | undelivered |
+   * failed); a receipt for a provider id not yet recorded is kept and applied when the send is
+   * recorded, so a callback that overtakes the worker is not lost.
+   */
+  applyReceipt(providerId: string, state: ReceiptState, errorCode: string | null, at: string): Promise<ReceiptResult>;
+  /** Opts out every citizen with this phone (E.164) from every later send of every campaign. */
+  optOutByPhone(phone: string, source: string, at: string): Promise<OptOutResult>;
+  optOutCitizen(citizenId: string, source: string, at: string): Promise<OptOutResult>;
+  /** Stores a reply that is not an opt-out (idempotent on `responseId`). */
+  recordResponse(r: {
+    responseId: string;
+    citizenId: string | null;
+    messageId: string | null;
+    channel: string;
+    kind: string;
+    body: string | null;
+    at: string;
+  }): Promise<void>;
+  /** The citizens with this phone (an inbound SMS names a number, not a person). */
+  citizensByPhone(phone: string): Promise<string[]>;
+  /** The message a reply link's token belongs to. */
+  messageByToken(token: string): Promise<LinkTarget | null>;
+}

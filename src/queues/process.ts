@@ -1,0 +1,160 @@
+/**
+ * What a worker does with one job: reload, check, render, claim, send, record.
+ *
+ * Jobs carry only the message id. BullMQ delivers at least once (a stalled job runs again), so
+ * the store decides: only a `queued` message is claimed, the claim happens before the provider
+ * call, and a message found already `sending` means an earlier attempt died between the claim
+ * and the record — the provider may have taken it, so it becomes `unknown` and is never re-sent.
+ */
+import { randomUUID } from 'node:crypto';
+import { UnrecoverableError } from 'bullmq';
+import { DateTime } from 'luxon';
+import type { Logger } from 'pino';
+import { contextFor, provisionalStart, SAMPLE_CENTER } from '../campaigns/messages.js';
+import { ChannelError, type ChannelAdapter, type OutboundMessage } from '../channels/channel.js';
+import type { Channel } from '../core/channels.js';
+import { isInvitoError } from '../core/errors.js';
+import type { TemplateLibrary } from '../messages/index.js';
+import type { DispatchStore, MessageForSend } from './store.js';
+
+export interface ErrorBrake {
+  /** Failed share of finished messages above which the campaign pauses itself. @defaultValue 0.25 */
+  readonly share: number;
+  /** Finished messages needed before the share is judged. @defaultValue 200 */
+  readonly minFinished: number;
+}
+
+export interface ProcessorDeps {
+  readonly store: DispatchStore;
+  readonly channels: Partial<Record<Channel, ChannelAdapter>>;
+  readonly library: TemplateLibrary;
+  readonly now?: () => Date;
+  readonly brake?: ErrorBrake;
+  readonly log?: Logger;
+  /** Base of reply links. @defaultValue INVITO_PUBLIC_URL */
+  readonly publicUrl?: string;
+}
+
+export interface JobInfo {
+  readonly messageId: string;
+  /** Attempts already made before this one (BullMQ's attemptsMade). */
+  readonly attemptsMade: number;
+  readonly maxAttempts: number;
+}
+
+export type Outcome = 'sent' | 'skipped' | 'opted_out' | 'paused' | 'cancelled' | 'unknown' | 'failed' | 'retry';
+
+const DEFAULT_BRAKE: ErrorBrake = { share: 0.25, minFinished: 200 };
+
+function recipient(m: MessageForSend, channel: Channel): string | null {
+  switch (channel) {
+    case 'sms':
+    case 'voice':
+      return m.citizen.phone;
+    case 'email':
+      return m.citizen.email;
+    case 'call':
+      return m.citizen.citizen_id;
+  }
+}
+
+export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Outcome> {
+  const now = deps.now ?? (() => new Date());
+  const brake = deps.brake ?? DEFAULT_BRAKE;
+  const iso = (): string => now().toISOString();
+
+  async function checkBrake(campaignId: string): Promise<void> {
+    const { failed, finished } = await deps.store.outcomes(campaignId);
+    if (finished >= brake.minFinished && failed / finished > brake.share) {
+      const reason = `paused by invito: ${failed} of ${finished} messages failed (${((100 * failed) / finished).toFixed(1)}%, above ${(100 * brake.share).toFixed(0)}%)`;
+      await deps.store.setCampaignStatus(campaignId, 'paused', reason, iso());
+      deps.log?.warn({ campaign: campaignId, failed, finished }, 'campaign paused: error share above the limit');
+    }
+  }
+
+  async function fail(m: MessageForSend, token: string | null, code: string, detail: string): Promise<never> {
+    await deps.store.recordFailed(m.messageId, token, code, detail, iso());
+    await checkBrake(m.campaignId);
+    throw new UnrecoverableError(`${m.messageId}: ${detail}`);
+  }
+
+  return async function process(job: JobInfo): Promise<Outcome> {
+    const m = await deps.store.loadForSend(job.messageId);
+    if (!m) return 'skipped';
+    if (m.state === 'sending') {
+      // An earlier attempt claimed it and never recorded the outcome: it may have been sent.
+      await deps.store.markUnknown(m.messageId, 'a worker stopped between claiming the message and recording the provider answer', iso());
+      deps.log?.warn({ message: m.messageId }, 'ambiguous send marked unknown');
+      return 'unknown';
+    }
+    if (m.state !== 'queued') return 'skipped';
+    if (m.campaignStatus === 'paused') return (await deps.store.transition(m.messageId, ['queued'], 'pending', iso())) ? 'paused' : 'skipped';
+    if (m.campaignStatus === 'cancelled') return (await deps.store.transition(m.messageId, ['queued'], 'cancelled', iso())) ? 'cancelled' : 'skipped';
+    if (m.citizen.opt_out) return (await deps.store.transition(m.messageId, ['queued'], 'opted_out', iso())) ? 'opted_out' : 'skipped';
+
+    const channel = m.channel;
+    const adapter = channel ? deps.channels[channel] : undefined;
+    if (!channel || !adapter) return fail(m, null, 'NO_CHANNEL', `no ${channel ?? ''} channel is configured in this worker`);
+    const to = recipient(m, channel);
+    if (!to) return fail(m, null, 'NOT_REACHABLE', `the citizen has no ${channel === 'email' ? 'email address' : 'phone'} any more`);
+
+    const step = m.campaign.steps.find((s) => s.id === m.stepId);
+    if (!step) return fail(m, null, 'NO_STEP', `campaign ${m.campaignId} has no step ${m.stepId}`);
+    const center = (await deps.store.centerFor(m.citizen)) ?? SAMPLE_CENTER;
+    let outbound: OutboundMessage;
+    try {
+      const context = contextFor({
+        campaign: m.campaign,
+        stepId: m.stepId,
+        citizen: m.citizen,
+        center,
+        start: provisionalStart(center, m.campaign, DateTime.fromJSDate(now())),
+        asOf: DateTime.fromJSDate(now()).setZone(m.campaign.timezone).toISODate()!,
+        ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),
+      });
+      const r = deps.library.render({
+        templateId: step.template,
+        channel,
+        context,
+        defaultLanguage: m.campaign.language,
+        sms: { maxSegments: m.campaign.sms.max_segments, transliterate: m.campaign.sms.transliterate },
+      });
+      outbound = {
+        messageId: m.messageId,
+        campaignId: m.campaignId,
+        citizenId: m.citizen.citizen_id,
+        channel,
+        to,
+        language: r.language,
+        text: r.text,
+        ...(r.channel === 'email' ? { subject: r.subject, html: r.html } : {}),
+        optOutUrl: context.links.optout,
+      };
+    } catch (e) {
+      if (isInvitoError(e)) return fail(m, null, e.code, e.message);
+      throw e;
+    }
+
+    const token = randomUUID();
+    if (!(await deps.store.claim(m.messageId, token, iso()))) return 'skipped';
+    let providerId: string;
+    try {
+      ({ providerId } = await adapter.send(outbound));
+    } catch (e) {
+      if (!(e instanceof ChannelError)) {
+        await deps.store.markUnknown(m.messageId, `unexpected error during the send: ${(e as Error).message}`, iso());
+        return 'unknown';
+      }
+      if (e.kind === 'ambiguous') {
+        await deps.store.markUnknown(m.messageId, e.message, iso());
+        deps.log?.warn({ message: m.messageId, code: e.providerCode }, 'ambiguous send marked unknown');
+        return 'unknown';
+      }
+      if (e.kind === 'permanent' || job.attemptsMade + 1 >= job.maxAttempts) return fail(m, token, e.providerCode, e.message);
+      await deps.store.unclaim(m.messageId, token, iso());
+      throw e; // BullMQ retries with backoff
+    }
+    await deps.store.recordSent(m.messageId, token, providerId, iso());
+    return 'sent';
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * The Redis that holds work in flight. `INVITO_REDIS_URL` (default redis://127.0.0.1:6379);
+ * when nothing answers there and `redis-server` is installed, a private Redis is started for
+ * the command — append-only persistence, no eviction, data under `.invito/redis/` — and
+ * stopped when the command ends. A Redis that may evict keys would silently drop jobs, so one
+ * whose `maxmemory-policy` is not `noeviction` is refused.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { InvitoError } from '../core/errors.js';
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+export interface RedisHandle {
+  readonly url: string;
+  /** Whether invito started this Redis (and will stop it). */
+  readonly private: boolean;
+  /** A connection for BullMQ (maxRetriesPerRequest: null, as BullMQ requires). */
+  connection(): Redis;
+  close(): Promise<void>;
+}
+
+const redact = (url: string): string => url.replace(/\/\/([^@/]*)@/, '//***@');
+
+async function ping(url: string): Promise<Redis | null> {
+  const r = new Redis(url, { lazyConnect: true, connectTimeout: 1500, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  r.on('error', () => {});
+  try {
+    await r.connect();
+    await r.ping();
+    return r;
+  } catch {
+    r.disconnect();
+    return null;
+  }
+}
+
+/** Throws unless the Redis keeps every key (BullMQ's jobs must never be evicted). */
+export async function assertNoEviction(r: Redis, url: string): Promise<void> {
+  const [, policy] = ((await r.config('GET', 'maxmemory-policy')) as string[]) ?? [];
+  if (policy !== 'noeviction') {
+    throw new InvitoError('REDIS_EVICTION_POLICY', `the Redis at ${redact(url)} has maxmemory-policy ${policy ?? 'unknown'}; invito needs noeviction (CONFIG SET maxmemory-policy noeviction), or jobs could be dropped`);
+  }
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((ok, ko) => {
+    const s = createServer();
+    s.once('error', ko);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+
+export function redisServerInstalled(): boolean {
+  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Starts `redis-server` with append-only persistence on a free loopback port. */
+export async function startPrivateRedis(dataDir: string, port?: number): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const p = port ?? (await freePort());
+  const child = spawn(
+    'redis-server',
+    ['--port', String(p), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction', '--save', '', '--dir', dir, '--daemonize', 'no', '--logfile', ''],
+    { stdio: 'ignore' },
+  );
+  const url = `redis://127.0.0.1:${p}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const r = await ping(url);
+    if (r) {
+      r.disconnect();
+      break;
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new InvitoError('REDIS_UNAVAILABLE', `the private redis-server (port ${p}, data in ${dir}) did not start`);
+    }
+    await new Promise((r2) => setTimeout(r2, 50));
+  }
+  return {
+    url,
+    process: child,
+    stop: () =>
+      new Promise<void>((ok) => {
+        if (child.exitCode !== null) return ok();
+        child.once('exit', () => ok());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface EnsureOptions {
+  /** @defaultValue INVITO_REDIS_URL, else redis://127.0.0.1:6379 */
+  readonly url?: string;
+  /** Where a private Redis keeps its append-only file. @defaultValue .invito/redis */
+  readonly dataDir?: string;
+}
+
+/** The configured Redis, or a private one when nothing answers and redis-server is installed. */
+export async function ensureRedis(o: EnsureOptions = {}): Promise<RedisHandle> {
+  const url = o.url ?? (process.env.INVITO_REDIS_URL || DEFAULT_REDIS_URL);
+  const probe = await ping(url);
+  const connections: Redis[] = [];
+  const connection = (u: string) => (): Redis => {
+    const c = new Redis(u, { maxRetriesPerRequest: null });
+    c.on('error', () => {});
+    connections.push(c);
+    return c;
+  };
+  if (probe) {
+    try {
+      await assertNoEviction(probe, url);
+    } finally {
+      probe.disconnect();
+    }
+    return {
+      url,
+      private: false,
+      connection: connection(url),
+      async close() {
+        await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+      },
+    };
+  }
+  if (!redisServerInstalled()) {
+    throw new InvitoError(
+      'REDIS_UNAVAILABLE',
+      `nothing answers at ${redact(url)} and redis-server is not installed: install Redis (e.g. apt-get install redis-server) or set INVITO_REDIS_URL to a Redis with maxmemory-policy noeviction`,
+    );
+  }
+  const priv = await startPrivateRedis(o.dataDir ?? '.invito/redis');
+  return {
+    url: priv.url,
+    private: true,
+    connection: connection(priv.url),
+    async close() {
+      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+      await priv.stop();
+    },
+  };
+}

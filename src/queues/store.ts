@@ -1,0 +1,45 @@
+/**
+ * What the send pipeline needs from the store. The store is the record: a worker reloads the
+ * message, checks its state, claims it before calling the provider and records the outcome,
+ * so a job that runs twice (BullMQ delivers at least once) never sends twice.
+ */
+import type { Campaign } from '../campaigns/schema.js';
+import type { CenterCard, CitizenCard } from '../campaigns/store.js';
+import type { Channel } from '../core/channels.js';
+
+export type CampaignStatus = 'active' | 'paused' | 'cancelled' | 'completed';
+
+export interface MessageForSend {
+  readonly messageId: string;
+  readonly campaignId: string;
+  readonly stepId: string;
+  readonly state: string;
+  readonly channel: Channel | null;
+  readonly linkToken: string;
+  readonly claimedAt: string | null;
+  readonly citizen: CitizenCard;
+  readonly campaignStatus: CampaignStatus;
+  readonly campaign: Campaign;
+}
+
+export interface DispatchStore {
+  /** The message with its citizen and campaign, or null when it does not exist. */
+  loadForSend(messageId: string): Promise<MessageForSend | null>;
+  /** A centre serving the citizen (for the appointment, until slot allocation lands). */
+  centerFor(citizen: CitizenCard): Promise<CenterCard | null>;
+  /** `queued` → `sending` with this worker's token. False when the message is not queued. */
+  claim(messageId: string, token: string, at: string): Promise<boolean>;
+  /** `sending` → `sent`, then applies any receipt that arrived before this record. */
+  recordSent(messageId: string, token: string, providerId: string, at: string): Promise<void>;
+  /** `sending` → `queued`: the provider certainly did not take it; a retry may claim it again. */
+  unclaim(messageId: string, token: string, at: string): Promise<void>;
+  /** → `failed` with the provider's code, from `queued` (no token) or from this worker's claim. */
+  recordFailed(messageId: string, token: string | null, code: string, detail: string, at: string): Promise<void>;
+  /** `sending` → `unknown`: the send may or may not have happened; it is never retried. */
+  markUnknown(messageId: string, detail: string, at: string): Promise<void>;
+  /** Moves a message between states when it is in one of `from`; false otherwise. */
+  transition(messageId: string, from: readonly string[], to: string, at: string): Promise<boolean>;
+  /** Finished and failed messages of a campaign, for the error-share brake. */
+  outcomes(campaignId: string): Promise<{ failed: number; finished: number }>;
+  setCampaignStatus(campaignId: string, status: CampaignStatus, reason: string | null, at: string): Promise<void>;
+}

@@ -1,0 +1,117 @@
+/**
+ * A worker process: BullMQ consumers for the chosen channels, and the releaser (leader
+ * election decides which process actually releases each campaign). Stops gracefully: no new
+ * jobs, the ones in flight finish and are recorded.
+ */
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { ChannelAdapter } from '../channels/channel.js';
+import type { Channel } from '../core/channels.js';
+import type { TemplateLibrary } from '../messages/index.js';
+import { Releaser, type ReleaserOptions } from '../pacer/release.js';
+import type { PacerStore } from '../pacer/store.js';
+import { type ErrorBrake, makeProcessor, type Outcome } from './process.js';
+import { type MessageJob, queueName, Queues, type QueueSettings } from './queues.js';
+import type { DispatchStore } from './store.js';
+
+export interface WorkerOptions {
+  readonly connection: () => Redis;
+  readonly store: DispatchStore & PacerStore;
+  readonly settings: QueueSettings;
+  readonly channels: Partial<Record<Channel, ChannelAdapter>>;
+  readonly library: TemplateLibrary;
+  /** Jobs in flight per channel in this process. @defaultValue 20 */
+  readonly concurrency?: number;
+  /**
+   * How long a job stays locked to this worker without renewal; a killed worker's jobs run
+   * again (elsewhere) after about this long. @defaultValue 30000 (BullMQ's)
+   */
+  readonly lockMs?: number;
+  /** Run the releaser in this process too. @defaultValue true */
+  readonly release?: boolean;
+  readonly releaser?: Partial<Omit<ReleaserOptions, 'store' | 'queues' | 'redis'>>;
+  readonly owner: string;
+  readonly brake?: ErrorBrake;
+  readonly log?: Logger;
+  /** Base of reply links. @defaultValue INVITO_PUBLIC_URL */
+  readonly publicUrl?: string;
+  /** Called after each job with its outcome (counters, tests). */
+  readonly onOutcome?: (channel: Channel, outcome: Outcome) => void;
+}
+
+export interface RunningWorker {
+  readonly queues: Queues;
+  readonly releaser: Releaser | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Timings from the environment, for tests and simulations that cannot wait minutes:
+ * `INVITO_LOCK_MS`, `INVITO_RELEASE_TICK_MS`, `INVITO_RECONCILE_MS`, `INVITO_STALE_QUEUED_MS`,
+ * `INVITO_CLAIM_TIMEOUT_MS`. Unset values keep the defaults.
+ */
+export function workerTimings(env: NodeJS.ProcessEnv = process.env): { lockMs?: number; releaser: Partial<ReleaserOptions> } {
+  const ms = (k: string): number | undefined => {
+    const v = Number(env[k]);
+    return env[k] && Number.isFinite(v) && v > 0 ? v : undefined;
+  };
+  const releaser: Partial<ReleaserOptions> = {};
+  const tick = ms('INVITO_RELEASE_TICK_MS');
+  const reconcile = ms('INVITO_RECONCILE_MS');
+  const stale = ms('INVITO_STALE_QUEUED_MS');
+  const claim = ms('INVITO_CLAIM_TIMEOUT_MS');
+  if (tick) Object.assign(releaser, { tickMs: tick });
+  if (reconcile) Object.assign(releaser, { reconcileMs: reconcile });
+  if (stale) Object.assign(releaser, { staleQueuedMs: stale });
+  if (claim) Object.assign(releaser, { claimTimeoutMs: claim });
+  const lockMs = ms('INVITO_LOCK_MS');
+  return { ...(lockMs ? { lockMs } : {}), releaser };
+}
+
+export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
+  const queues = new Queues(o.connection(), o.settings);
+  await queues.applyRateLimits();
+  const process = makeProcessor({
+    store: o.store,
+    channels: o.channels,
+    library: o.library,
+    ...(o.brake ? { brake: o.brake } : {}),
+    ...(o.log ? { log: o.log } : {}),
+    ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+  });
+  const workers: Worker<MessageJob>[] = [];
+  for (const [channel] of Object.entries(o.channels) as [Channel, ChannelAdapter][]) {
+    const w = new Worker<MessageJob>(
+      queueName(channel),
+      async (job) => {
+        const outcome = await process({ messageId: job.data.messageId, attemptsMade: job.attemptsMade, maxAttempts: job.opts.attempts ?? 1 });
+        o.onOutcome?.(channel, outcome);
+        return outcome;
+      },
+      {
+        connection: o.connection(),
+        prefix: o.settings.prefix,
+        concurrency: o.concurrency ?? 20,
+        ...(o.lockMs ? { lockDuration: o.lockMs, stalledInterval: Math.max(500, Math.round(o.lockMs / 2)) } : {}),
+      },
+    );
+    w.on('error', (e) => o.log?.error({ channel, err: e.message }, 'worker error'));
+    workers.push(w);
+  }
+  let releaser: Releaser | null = null;
+  if (o.release !== false) {
+    releaser = new Releaser({ store: o.store, queues, redis: o.connection(), owner: o.owner, ...(o.log ? { log: o.log } : {}), ...o.releaser });
+    releaser.start();
+  }
+  return {
+    queues,
+    releaser,
+    async close() {
+      await releaser?.stop();
+      await Promise.all(workers.map((w) => w.close()));
+      await queues.close();
+      await Promise.all(Object.values(o.channels).map((c) => c.close()));
+    },
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * The SMTP sink: a real SMTP server on loopback that takes every email, parses it, and keeps it
+ * in the outbox. No TLS (STARTTLS is not offered, so clients stay in clear text on loopback);
+ * AUTH PLAIN and LOGIN are accepted with any credentials, and not required.
+ *
+ * Faults: recipients matching `bounceRecipients` get `550` at RCPT TO (a permanent bounce, as a
+ * mailbox that does not exist); a `smtpFailureRate` share of messages get `451` at the end of
+ * DATA (a transient failure, to be retried).
+ */
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { newSid } from './ids.js';
+import type { KnobState } from './knobs.js';
+import { parseMail } from './mime.js';
+import type { Outbox } from './outbox.js';
+
+export interface SmtpSinkOptions {
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly knobs: KnobState;
+  readonly outbox: Outbox;
+  readonly logger: Logger;
+}
+
+export interface SmtpSink {
+  /** `smtp://HOST:PORT`, for nodemailer's `createTransport`. */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Larger messages are refused with 552; invitations are a few kB. */
+const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+
+const CLOSE_GRACE_MS = 500;
+
+const smtpError = (responseCode: number, message: string): Error => Object.assign(new Error(message), { responseCode });
+
+/** Starts the sink and resolves once it listens. */
+export async function startSmtpSink(o: SmtpSinkOptions): Promise<SmtpSink> {
+  const { knobs, outbox, logger } = o;
+  const server = new SMTPServer({
+    logger: false,
+    banner: 'invito sandbox SMTP sink (delivers nothing)',
+    disabledCommands: ['STARTTLS'],
+    authOptional: true,
+    allowInsecureAuth: true,
+    authMethods: ['PLAIN', 'LOGIN'],
+    // A reverse DNS lookup per connection is slow and pointless on loopback.
+    disableReverseLookup: true,
+    size: MAX_MESSAGE_BYTES,
+    // On close, idle pooled client connections get `421` after this grace period instead of
+    // holding the sink open for smtp-server's default 30 s.
+    closeTimeout: CLOSE_GRACE_MS,
+    onAuth(auth, _session, callback) {
+      // An empty user would make smtp-server refuse the login.
+      callback(null, { user: auth.username || 'anonymous' });
+    },
+    onRcptTo(address, _session, callback) {
+      if (knobs.bounce.matches(address.address)) {
+        outbox.countBounced();
+        // The reply does not repeat the address: clients put replies in their error messages,
+        // and those end up in logs.
+        return callback(smtpError(550, '5.1.1 Mailbox unavailable'));
+      }
+      callback();
+    },
+    onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('error', (e) => callback(e));
+      stream.on('end', () => {
+        if (stream.sizeExceeded) return callback(smtpError(552, '5.3.4 Message too big'));
+        const rate = knobs.now.smtpFailureRate;
+        if (rate > 0 && Math.random() < rate) {
+          outbox.countDeferred();
+          return callback(smtpError(451, '4.3.0 Temporary failure, try again later'));
+        }
+        const raw = Buffer.concat(chunks);
+        const mail = parseMail(raw);
+        const id = newSid('EM');
+        const mailFrom = session.envelope.mailFrom;
+        outbox.addEmail({
+          kind: 'email',
+          seq: outbox.nextSeq(),
+          time: new Date().toISOString(),
+          id,
+          from: mailFrom ? mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          subject: mail.headers.subject ?? null,
+          messageId: mail.headers['message-id'] ?? null,
+          headers: mail.headers,
+          text: mail.text,
+          html: mail.html,
+          attachments: mail.attachments,
+          user: typeof session.user === 'string' ? session.user : null,
+          size: raw.length,
+          status: 'accepted',
+        });
+        logger.debug({ id, recipients: session.envelope.rcptTo.length, bytes: raw.length }, 'email accepted');
+        callback(null, `Ok: queued as ${id}`);
+      });
+    },
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: Error): void => reject(e);
+    server.once('error', onError);
+    server.listen(o.port, o.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  // After start-up, a client's broken connection must not end the process.
+  server.on('error', (e) => logger.warn({ err: { message: e.message } }, 'smtp sink error'));
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    url: `smtp://${hostForUrl(o.host)}:${port}`,
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A host as it goes into a URL: IPv6 literals in brackets. */
+export function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

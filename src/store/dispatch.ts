@@ -1,0 +1,375 @@
+/**
+ * The dispatch side of the store (both dialects): campaigns, their messages and the state
+ * machine every send goes through, call tasks, and the counts `status` reports.
+ *
+ *   pending → queued → sending → sent → delivered | undelivered | failed
+ *                │         └──→ unknown (claimed, never recorded)
+ *                └→ opted_out | cancelled | failed (never sent)
+ *
+ * Every transition is one conditional UPDATE on the current state, so two workers, a retried
+ * job or a late webhook can never move a message backwards or send it twice.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Campaign } from '../campaigns/schema.js';
+import type { CenterCard, CitizenCard } from '../campaigns/store.js';
+import type { CallTaskStore } from '../channels/call.js';
+import type { Channel } from '../core/channels.js';
+import type { CohortQuery } from '../cohort/criteria.js';
+import type { CampaignRecord, PacerStore, Released } from '../pacer/store.js';
+import type { CampaignStatus, DispatchStore, MessageForSend } from '../queues/store.js';
+import type { StatusRow, ReportStore } from '../reports/store.js';
+import { KyselyCampaignStore } from './campaigns.js';
+import { cohortWhere, rankExpression } from './cohort.js';
+import type { Database, MessageState } from './schema.js';
+
+/** Receipts in the order they may follow each other: a later one never goes back. */
+const FINAL_FROM_SENT = ['delivered', 'undelivered', 'failed'] as const;
+
+function reachable(channel: Channel, c: { phone: string | null; email: string | null }): boolean {
+  return channel === 'call' ? true : channel === 'email' ? c.email !== null : c.phone !== null;
+}
+
+type CampaignRow = Database['campaigns'];
+const record = (r: CampaignRow): CampaignRecord => ({
+  campaignId: r.campaign_id,
+  definition: JSON.parse(r.definition) as Campaign,
+  status: r.status,
+  statusReason: r.status_reason,
+  releaseRate: r.release_rate,
+  recipients: r.recipients,
+});
+
+export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskStore, ReportStore {
+  private readonly cards: KyselyCampaignStore;
+  /** Parsed definitions by campaign id and JSON text: a worker parses each campaign once. */
+  private readonly definitions = new Map<string, { text: string; campaign: Campaign }>();
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.cards = new KyselyCampaignStore(db);
+  }
+
+  private definition(id: string, text: string): Campaign {
+    const cached = this.definitions.get(id);
+    if (cached && cached.text === text) return cached.campaign;
+    const campaign = JSON.parse(text) as Campaign;
+    this.definitions.set(id, { text, campaign });
+    return campaign;
+  }
+
+  // ── campaigns ────────────────────────────────────────────────────────────────────────────
+
+  async campaign(campaignId: string): Promise<CampaignRecord | null> {
+    const r = await this.db.selectFrom('campaigns').selectAll().where('campaign_id', '=', campaignId).executeTakeFirst();
+    return r ? record(r) : null;
+  }
+
+  async createCampaign(campaign: Campaign, releaseRate: number, at: string): Promise<void> {
+    await this.db
+      .insertInto('campaigns')
+      .values({ campaign_id: campaign.id, name: campaign.name, definition: JSON.stringify(campaign), status: 'active', status_reason: null, release_rate: releaseRate, recipients: 0, launched_at: at, updated_at: at })
+      .onConflict((oc) => oc.column('campaign_id').doNothing())
+      .execute();
+  }
+
+  async updateCampaign(campaignId: string, patch: { status?: CampaignStatus; statusReason?: string | null; releaseRate?: number }, at: string): Promise<void> {
+    await this.db
+      .updateTable('campaigns')
+      .set({
+        updated_at: at,
+        ...(patch.status ? { status: patch.status } : {}),
+        ...(patch.statusReason !== undefined ? { status_reason: patch.statusReason } : {}),
+        ...(patch.releaseRate !== undefined ? { release_rate: patch.releaseRate } : {}),
+      })
+      .where('campaign_id', '=', campaignId)
+      .execute();
+  }
+
+  async setCampaignStatus(campaignId: string, status: CampaignStatus, reason: string | null, at: string): Promise<void> {
+    // A cancelled campaign stays cancelled; the error brake must not turn it back into "paused".
+    await this.db
+      .updateTable('campaigns')
+      .set({ status, status_reason: reason, updated_at: at })
+      .where('campaign_id', '=', campaignId)
+      .where('status', '!=', 'cancelled')
+      .execute();
+  }
+
+  async activeCampaigns(): Promise<CampaignRecord[]> {
+    const rows = await this.db.selectFrom('campaigns').selectAll().where('status', '=', 'active').orderBy('campaign_id').execute();
+    return rows.map(record);
+  }
+
+  async selectRecipients(campaign: Campaign, q: CohortQuery, at: string): Promise<number> {
+    const step = campaign.steps[0]!;
+    await this.db.transaction().execute(async (trx) => {
+      const base = await trx.selectFrom('messages').select((eb) => eb.fn.max('seq').as('m')).where('campaign_id', '=', campaign.id).executeTakeFirst();
+      const offset = Number(base?.m ?? 0);
+      const rank = rankExpression(q);
+      const order = q.ranks.length > 0 ? sql`${rank}, c.birth_date, c.citizen_id` : sql`c.birth_date, c.citizen_id`;
+      await trx
+        .insertInto('messages')
+        .columns(['message_id', 'campaign_id', 'step_id', 'citizen_id', 'seq', 'state', 'attempts', 'updated_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('citizens as c')
+            .where(cohortWhere(q))
+            .where(({ not, exists, selectFrom }) =>
+              not(exists(selectFrom('messages as m').select('m.message_id').whereRef('m.citizen_id', '=', 'c.citizen_id').where('m.campaign_id', '=', campaign.id).where('m.step_id', '=', step.id))),
+            )
+            .select([
+              sql<string>`${campaign.id + '.' + step.id + '.'} || c.citizen_id`.as('message_id'),
+              sql<string>`${campaign.id}`.as('campaign_id'),
+              sql<string>`${step.id}`.as('step_id'),
+              'c.citizen_id',
+              sql<number>`${sql.lit(offset)} + row_number() over (order by ${order})`.as('seq'),
+              sql<string>`'pending'`.as('state'),
+              sql<number>`0`.as('attempts'),
+              sql<string>`${at}`.as('updated_at'),
+            ]),
+        )
+        .onConflict((oc) => oc.column('message_id').doNothing())
+        .execute();
+      const total = await trx.selectFrom('messages').select((eb) => eb.fn.countAll().as('n')).where('campaign_id', '=', campaign.id).executeTakeFirstOrThrow();
+      await trx.updateTable('campaigns').set({ recipients: Number(total.n), updated_at: at }).where('campaign_id', '=', campaign.id).execute();
+    });
+    const c = await this.campaign(campaign.id);
+    return c?.recipients ?? 0;
+  }
+
+  async releaseNext(campaign: Campaign, limit: number, linkToken: (messageId: string) => string, at: string): Promise<Released[]> {
+    if (limit <= 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .selectFrom('messages as m')
+        .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
+        .select(['m.message_id', 'm.step_id', 'c.phone', 'c.email', 'c.opt_out'])
+        .where('m.campaign_id', '=', campaign.id)
+        .where('m.state', '=', 'pending')
+        .orderBy('m.seq')
+        .limit(limit)
+        .execute();
+      const released: Released[] = [];
+      for (const r of rows) {
+        const step = campaign.steps.find((s) => s.id === r.step_id);
+        const channel = step?.channels.find((ch) => reachable(ch, r));
+        let next: { state: MessageState; channel: Channel | null; error_code: string | null } = channel
+          ? { state: 'queued', channel, error_code: null }
+          : { state: 'failed', channel: null, error_code: 'NO_CHANNEL' };
+        if (r.opt_out === 1) next = { state: 'opted_out', channel: null, error_code: null };
+        const res = await trx
+          .updateTable('messages')
+          .set({
+            state: next.state,
+            channel: next.channel,
+            error_code: next.error_code,
+            link_token: linkToken(r.message_id),
+            queued_at: at,
+            updated_at: at,
+            ...(next.state === 'queued' ? {} : { final_at: at }),
+          })
+          .where('message_id', '=', r.message_id)
+          .where('state', '=', 'pending')
+          .executeTakeFirst();
+        if (next.state === 'queued' && Number(res.numUpdatedRows) === 1) released.push({ messageId: r.message_id, channel: next.channel! });
+      }
+      return released;
+    });
+  }
+
+  async staleQueued(before: string, limit: number): Promise<Released[]> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .select(['message_id', 'channel'])
+      .where('state', '=', 'queued')
+      .where('queued_at', '<', before)
+      .orderBy('queued_at')
+      .limit(limit)
+      .execute();
+    return rows.filter((r) => r.channel !== null).map((r) => ({ messageId: r.message_id, channel: r.channel as Channel }));
+  }
+
+  async expireClaims(before: string, at: string): Promise<number> {
+    const res = await this.db
+      .updateTable('messages')
+      .set({ state: 'unknown', error_detail: 'the worker that claimed it stopped before recording the provider answer', final_at: at, updated_at: at })
+      .where('state', '=', 'sending')
+      .where('claimed_at', '<', before)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  async unfinished(campaignId: string): Promise<{ pending: number; queued: number; sending: number }> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .select(['state', (eb) => eb.fn.countAll().as('n')])
+      .where('campaign_id', '=', campaignId)
+      .where('state', 'in', ['pending', 'queued', 'sending'])
+      .groupBy('state')
+      .execute();
+    const out = { pending: 0, queued: 0, sending: 0 };
+    for (const r of rows) out[r.state as keyof typeof out] = Number(r.n);
+    return out;
+  }
+
+  async cancelUnsent(campaignId: string, at: string): Promise<number> {
+    const res = await this.db
+      .updateTable('messages')
+      .set({ state: 'cancelled', final_at: at, updated_at: at })
+      .where('campaign_id', '=', campaignId)
+      .where('state', 'in', ['pending', 'queued'])
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  // ── sending ──────────────────────────────────────────────────────────────────────────────
+
+  async loadForSend(messageId: string): Promise<MessageForSend | null> {
+    const r = await this.db
+      .selectFrom('messages as m')
+      .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
+      .innerJoin('campaigns as k', 'k.campaign_id', 'm.campaign_id')
+      .select([
+        'm.message_id', 'm.campaign_id', 'm.step_id', 'm.state', 'm.channel', 'm.link_token', 'm.claimed_at',
+        'c.citizen_id', 'c.given_name', 'c.family_name', 'c.birth_date', 'c.sex', 'c.language', 'c.phone', 'c.email',
+        'c.region', 'c.asl', 'c.municipality', 'c.opt_out',
+        'k.status', 'k.definition',
+      ])
+      .where('m.message_id', '=', messageId)
+      .executeTakeFirst();
+    if (!r) return null;
+    const citizen: CitizenCard = {
+      citizen_id: r.citizen_id, given_name: r.given_name, family_name: r.family_name, birth_date: r.birth_date, sex: r.sex,
+      language: r.language, phone: r.phone, email: r.email, region: r.region, asl: r.asl, municipality: r.municipality, opt_out: r.opt_out === 1,
+    };
+    return {
+      messageId: r.message_id,
+      campaignId: r.campaign_id,
+      stepId: r.step_id,
+      state: r.state,
+      channel: r.channel as Channel | null,
+      linkToken: r.link_token ?? '',
+      claimedAt: r.claimed_at,
+      citizen,
+      campaignStatus: r.status,
+      campaign: this.definition(r.campaign_id, r.definition),
+    };
+  }
+
+  centerFor(citizen: CitizenCard): Promise<CenterCard | null> {
+    return this.cards.centerFor(citizen);
+  }
+
+  async claim(messageId: string, token: string, at: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('messages')
+      .set((eb) => ({ state: 'sending', claim_token: token, claimed_at: at, attempts: eb('attempts', '+', 1), updated_at: at }))
+      .where('message_id', '=', messageId)
+      .where('state', '=', 'queued')
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async recordSent(messageId: string, token: string, providerId: string, at: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('messages')
+        .set({ state: 'sent', provider_id: providerId, sent_at: at, error_code: null, error_detail: null, updated_at: at })
+        .where('message_id', '=', messageId)
+        .where('claim_token', '=', token)
+        .where('state', 'in', ['sending', 'unknown'])
+        .execute();
+      // A receipt may have overtaken this record (the provider answers before we write).
+      const events = await trx.selectFrom('provider_events').select(['status', 'error_code', 'received_at']).where('provider_id', '=', providerId).execute();
+      const final = events.find((e) => (FINAL_FROM_SENT as readonly string[]).includes(e.status));
+      if (final) {
+        await trx
+          .updateTable('messages')
+          .set({ state: final.status as MessageState, error_code: final.error_code, final_at: final.received_at, updated_at: at })
+          .where('message_id', '=', messageId)
+          .where('state', '=', 'sent')
+          .execute();
+      }
+    });
+  }
+
+  async unclaim(messageId: string, token: string, at: string): Promise<void> {
+    await this.db
+      .updateTable('messages')
+      .set({ state: 'queued', claim_token: null, claimed_at: null, updated_at: at })
+      .where('message_id', '=', messageId)
+      .where('claim_token', '=', token)
+      .where('state', '=', 'sending')
+      .execute();
+  }
+
+  async recordFailed(messageId: string, token: string | null, code: string, detail: string, at: string): Promise<void> {
+    let q = this.db
+      .updateTable('messages')
+      .set({ state: 'failed', error_code: code, error_detail: detail, final_at: at, updated_at: at })
+      .where('message_id', '=', messageId);
+    q = token === null ? q.where('state', '=', 'queued') : q.where('claim_token', '=', token).where('state', '=', 'sending');
+    await q.execute();
+  }
+
+  async markUnknown(messageId: string, detail: string, at: string): Promise<void> {
+    await this.db
+      .updateTable('messages')
+      .set({ state: 'unknown', error_detail: detail, final_at: at, updated_at: at })
+      .where('message_id', '=', messageId)
+      .where('state', '=', 'sending')
+      .execute();
+  }
+
+  async transition(messageId: string, from: readonly string[], to: string, at: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('messages')
+      .set({ state: to as MessageState, updated_at: at, ...(to === 'pending' ? { queued_at: null } : { final_at: at }) })
+      .where('message_id', '=', messageId)
+      .where('state', 'in', from as MessageState[])
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async outcomes(campaignId: string): Promise<{ failed: number; finished: number }> {
+    const r = await this.db
+      .selectFrom('messages')
+      .select([
+        sql<number>`sum(case when state = 'failed' then 1 else 0 end)`.as('failed'),
+        sql<number>`sum(case when state in ('sent', 'delivered', 'undelivered', 'failed', 'unknown') then 1 else 0 end)`.as('finished'),
+      ])
+      .where('campaign_id', '=', campaignId)
+      .executeTakeFirst();
+    return { failed: Number(r?.failed ?? 0), finished: Number(r?.finished ?? 0) };
+  }
+
+  async createCallTask(t: { messageId: string; campaignId: string; citizenId: string; at: string }): Promise<string> {
+    await this.db
+      .insertInto('call_tasks')
+      .values({ task_id: t.messageId, message_id: t.messageId, campaign_id: t.campaignId, citizen_id: t.citizenId, state: 'open', created_at: t.at, updated_at: t.at })
+      .onConflict((oc) => oc.column('task_id').doNothing())
+      .execute();
+    return t.messageId;
+  }
+
+  // ── reports ──────────────────────────────────────────────────────────────────────────────
+
+  async statusCounts(campaignId?: string): Promise<StatusRow[]> {
+    let q = this.db
+      .selectFrom('messages')
+      .select(['campaign_id', 'step_id', 'channel', 'state', (eb) => eb.fn.countAll().as('n')])
+      .groupBy(['campaign_id', 'step_id', 'channel', 'state'])
+      .orderBy('campaign_id')
+      .orderBy('step_id')
+      .orderBy('channel')
+      .orderBy('state');
+    if (campaignId) q = q.where('campaign_id', '=', campaignId);
+    const rows = await q.execute();
+    return rows.map((r) => ({ campaignId: r.campaign_id, stepId: r.step_id, channel: r.channel, state: r.state, count: Number(r.n) }));
+  }
+
+  async campaigns(campaignId?: string): Promise<CampaignRecord[]> {
+    let q = this.db.selectFrom('campaigns').selectAll().orderBy('campaign_id');
+    if (campaignId) q = q.where('campaign_id', '=', campaignId);
+    return (await q.execute()).map(record);
+  }
+}

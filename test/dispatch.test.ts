@@ -1,0 +1,160 @@
+/**
+ * The send pipeline end to end, in one process: the store (both dialects), BullMQ on a real
+ * Redis, the real twilio SDK and nodemailer against the sandbox.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { templateLibrary } from '../src/campaigns/messages.js';
+import { launchCampaign } from '../src/pacer/launch.js';
+import { makeProcessor } from '../src/queues/process.js';
+import { startWorker } from '../src/queues/worker.js';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { InvitoError } from '../src/core/errors.js';
+import { campaign, CENTER, citizens, redisConnection, sandboxChannels, settings, testPrefix, until } from './support/dispatch.js';
+import { DIALECTS, type TestStore } from './support/stores.js';
+
+const AT = '2021-03-01T08:00:00.000Z';
+
+for (const dialect of DIALECTS) {
+  describe.skipIf(!dialect.available)(`dispatch on ${dialect.name}`, () => {
+    let t: TestStore;
+    let sandbox: Sandbox;
+    let redis: ReturnType<typeof testPrefix>;
+    beforeEach(async () => {
+      t = await dialect.open();
+      sandbox = await startSandbox({ callbackDelayMs: 1 });
+      redis = testPrefix();
+      await t.store.registry.writeCenters('seed', [CENTER]);
+    });
+    afterEach(async () => {
+      await sandbox.close();
+      await redis.cleanup();
+      await t.dispose();
+    });
+
+    it('sends every recipient exactly once, each on the first channel that reaches them', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(40, 20, 12));
+      const c = campaign('c1');
+      const launched = await launchCampaign(t.store.dispatch, c, 500, AT);
+      expect(launched).toMatchObject({ created: true, recipients: 40, added: 40 });
+      const worker = await startWorker({
+        connection: redisConnection(),
+        store: t.store.dispatch,
+        settings: settings(redis.prefix),
+        channels: sandboxChannels(sandbox, t.store),
+        library: await templateLibrary(),
+        owner: 'w1',
+        releaser: { tickMs: 20 },
+      });
+      try {
+        await until('campaign completed', async () => (await t.store.dispatch.campaign('c1'))?.status === 'completed', 30_000);
+      } finally {
+        await worker.close();
+      }
+      const out = sandbox.outbox();
+      const phones = out.messages.map((m) => m.to);
+      expect(phones).toHaveLength(20);
+      expect(new Set(phones).size).toBe(20);
+      expect(out.emails).toHaveLength(12);
+      expect(new Set(out.emails.map((e) => e.to.join(','))).size).toBe(12);
+      const tasks = await t.store.db.selectFrom('call_tasks').select('citizen_id').execute();
+      expect(tasks).toHaveLength(8);
+      const states = await t.store.db.selectFrom('messages').select(['state', 'channel', 'provider_id']).execute();
+      expect(states.every((s) => s.state === 'sent' || s.state === 'delivered' || s.state === 'undelivered')).toBe(true);
+      // Every provider id in the store is one the provider really issued.
+      const sids = new Set([...out.messages.map((m) => m.id), ...out.emails.map((e) => e.messageId)]);
+      for (const s of states.filter((x) => x.channel !== 'call')) expect(sids.has(s.provider_id!)).toBe(true);
+      // The email carries the opt-out header and our Message-ID.
+      expect(out.emails[0]!.headers['list-unsubscribe']).toMatch(/^<http:\/\/[^/]+\/r\/[A-Za-z0-9_-]{22}\/optout>$/);
+    });
+
+    it('pause stops sending and returns queued messages to pending; resume finishes where it stopped, each once', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(120, 120, 0));
+      const c = campaign('cp', '[sms]');
+      await launchCampaign(t.store.dispatch, c, 60, AT);
+      const worker = await startWorker({
+        connection: redisConnection(),
+        store: t.store.dispatch,
+        settings: settings(redis.prefix),
+        channels: sandboxChannels(sandbox, t.store),
+        library: await templateLibrary(),
+        owner: 'w1',
+        releaser: { tickMs: 20 },
+      });
+      try {
+        await until('some sent', async () => sandbox.outbox().messages.length >= 20);
+        await t.store.dispatch.setCampaignStatus('cp', 'paused', 'test', AT);
+        await new Promise((r) => setTimeout(r, 500)); // jobs already queued drain back to pending
+        const atPause = sandbox.outbox().messages.length;
+        await new Promise((r) => setTimeout(r, 700));
+        expect(sandbox.outbox().messages.length).toBe(atPause);
+        const left = await t.store.dispatch.unfinished('cp');
+        expect(left.queued + left.sending).toBe(0);
+        expect(left.pending).toBe(120 - atPause);
+        await t.store.dispatch.setCampaignStatus('cp', 'active', null, AT);
+        await until('completed after resume', async () => (await t.store.dispatch.campaign('cp'))?.status === 'completed');
+      } finally {
+        await worker.close();
+      }
+      const phones = sandbox.outbox().messages.map((m) => m.to);
+      expect(phones).toHaveLength(120);
+      expect(new Set(phones).size).toBe(120);
+      // Released in priority order: the oldest were sent before the pause.
+      const order = await t.store.db.selectFrom('messages').select(['seq', 'sent_at']).orderBy('seq').execute();
+      expect(order.slice(0, 10).every((r) => r.sent_at !== null && r.sent_at <= order[order.length - 1]!.sent_at!)).toBe(true);
+    });
+
+    it('launching the same campaign twice duplicates nothing; a changed definition is refused', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(10, 10, 0));
+      const c = campaign('c2');
+      await launchCampaign(t.store.dispatch, c, 100, AT);
+      const again = await launchCampaign(t.store.dispatch, c, 100, AT);
+      expect(again).toMatchObject({ created: false, recipients: 10, added: 0 });
+      const n = await t.store.db.selectFrom('messages').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      expect(Number(n.n)).toBe(10);
+      // A newcomer to the registry joins at the end of the order.
+      await t.store.registry.writeCitizens('seed2', citizens(1, 1, 0, 'NEW'));
+      const third = await launchCampaign(t.store.dispatch, c, 100, AT);
+      expect(third.added).toBe(1);
+      const last = await t.store.db.selectFrom('messages').select(['citizen_id', 'seq']).orderBy('seq', 'desc').executeTakeFirstOrThrow();
+      expect(last).toMatchObject({ citizen_id: 'NEW00000', seq: 11 });
+      const changed = await launchCampaign(t.store.dispatch, campaign('c2', '[sms]'), 100, AT).catch((e: unknown) => e);
+      expect((changed as InvitoError).code).toBe('CAMPAIGN_CHANGED');
+    });
+
+    it('a job that runs again after its send was recorded does nothing; one that died mid-send becomes unknown, never re-sent', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(2, 2, 0));
+      const c = campaign('c3', '[sms]');
+      await launchCampaign(t.store.dispatch, c, 100, AT);
+      const released = await t.store.dispatch.releaseNext(c, 10, (id) => `tok-${id}`, AT);
+      expect(released).toHaveLength(2);
+      const process = makeProcessor({ store: t.store.dispatch, channels: sandboxChannels(sandbox, t.store), library: await templateLibrary() });
+      const [a, b] = released;
+      expect(await process({ messageId: a!.messageId, attemptsMade: 0, maxAttempts: 3 })).toBe('sent');
+      expect(await process({ messageId: a!.messageId, attemptsMade: 0, maxAttempts: 3 })).toBe('skipped');
+      // b is claimed by a worker that then dies before recording the provider's answer.
+      expect(await t.store.dispatch.claim(b!.messageId, 'dead-worker', AT)).toBe(true);
+      expect(await process({ messageId: b!.messageId, attemptsMade: 1, maxAttempts: 3 })).toBe('unknown');
+      expect(sandbox.outbox().messages).toHaveLength(1);
+      const rows = await t.store.db.selectFrom('messages').select(['message_id', 'state']).orderBy('seq').execute();
+      expect(rows.map((r) => r.state)).toEqual(['sent', 'unknown']);
+    });
+
+    it('an invalid number fails at once with the provider code; throttling and 5xx are retried', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(3, 3, 0));
+      const c = campaign('c4', '[sms]');
+      await launchCampaign(t.store.dispatch, c, 100, AT);
+      const [bad, busy] = await t.store.dispatch.releaseNext(c, 2, (id) => `tok-${id}`, AT);
+      const process = makeProcessor({ store: t.store.dispatch, channels: sandboxChannels(sandbox, t.store), library: await templateLibrary() });
+      const badPhone = (await t.store.dispatch.loadForSend(bad!.messageId))!.citizen.phone!;
+      sandbox.setConfig({ invalidNumbers: [badPhone] });
+      await expect(process({ messageId: bad!.messageId, attemptsMade: 0, maxAttempts: 3 })).rejects.toThrow(/21211/);
+      sandbox.setConfig({ invalidNumbers: [], burst429: 1 });
+      await expect(process({ messageId: busy!.messageId, attemptsMade: 0, maxAttempts: 3 })).rejects.toThrow(/429/);
+      const afterThrottle = await t.store.db.selectFrom('messages').select(['state', 'error_code']).where('message_id', '=', busy!.messageId).executeTakeFirstOrThrow();
+      expect(afterThrottle.state).toBe('queued'); // free for the retry
+      expect(await process({ messageId: busy!.messageId, attemptsMade: 1, maxAttempts: 3 })).toBe('sent');
+      const failed = await t.store.db.selectFrom('messages').select(['state', 'error_code']).where('message_id', '=', bad!.messageId).executeTakeFirstOrThrow();
+      expect(failed).toEqual({ state: 'failed', error_code: '21211' });
+    });
+  });
+}
