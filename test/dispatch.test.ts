@@ -158,3 +158,42 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe.skipIf(!DIALECTS[0]!.available)('the error brake', () => {
+  it('a campaign whose failed share passes errors.pause_above pauses itself and says why', async () => {
+    const t = await DIALECTS[0]!.open();
+    const sandbox = await startSandbox({ callbackDelayMs: 1 });
+    const redis = testPrefix();
+    try {
+      await t.store.registry.writeCenters('seed', [CENTER]);
+      await t.store.registry.writeCitizens('seed', citizens(60, 60, 0));
+      const c = campaign('brake', '[sms]', 'errors: { pause_above: 0.5, min_finished: 10 }');
+      await launchCampaign(t.store.dispatch, c, 1000, AT);
+      // Every number is invalid: each send fails permanently.
+      sandbox.setConfig({ invalidNumbers: Array.from({ length: 10 }, (_, d) => `*${d}`) });
+      const worker = await startWorker({
+        connection: redisConnection(),
+        store: t.store.dispatch,
+        settings: settings(redis.prefix),
+        channels: sandboxChannels(sandbox, t.store),
+        library: await templateLibrary(),
+        owner: 'w1',
+        releaser: { tickMs: 20 },
+      });
+      try {
+        await until('paused', async () => (await t.store.dispatch.campaign('brake'))?.status === 'paused');
+        await new Promise((r) => setTimeout(r, 300));
+      } finally {
+        await worker.close();
+      }
+      const rec = await t.store.dispatch.campaign('brake');
+      expect(rec!.statusReason).toMatch(/^paused by invito: \d+ of \d+ messages failed \(\d+\.\d%, above 50%\)$/);
+      const left = await t.store.dispatch.unfinished('brake');
+      expect(left.pending).toBeGreaterThan(0); // the rest waits for a person to look
+    } finally {
+      await sandbox.close();
+      await redis.cleanup();
+      await t.dispose();
+    }
+  });
+});

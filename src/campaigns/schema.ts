@@ -84,6 +84,15 @@ export const campaignSchema = z
     pacing: z.strictObject({
       daily_target: z.int({ error: 'must be a whole number' }).positive({ error: 'must be greater than 0' }),
     }),
+    /** The error brake: a campaign pauses itself when too many of its messages fail. */
+    errors: z
+      .strictObject({
+        /** Failed share of finished messages above which the campaign pauses. */
+        pause_above: z.number().gt(0, { error: 'must be greater than 0' }).max(1, { error: 'must be at most 1' }).default(0.25),
+        /** Finished messages needed before the share is judged. */
+        min_finished: z.int().min(1).default(200),
+      })
+      .default({ pause_above: 0.25, min_finished: 200 }),
     sms: z
       .strictObject({
         /** Longest SMS allowed, in segments; `validate` renders worst cases against it. */

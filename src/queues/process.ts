@@ -17,10 +17,11 @@ import { isInvitoError } from '../core/errors.js';
 import type { TemplateLibrary } from '../messages/index.js';
 import type { DispatchStore, MessageForSend } from './store.js';
 
+/** The error brake, from the campaign's `errors` keys. */
 export interface ErrorBrake {
-  /** Failed share of finished messages above which the campaign pauses itself. @defaultValue 0.25 */
+  /** Failed share of finished messages above which the campaign pauses itself. */
   readonly share: number;
-  /** Finished messages needed before the share is judged. @defaultValue 200 */
+  /** Finished messages needed before the share is judged. */
   readonly minFinished: number;
 }
 
@@ -29,11 +30,11 @@ export interface ProcessorDeps {
   readonly channels: Partial<Record<Channel, ChannelAdapter>>;
   readonly library: TemplateLibrary;
   readonly now?: () => Date;
-  readonly brake?: ErrorBrake;
   readonly log?: Logger;
   /** Base of reply links. @defaultValue INVITO_PUBLIC_URL */
   readonly publicUrl?: string;
 }
+
 
 export interface JobInfo {
   readonly messageId: string;
@@ -43,8 +44,6 @@ export interface JobInfo {
 }
 
 export type Outcome = 'sent' | 'skipped' | 'opted_out' | 'paused' | 'cancelled' | 'unknown' | 'failed' | 'retry';
-
-const DEFAULT_BRAKE: ErrorBrake = { share: 0.25, minFinished: 200 };
 
 function recipient(m: MessageForSend, channel: Channel): string | null {
   switch (channel) {
@@ -60,10 +59,24 @@ function recipient(m: MessageForSend, channel: Channel): string | null {
 
 export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Outcome> {
   const now = deps.now ?? (() => new Date());
-  const brake = deps.brake ?? DEFAULT_BRAKE;
   const iso = (): string => now().toISOString();
+  // Time-zone arithmetic is the costliest part of a render; the provisional appointment and the
+  // local date change at most once a minute, so they are computed once a minute per centre.
+  const minuteCache = new Map<string, { minute: number; start: string; asOf: string }>();
+  const timing = (campaign: MessageForSend['campaign'], centerId: string, center: Parameters<typeof provisionalStart>[0]): { start: string; asOf: string } => {
+    const minute = Math.floor(now().getTime() / 60_000);
+    const key = `${campaign.id}|${centerId}`;
+    const hit = minuteCache.get(key);
+    if (hit && hit.minute === minute) return hit;
+    const at = DateTime.fromJSDate(now());
+    const fresh = { minute, start: provisionalStart(center, campaign, at), asOf: at.setZone(campaign.timezone).toISODate()! };
+    if (minuteCache.size > 10_000) minuteCache.clear();
+    minuteCache.set(key, fresh);
+    return fresh;
+  };
 
-  async function checkBrake(campaignId: string): Promise<void> {
+  async function checkBrake(campaignId: string, campaign: MessageForSend['campaign']): Promise<void> {
+    const brake: ErrorBrake = { share: campaign.errors.pause_above, minFinished: campaign.errors.min_finished };
     const { failed, finished } = await deps.store.outcomes(campaignId);
     if (finished >= brake.minFinished && failed / finished > brake.share) {
       const reason = `paused by invito: ${failed} of ${finished} messages failed (${((100 * failed) / finished).toFixed(1)}%, above ${(100 * brake.share).toFixed(0)}%)`;
@@ -74,7 +87,7 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
 
   async function fail(m: MessageForSend, token: string | null, code: string, detail: string): Promise<never> {
     await deps.store.recordFailed(m.messageId, token, code, detail, iso());
-    await checkBrake(m.campaignId);
+    await checkBrake(m.campaignId, m.campaign);
     throw new UnrecoverableError(`${m.messageId}: ${detail}`);
   }
 
@@ -101,6 +114,7 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
     const step = m.campaign.steps.find((s) => s.id === m.stepId);
     if (!step) return fail(m, null, 'NO_STEP', `campaign ${m.campaignId} has no step ${m.stepId}`);
     const center = (await deps.store.centerFor(m.citizen)) ?? SAMPLE_CENTER;
+    const { start, asOf } = timing(m.campaign, center.center_id, center);
     let outbound: OutboundMessage;
     try {
       const context = contextFor({
@@ -108,8 +122,8 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
         stepId: m.stepId,
         citizen: m.citizen,
         center,
-        start: provisionalStart(center, m.campaign, DateTime.fromJSDate(now())),
-        asOf: DateTime.fromJSDate(now()).setZone(m.campaign.timezone).toISODate()!,
+        start,
+        asOf,
         ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),
       });
       const r = deps.library.render({

@@ -11,7 +11,7 @@ import type { Channel } from '../core/channels.js';
 import type { TemplateLibrary } from '../messages/index.js';
 import { Releaser, type ReleaserOptions } from '../pacer/release.js';
 import type { PacerStore } from '../pacer/store.js';
-import { type ErrorBrake, makeProcessor, type Outcome } from './process.js';
+import { makeProcessor, type Outcome } from './process.js';
 import { type MessageJob, queueName, Queues, type QueueSettings } from './queues.js';
 import type { DispatchStore } from './store.js';
 
@@ -32,7 +32,6 @@ export interface WorkerOptions {
   readonly release?: boolean;
   readonly releaser?: Partial<Omit<ReleaserOptions, 'store' | 'queues' | 'redis'>>;
   readonly owner: string;
-  readonly brake?: ErrorBrake;
   readonly log?: Logger;
   /** Base of reply links. @defaultValue INVITO_PUBLIC_URL */
   readonly publicUrl?: string;
@@ -76,7 +75,6 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     store: o.store,
     channels: o.channels,
     library: o.library,
-    ...(o.brake ? { brake: o.brake } : {}),
     ...(o.log ? { log: o.log } : {}),
     ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
   });

@@ -10,7 +10,7 @@
  * job or a late webhook can never move a message backwards or send it twice.
  */
 import { type Kysely, sql } from 'kysely';
-import type { Campaign } from '../campaigns/schema.js';
+import { type Campaign, campaignSchema } from '../campaigns/schema.js';
 import type { CenterCard, CitizenCard } from '../campaigns/store.js';
 import type { CallTaskStore } from '../channels/call.js';
 import type { Channel } from '../core/channels.js';
@@ -22,17 +22,17 @@ import { KyselyCampaignStore } from './campaigns.js';
 import { cohortWhere, rankExpression } from './cohort.js';
 import type { Database, MessageState } from './schema.js';
 
-/** Receipts in the order they may follow each other: a later one never goes back. */
-const FINAL_FROM_SENT = ['delivered', 'undelivered', 'failed'] as const;
-
 function reachable(channel: Channel, c: { phone: string | null; email: string | null }): boolean {
   return channel === 'call' ? true : channel === 'email' ? c.email !== null : c.phone !== null;
 }
 
 type CampaignRow = Database['campaigns'];
+
+/** A stored definition, through the schema again: keys added since its launch get their defaults. */
+const storedCampaign = (text: string): Campaign => campaignSchema.parse(JSON.parse(text));
 const record = (r: CampaignRow): CampaignRecord => ({
   campaignId: r.campaign_id,
-  definition: JSON.parse(r.definition) as Campaign,
+  definition: storedCampaign(r.definition),
   status: r.status,
   statusReason: r.status_reason,
   releaseRate: r.release_rate,
@@ -51,7 +51,7 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
   private definition(id: string, text: string): Campaign {
     const cached = this.definitions.get(id);
     if (cached && cached.text === text) return cached.campaign;
-    const campaign = JSON.parse(text) as Campaign;
+    const campaign = storedCampaign(text);
     this.definitions.set(id, { text, campaign });
     return campaign;
   }
@@ -148,31 +148,47 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
         .orderBy('m.seq')
         .limit(limit)
         .execute();
-      const released: Released[] = [];
+      // Decide each message's outcome in JS (channel choice, link token), then write them in
+      // a few set-based statements rather than one UPDATE per message.
+      const queued = new Map<Channel, { id: string; token: string }[]>();
+      const optedOut: string[] = [];
+      const unreachable: string[] = [];
       for (const r of rows) {
+        if (r.opt_out === 1) {
+          optedOut.push(r.message_id);
+          continue;
+        }
         const step = campaign.steps.find((s) => s.id === r.step_id);
         const channel = step?.channels.find((ch) => reachable(ch, r));
-        let next: { state: MessageState; channel: Channel | null; error_code: string | null } = channel
-          ? { state: 'queued', channel, error_code: null }
-          : { state: 'failed', channel: null, error_code: 'NO_CHANNEL' };
-        if (r.opt_out === 1) next = { state: 'opted_out', channel: null, error_code: null };
-        const res = await trx
-          .updateTable('messages')
-          .set({
-            state: next.state,
-            channel: next.channel,
-            error_code: next.error_code,
-            link_token: linkToken(r.message_id),
-            queued_at: at,
-            updated_at: at,
-            ...(next.state === 'queued' ? {} : { final_at: at }),
-          })
-          .where('message_id', '=', r.message_id)
-          .where('state', '=', 'pending')
-          .executeTakeFirst();
-        if (next.state === 'queued' && Number(res.numUpdatedRows) === 1) released.push({ messageId: r.message_id, channel: next.channel! });
+        if (!channel) unreachable.push(r.message_id);
+        else queued.set(channel, [...(queued.get(channel) ?? []), { id: r.message_id, token: linkToken(r.message_id) }]);
       }
-      return released;
+      const released: Released[] = [];
+      for (const [channel, items] of queued) {
+        const tokens = sql.join(items.map((i) => sql`when ${i.id} then ${i.token}`), sql` `);
+        const updated = await trx
+          .updateTable('messages')
+          .set({ state: 'queued', channel, link_token: sql`case message_id ${tokens} end`, queued_at: at, updated_at: at })
+          .where('message_id', 'in', items.map((i) => i.id))
+          .where('state', '=', 'pending')
+          .returning('message_id')
+          .execute();
+        for (const u of updated) released.push({ messageId: u.message_id, channel });
+      }
+      if (optedOut.length > 0) {
+        await trx.updateTable('messages').set({ state: 'opted_out', final_at: at, updated_at: at }).where('message_id', 'in', optedOut).where('state', '=', 'pending').execute();
+      }
+      if (unreachable.length > 0) {
+        await trx
+          .updateTable('messages')
+          .set({ state: 'failed', error_code: 'NO_CHANNEL', error_detail: 'none of the step\'s channels reaches the citizen', final_at: at, updated_at: at })
+          .where('message_id', 'in', unreachable)
+          .where('state', '=', 'pending')
+          .execute();
+      }
+      // Jobs go out in priority order.
+      const order = new Map(rows.map((r, i) => [r.message_id, i]));
+      return released.sort((a, b) => order.get(a.messageId)! - order.get(b.messageId)!);
     });
   }
 
@@ -255,8 +271,20 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
     };
   }
 
+  /**
+   * Centres change a few times a day at most, and every citizen of an ASL gets the same answer:
+   * cached for a minute per area, so the send path does not ask the database per message.
+   */
+  private readonly centers = new Map<string, { at: number; center: Promise<CenterCard | null> }>();
+
   centerFor(citizen: CitizenCard): Promise<CenterCard | null> {
-    return this.cards.centerFor(citizen);
+    const key = `${citizen.asl ?? ''}|${citizen.municipality ?? ''}|${citizen.region ?? ''}`;
+    const hit = this.centers.get(key);
+    if (hit && Date.now() - hit.at < 60_000) return hit.center;
+    if (this.centers.size > 10_000) this.centers.clear();
+    const center = this.cards.centerFor(citizen);
+    this.centers.set(key, { at: Date.now(), center });
+    return center;
   }
 
   async claim(messageId: string, token: string, at: string): Promise<boolean> {
@@ -270,26 +298,25 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
   }
 
   async recordSent(messageId: string, token: string, providerId: string, at: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('messages')
-        .set({ state: 'sent', provider_id: providerId, sent_at: at, error_code: null, error_detail: null, updated_at: at })
-        .where('message_id', '=', messageId)
-        .where('claim_token', '=', token)
-        .where('state', 'in', ['sending', 'unknown'])
-        .execute();
-      // A receipt may have overtaken this record (the provider answers before we write).
-      const events = await trx.selectFrom('provider_events').select(['status', 'error_code', 'received_at']).where('provider_id', '=', providerId).execute();
-      const final = events.find((e) => (FINAL_FROM_SENT as readonly string[]).includes(e.status));
-      if (final) {
-        await trx
-          .updateTable('messages')
-          .set({ state: final.status as MessageState, error_code: final.error_code, final_at: final.received_at, updated_at: at })
-          .where('message_id', '=', messageId)
-          .where('state', '=', 'sent')
-          .execute();
-      }
-    });
+    // One statement: a final receipt that overtook this record (the provider answers before we
+    // write) is applied at once; otherwise the message is simply sent.
+    const overtaken = (col: 'status' | 'error_code' | 'received_at') =>
+      sql<string | null>`(select e.${sql.ref(col)} from provider_events e where e.provider_id = ${providerId} and e.status in ('delivered', 'undelivered', 'failed') order by e.status limit 1)`;
+    await this.db
+      .updateTable('messages')
+      .set({
+        state: sql<MessageState>`coalesce(${overtaken('status')}, 'sent')`,
+        error_code: overtaken('error_code'),
+        final_at: overtaken('received_at'),
+        provider_id: providerId,
+        sent_at: at,
+        error_detail: null,
+        updated_at: at,
+      })
+      .where('message_id', '=', messageId)
+      .where('claim_token', '=', token)
+      .where('state', 'in', ['sending', 'unknown'])
+      .execute();
   }
 
   async unclaim(messageId: string, token: string, at: string): Promise<void> {

@@ -43,6 +43,30 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * Kysely's SQLite driver prepares every statement anew; on the send path (a handful of short
+ * queries per message) preparing costs as much as running. This keeps prepared statements by
+ * their SQL — Kysely's SQL for a query shape is stable, values are parameters — and prepares a
+ * fresh one only when the cached one is still being iterated (a streamed query).
+ */
+function cachingStatements(sqlite: SQLite.Database): { prepare(sql: string): SQLite.Statement; close(): void } {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    prepare(sql: string) {
+      const cached = cache.get(sql);
+      if (cached && !cached.busy) return cached;
+      const stmt = sqlite.prepare(sql);
+      if (!cached) {
+        // Bounded: shapes with IN-lists of varying length would otherwise grow it forever.
+        if (cache.size >= 500) cache.delete(cache.keys().next().value!);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+    close: () => sqlite.close(),
+  };
+}
+
 export interface OpenOptions {
   /** PostgreSQL `search_path` (tests isolate themselves in a schema of their own). */
   pgSchema?: string;
@@ -80,7 +104,7 @@ export async function openStore(url: string = process.env.INVITO_DB || DEFAULT_D
   } catch (e) {
     throw new InvitoError('DB_UNAVAILABLE', `cannot open the SQLite store at ${file}: ${(e as Error).message}`, { cause: e });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   await migrate(db, 'sqlite');
   return { db, dialect: 'sqlite', location: file, sqlite, close: () => db.destroy() };
 }
