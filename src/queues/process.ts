@@ -150,7 +150,14 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
     }
 
     const token = randomUUID();
-    if (!(await deps.store.claim(m.messageId, token, iso()))) return 'skipped';
+    if (!(await deps.store.claim(m.messageId, token, iso()))) {
+      // Either someone else has it, or the citizen said stop since we loaded the message.
+      const again = await deps.store.loadForSend(m.messageId);
+      if (again?.state === 'queued' && again.citizen.opt_out) {
+        return (await deps.store.transition(m.messageId, ['queued'], 'opted_out', iso())) ? 'opted_out' : 'skipped';
+      }
+      return 'skipped';
+    }
     let providerId: string;
     try {
       ({ providerId } = await adapter.send(outbound));

@@ -27,7 +27,7 @@ export interface DispatchStore {
   loadForSend(messageId: string): Promise<MessageForSend | null>;
   /** A centre serving the citizen (for the appointment, until slot allocation lands). */
   centerFor(citizen: CitizenCard): Promise<CenterCard | null>;
-  /** `queued` → `sending` with this worker's token. False when the message is not queued. */
+  /** `queued` → `sending` with this worker's token. False when the message is not queued or the citizen has opted out. */
   claim(messageId: string, token: string, at: string): Promise<boolean>;
   /** `sending` → `sent`, then applies any receipt that arrived before this record. */
   recordSent(messageId: string, token: string, providerId: string, at: string): Promise<void>;

@@ -293,6 +293,10 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
       .set((eb) => ({ state: 'sending', claim_token: token, claimed_at: at, attempts: eb('attempts', '+', 1), updated_at: at }))
       .where('message_id', '=', messageId)
       .where('state', '=', 'queued')
+      // A STOP that arrived after the message was loaded still wins.
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('citizens as c').select('c.citizen_id').whereRef('c.citizen_id', '=', 'messages.citizen_id').where('c.opt_out', '=', 1))),
+      )
       .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   }
