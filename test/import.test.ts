@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvitoError } from '../src/core/errors.js';
 import { importCenters, importCitizens } from '../src/registry/import.js';
@@ -88,6 +89,16 @@ for (const dialect of DIALECTS) {
       const warnings = readFileSync(summary.warningsFile!, 'utf8');
       expect(warnings).toContain('13,A11,phone is not a valid phone number');
       expect(warnings).not.toContain('not-a-phone'); // warnings name fields, never values
+    });
+
+    it('an import into an empty registry leaves the birth-date index in place (built at the end)', async () => {
+      const path = file('idx.csv', `${HEADER}\nI1,,,1950-01-01,,,,,,,,,,,\n`);
+      await importCitizens(t.store.registry, path, { today: TODAY });
+      const indexes =
+        dialect.name === 'sqlite'
+          ? await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'citizens'`.execute(t.store.db)
+          : await sql<{ name: string }>`select indexname as name from pg_indexes where tablename = 'citizens'`.execute(t.store.db);
+      expect(indexes.rows.map((r) => r.name)).toContain('citizens_birth_date');
     });
 
     it('finds a duplicate id across batches without holding ids in memory', async () => {
@@ -188,6 +199,7 @@ describe('import errors that stop the whole file', () => {
     writeCenters: async (): Promise<Map<string, number>> => {
       throw new Error('nothing should be written');
     },
+    bulk: <T>(fn: () => Promise<T>): Promise<T> => fn(),
   };
   const codeOf = async (p: Promise<unknown>) => {
     try {
@@ -228,7 +240,7 @@ describe('line numbers in the rejects file', () => {
     );
     const written: string[] = [];
     const s = await run(
-      { writeCitizens: async (_run, rows) => (written.push(...rows.map((r) => r.citizen_id)), new Map()), writeCenters: async () => new Map() },
+      { writeCitizens: async (_run, rows) => (written.push(...rows.map((r) => r.citizen_id)), new Map()), writeCenters: async () => new Map(), bulk: (fn) => fn() },
       path,
       { today: '2021-03-01' },
     );

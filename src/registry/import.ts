@@ -178,7 +178,7 @@ async function importFile<K extends KindName>(
 
 /** Imports a citizen registry file (CSV or NDJSON), upserting by `citizen_id`. */
 export const importCitizens = (store: RegistryStore, path: string, options: ImportOptions = {}): Promise<ImportSummary> =>
-  importFile('citizens', (run, rows) => store.writeCitizens(run, rows), (r) => r.citizen_id, path, options);
+  store.bulk(() => importFile('citizens', (run, rows) => store.writeCitizens(run, rows), (r) => r.citizen_id, path, options));
 
 /** Imports a vaccination centres CSV, upserting by `center_id`. */
 export const importCenters = (store: RegistryStore, path: string, options: ImportOptions = {}): Promise<ImportSummary> =>

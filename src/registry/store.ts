@@ -47,4 +47,10 @@ export interface RegistryStore {
   writeCitizens(run: string, rows: readonly CitizenRecord[]): Promise<Map<string, number>>;
   /** The same for centres, by `center_id`, replacing each one's catchment. */
   writeCenters(run: string, rows: readonly CenterRecord[]): Promise<Map<string, number>>;
+  /**
+   * Runs a citizen import. The store may prepare for a bulk load (defer index maintenance when
+   * the registry is empty, batch its durability: an import can always be run again) and must
+   * restore its normal state afterwards, whatever happens.
+   */
+  bulk<T>(fn: () => Promise<T>): Promise<T>;
 }

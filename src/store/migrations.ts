@@ -12,6 +12,12 @@ import type { Dialect } from './open.js';
 const clustered = <T extends string, C extends string>(dialect: Dialect, t: CreateTableBuilder<T, C>): CreateTableBuilder<T, C> =>
   dialect === 'sqlite' ? t.modifyEnd(sql`without rowid`) : t;
 
+/**
+ * The birth-date index, also recreated on every open: a bulk import drops it while loading an
+ * empty registry and rebuilds it at the end, and a crash in between must not leave it missing.
+ */
+export const CITIZENS_BIRTH_DATE_INDEX = 'create index if not exists citizens_birth_date on citizens (birth_date)';
+
 const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '0001_registry': {
     async up(db: Kysely<any>) {
@@ -175,6 +181,7 @@ class InCodeProvider implements MigrationProvider {
 export async function migrate(db: Kysely<any>, dialect: Dialect): Promise<void> {
   const migrator = new Migrator({ db, provider: new InCodeProvider(dialect) });
   const { error, results } = await migrator.migrateToLatest();
+  if (!error) await sql.raw(CITIZENS_BIRTH_DATE_INDEX).execute(db);
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed: ${(error as Error).message ?? String(error)}`, { cause: error });

@@ -9,6 +9,7 @@
 import type SQLite from 'better-sqlite3';
 import { type Kysely, sql } from 'kysely';
 import type { CenterRecord, CitizenRecord, RegistryStore } from '../registry/store.js';
+import { CITIZENS_BIRTH_DATE_INDEX } from './migrations.js';
 import type { StoreHandle } from './open.js';
 import type { Database } from './schema.js';
 
@@ -96,6 +97,8 @@ type WriteBatch = (run: string, rows: readonly CitizenRecord[]) => Map<string, n
 export class KyselyRegistryStore implements RegistryStore {
   private readonly db: Kysely<Database>;
   private sqliteWriter: WriteBatch | null = null;
+  /** Set while a bulk import fills an empty registry: every row is new unless this run wrote it. */
+  private loadingEmpty = false;
 
   constructor(private readonly handle: StoreHandle) {
     this.db = handle.db;
@@ -112,10 +115,21 @@ export class KyselyRegistryStore implements RegistryStore {
     const insertGroup = sqlite.prepare<[string, string]>(
       this.db.insertInto('citizen_groups').values({ citizen_id: '', group_code: '' }).compile().sql,
     );
+    const insertNew = sqlite.prepare<unknown[]>(
+      this.db.insertInto('citizens').values(placeholderCitizen).onConflict((oc) => oc.column('citizen_id').doNothing()).compile().sql,
+    );
     this.sqliteWriter = sqlite.transaction((run: string, rows: readonly CitizenRecord[]) => {
       const now = new Date().toISOString();
       const duplicates = new Map<string, number>();
       for (const r of rows) {
+        if (this.loadingEmpty) {
+          // Into an empty registry: insert, and only a conflict (this run wrote the id) needs a look.
+          const v = citizenValues(run, now, r);
+          if (insertNew.run(CITIZEN_COLUMNS.map((c) => v[c])).changes === 1) {
+            for (const g of r.priority_groups) insertGroup.run(r.citizen_id, g);
+          } else duplicates.set(r.citizen_id, existing.get(r.citizen_id)?.source_line ?? 0);
+          continue;
+        }
         const before = existing.get(r.citizen_id);
         if (before && before.import_run === run) {
           duplicates.set(r.citizen_id, before.source_line ?? 0);
@@ -130,6 +144,29 @@ export class KyselyRegistryStore implements RegistryStore {
       return duplicates;
     });
     return this.sqliteWriter;
+  }
+
+  async bulk<T>(fn: () => Promise<T>): Promise<T> {
+    const sqlite = this.handle.sqlite;
+    if (!sqlite) return fn();
+    // Maintaining the birth-date index row by row costs as much as the rest of an import into
+    // an empty registry; building it once at the end takes a second per million rows.
+    const empty = sqlite.prepare('select 1 from citizens limit 1').get() === undefined;
+    if (empty) sqlite.exec('drop index if exists citizens_birth_date');
+    // The import is idempotent (an upsert by id), so a power cut during it costs a re-run, not
+    // data: commits need not reach the disk one by one, and checkpoints wait for the end.
+    sqlite.pragma('synchronous = OFF');
+    sqlite.pragma('wal_autocheckpoint = 100000');
+    this.loadingEmpty = empty;
+    try {
+      return await fn();
+    } finally {
+      this.loadingEmpty = false;
+      sqlite.pragma('synchronous = NORMAL');
+      sqlite.pragma('wal_autocheckpoint = 1000');
+      if (empty) sqlite.exec(CITIZENS_BIRTH_DATE_INDEX);
+      sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    }
   }
 
   async writeCitizens(run: string, rows: readonly CitizenRecord[]): Promise<Map<string, number>> {
