@@ -6,7 +6,7 @@ import type { CohortComposition, CohortStore } from '../cohort/store.js';
 import type { TemplateLibrary } from '../messages/index.js';
 import { contextFor, provisionalStart, SAMPLE_CENTER } from './messages.js';
 import type { Campaign } from './schema.js';
-import type { CampaignStore } from './store.js';
+import type { CampaignStore, CitizenCard } from './store.js';
 
 export interface SmsEstimate {
   /** SMS the step sends (citizens whose first reachable channel is SMS). */
@@ -41,9 +41,8 @@ export interface PlanStores {
 
 const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** Average SMS segments per language, each cohort member of a sample rendered at a centre that serves them. */
-async function segmentsByLanguage(campaign: Campaign, stepId: string, template: string, stores: PlanStores, library: TemplateLibrary): Promise<Map<string, number>> {
-  const sample = await stores.campaigns.cohortSample(cohortQuery(campaign), 40);
+/** Average SMS segments per language, each sampled cohort member rendered at a centre that serves them. */
+async function segmentsByLanguage(campaign: Campaign, stepId: string, template: string, sample: readonly CitizenCard[], stores: PlanStores, library: TemplateLibrary): Promise<Map<string, number>> {
   const sums = new Map<string, { total: number; n: number }>();
   const from = DateTime.fromISO(campaign.reference_date, { zone: campaign.timezone });
   // Someone no centre serves yet is measured at a stand-in centre rather than left out.
@@ -65,18 +64,22 @@ async function segmentsByLanguage(campaign: Campaign, stepId: string, template: 
   return new Map([...sums].map(([lang, s]) => [lang, s.total / s.n]));
 }
 
+/**
+ * The plan. Its scans are independent and run side by side (on PostgreSQL, on several pool
+ * connections): composition, languages, the sample, and each step's channel assignment.
+ */
 export async function planCampaign(stores: PlanStores, campaign: Campaign, library?: TemplateLibrary): Promise<Plan> {
   const q = cohortQuery(campaign);
-  const cohort = await stores.cohort.composition(q, campaign.reference_date);
-  if (!library) return { campaign: campaign.id, cohort };
-  const languages = await stores.campaigns.cohortLanguages(q);
-  const steps: StepEstimate[] = [];
-  let smsCost = 0;
-  for (const step of campaign.steps) {
-    const byChannel = await stores.campaigns.channelAssignment(q, step.channels);
-    let sms: SmsEstimate | null = null;
-    if (step.channels.includes('sms') && byChannel.sms > 0) {
-      const perLanguage = await segmentsByLanguage(campaign, step.id, step.template, stores, library);
+  const composition = stores.cohort.composition(q, campaign.reference_date);
+  if (!library) return { campaign: campaign.id, cohort: await composition };
+  const languagesQ = stores.campaigns.cohortLanguages(q);
+  const sampleQ = languagesQ.then((l) => stores.campaigns.cohortSample(q, 40, Object.keys(l)));
+  const stepsQ = Promise.all(
+    campaign.steps.map(async (step): Promise<StepEstimate> => {
+      const byChannel = await stores.campaigns.channelAssignment(q, step.channels);
+      if (!step.channels.includes('sms') || byChannel.sms === 0) return { step: step.id, byChannel, sms: null };
+      const [languages, sample] = await Promise.all([languagesQ, sampleQ]);
+      const perLanguage = await segmentsByLanguage(campaign, step.id, step.template, sample, stores, library);
       // Weighted by each language's share of the cohort.
       let weighted = 0;
       let weight = 0;
@@ -88,11 +91,11 @@ export async function planCampaign(stores: PlanStores, campaign: Campaign, libra
       const segmentsPerMessage = weight > 0 ? weighted / weight : 0;
       const segments = Math.round(segmentsPerMessage * byChannel.sms);
       const cost = round(segments * campaign.sms.price_per_segment, 2);
-      smsCost += cost;
-      sms = { messages: byChannel.sms, segmentsPerMessage: round(segmentsPerMessage, 2), segments, pricePerSegment: campaign.sms.price_per_segment, cost };
-    }
-    steps.push({ step: step.id, byChannel, sms });
-  }
+      return { step: step.id, byChannel, sms: { messages: byChannel.sms, segmentsPerMessage: round(segmentsPerMessage, 2), segments, pricePerSegment: campaign.sms.price_per_segment, cost } };
+    }),
+  );
+  const [cohort, steps] = await Promise.all([composition, stepsQ]);
+  const smsCost = steps.reduce((sum, s) => sum + (s.sms?.cost ?? 0), 0);
   return { campaign: campaign.id, cohort, steps, smsCost: round(smsCost, 2) };
 }
 

@@ -33,8 +33,8 @@ export interface CenterCard {
 export interface CampaignStore {
   /** Cohort members per language. */
   cohortLanguages(query: CohortQuery): Promise<Record<string, number>>;
-  /** Up to `perLanguage` cohort members of each language, drawn at random by the database. */
-  cohortSample(query: CohortQuery, perLanguage: number): Promise<CitizenCard[]>;
+  /** Up to `perLanguage` cohort members of each language (all the cohort's, or those given), drawn at random by the database. */
+  cohortSample(query: CohortQuery, perLanguage: number, languages?: readonly string[]): Promise<CitizenCard[]>;
   /** The `n` cohort members with the longest names: the worst case for message length. */
   longestNames(query: CohortQuery, n: number): Promise<CitizenCard[]>;
   /** The centre whose name and address are longest, or null without centres. */

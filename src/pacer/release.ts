@@ -47,6 +47,7 @@ export class Releaser {
   private readonly allowance = new Map<string, { tokens: number; at: number }>();
   private readonly held = new Set<string>();
   private lastReconcile = 0;
+  private readonly lastCount = new Map<string, number>();
   private readonly o: Required<Omit<ReleaserOptions, 'log'>> & { log?: Logger };
 
   constructor(options: ReleaserOptions) {
@@ -115,12 +116,18 @@ export class Releaser {
       a.tokens = Math.min(c.releaseRate, a.tokens + (c.releaseRate * Math.max(0, nowMs - a.at)) / 1000);
       a.at = nowMs;
       this.allowance.set(c.campaignId, a);
-      const want = Math.floor(a.tokens);
+      const want = Math.min(Math.floor(a.tokens), 5000);
+      let exhausted = false;
       if (want >= 1 && (await this.o.queues.backlog()) <= Math.max(50, c.releaseRate * this.o.backlogSeconds)) {
-        const released = await this.o.store.releaseNext(c.definition, Math.min(want, 5000), (id) => linkToken(id), at);
+        const released = await this.o.store.releaseNext(c.definition, want, (id) => linkToken(id), at);
         await this.o.queues.add(released);
         a.tokens -= want;
+        exhausted = released.length < want;
       }
+      // Counting what is left scans the campaign's unfinished messages: only worth it once
+      // nothing was left to release (or at most once a second).
+      if (!exhausted && nowMs - (this.lastCount.get(c.campaignId) ?? 0) < 1000) continue;
+      this.lastCount.set(c.campaignId, nowMs);
       const left = await this.o.store.unfinished(c.campaignId);
       if (left.pending + left.queued + left.sending === 0) {
         await this.o.store.updateCampaign(c.campaignId, { status: 'completed', statusReason: null }, at);

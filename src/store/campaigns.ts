@@ -42,20 +42,21 @@ export class KyselyCampaignStore implements CampaignStore {
     return Object.fromEntries(rows.map((r) => [r.language, Number(r.n)]));
   }
 
-  async cohortSample(q: CohortQuery, perLanguage: number): Promise<CitizenCard[]> {
-    const out: CitizenCard[] = [];
-    for (const language of Object.keys(await this.cohortLanguages(q))) {
-      const rows = await this.db
-        .selectFrom('citizens as c')
-        .where(cohortWhere(q))
-        .where('c.language', '=', language)
-        .select(CARD)
-        .orderBy(sql`random()`)
-        .limit(perLanguage)
-        .execute();
-      out.push(...rows.map(card));
-    }
-    return out;
+  async cohortSample(q: CohortQuery, perLanguage: number, languages?: readonly string[]): Promise<CitizenCard[]> {
+    const langs = languages ?? Object.keys(await this.cohortLanguages(q));
+    const samples = await Promise.all(
+      langs.map((language) =>
+        this.db
+          .selectFrom('citizens as c')
+          .where(cohortWhere(q))
+          .where('c.language', '=', language)
+          .select(CARD)
+          .orderBy(sql`random()`)
+          .limit(perLanguage)
+          .execute(),
+      ),
+    );
+    return samples.flat().map(card);
   }
 
   async longestNames(q: CohortQuery, n: number): Promise<CitizenCard[]> {

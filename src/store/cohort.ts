@@ -63,7 +63,8 @@ export class KyselyCohortStore implements CohortStore {
 
   async composition(q: CohortQuery, referenceDate: string): Promise<CohortComposition> {
     const where = cohortWhere(q);
-    const totals = await this.db
+    // Four independent scans: on PostgreSQL they run side by side on the pool's connections.
+    const totalsQ = this.db
       .selectFrom('citizens as c')
       .where(where)
       .select((eb) => [
@@ -76,26 +77,20 @@ export class KyselyCohortStore implements CohortStore {
       .executeTakeFirstOrThrow();
 
     const band = bandExpression(referenceDate);
-    const bands = await this.db
+    const bandsQ = this.db
       .selectFrom('citizens as c')
       .where(where)
       .select([band.as('band'), (eb) => eb.fn.countAll().as('n')])
       .groupBy(band)
       .execute();
-    const byAgeBand = Object.fromEntries(AGE_BANDS.map((b) => [b.band, 0])) as Record<AgeBand, number>;
-    for (const r of bands) byAgeBand[r.band] = n(r.n);
-
-    const regions = await this.db
+    const regionsQ = this.db
       .selectFrom('citizens as c')
       .where(where)
       .select(['c.region', (eb) => eb.fn.countAll().as('n')])
       .groupBy('c.region')
       .orderBy('c.region')
       .execute();
-    const byRegion: Record<string, number> = {};
-    for (const r of regions) byRegion[r.region ?? 'unknown'] = n(r.n);
-
-    const groups = await this.db
+    const groupsQ = this.db
       .selectFrom('citizens as c')
       .innerJoin('citizen_groups as gg', 'gg.citizen_id', 'c.citizen_id')
       .where(where)
@@ -103,6 +98,13 @@ export class KyselyCohortStore implements CohortStore {
       .groupBy('gg.group_code')
       .orderBy('gg.group_code')
       .execute();
+    const [totals, bands, regions, groups] = await Promise.all([totalsQ, bandsQ, regionsQ, groupsQ]);
+    const byAgeBand = Object.fromEntries(AGE_BANDS.map((b) => [b.band, 0])) as Record<AgeBand, number>;
+    for (const r of bands) byAgeBand[r.band] = n(r.n);
+
+    const byRegion: Record<string, number> = {};
+    for (const r of regions) byRegion[r.region ?? 'unknown'] = n(r.n);
+
     const byGroup: Record<string, number> = {};
     for (const r of groups) byGroup[r.group_code] = n(r.n);
     byGroup.none = n(totals.no_group);
