@@ -103,6 +103,23 @@ for (const dialect of DIALECTS) {
       expect(order.slice(0, 10).every((r) => r.sent_at !== null && r.sent_at <= order[order.length - 1]!.sent_at!)).toBe(true);
     });
 
+    it('voice calls go through the twilio SDK with TwiML that says the script in the citizen language', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(5, 5, 0));
+      const c = campaign('cv', '[voice]');
+      await launchCampaign(t.store.dispatch, c, 100, AT);
+      const released = await t.store.dispatch.releaseNext(c, 10, (id) => `tok-${id}`, AT);
+      const process = makeProcessor({ store: t.store.dispatch, channels: sandboxChannels(sandbox, t.store), library: await templateLibrary() });
+      for (const r of released) expect(await process({ messageId: r.messageId, attemptsMade: 0, maxAttempts: 3 })).toBe('sent');
+      const calls = sandbox.outbox().calls;
+      expect(calls).toHaveLength(5);
+      expect(new Set(calls.map((x) => x.to)).size).toBe(5);
+      const german = calls.find((x) => x.to === '+393331000000')!; // citizen 0 speaks German
+      expect(german.twiml).toMatch(/<Say language="de-DE">/);
+      expect(calls.some((x) => /<Say language="it-IT">/.test(x.twiml ?? ''))).toBe(true);
+      const rows = await t.store.db.selectFrom('messages').select(['state', 'provider_id']).execute();
+      expect(rows.every((r) => r.state === 'sent' && /^CA[0-9a-f]{32}$/.test(r.provider_id!))).toBe(true);
+    });
+
     it('launching the same campaign twice duplicates nothing; a changed definition is refused', async () => {
       await t.store.registry.writeCitizens('seed', citizens(10, 10, 0));
       const c = campaign('c2');

@@ -83,7 +83,8 @@ const workerAvailable = (): boolean => existsSync(fileURLToPath(WORKER_URL));
 /** Batches from a worker thread, with at most `ahead` batches waiting for the store. */
 async function* fromWorker<K extends KindName>(kind: K, path: string, options: ReadOptions): AsyncGenerator<Item<K>> {
   const ahead = 3;
-  const worker = new Worker(WORKER_URL, { workerData: { kind, path, options, ahead } satisfies WorkerInput });
+  // A small young generation keeps the worker's garbage from piling up while it races ahead.
+  const worker = new Worker(WORKER_URL, { workerData: { kind, path, options, ahead } satisfies WorkerInput, resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 96 } });
   const queue: WorkerMessage[] = [];
   let wake: (() => void) | null = null;
   let failure: Error | null = null;

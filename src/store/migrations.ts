@@ -178,8 +178,13 @@ class InCodeProvider implements MigrationProvider {
   }
 }
 
-export async function migrate(db: Kysely<any>, dialect: Dialect): Promise<void> {
-  const migrator = new Migrator({ db, provider: new InCodeProvider(dialect) });
+/**
+ * @param schema PostgreSQL schema the store lives in (tests isolate themselves in one). Kysely
+ *   looks for its migration tables in every schema unless told which, so two stores in two
+ *   schemas of one database would otherwise mistake each other's tables for their own.
+ */
+export async function migrate(db: Kysely<any>, dialect: Dialect, schema?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: new InCodeProvider(dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (!error) await sql.raw(CITIZENS_BIRTH_DATE_INDEX).execute(db);
   if (error) {

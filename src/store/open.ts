@@ -84,7 +84,7 @@ export async function openStore(url: string = process.env.INVITO_DB || DEFAULT_D
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
     try {
       if (options.pgSchema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${options.pgSchema}"`);
-      await migrate(db, 'postgres');
+      await migrate(db, 'postgres', options.pgSchema);
     } catch (e) {
       await db.destroy();
       throw new InvitoError('DB_UNAVAILABLE', `cannot open the PostgreSQL store at ${redactUrl(url)}: ${(e as Error).message}`, { cause: e });

@@ -164,7 +164,17 @@ export class KyselyRegistryStore implements RegistryStore {
       this.loadingEmpty = false;
       sqlite.pragma('synchronous = NORMAL');
       sqlite.pragma('wal_autocheckpoint = 1000');
-      if (empty) sqlite.exec(CITIZENS_BIRTH_DATE_INDEX);
+      if (empty) {
+        // The index build sorts in memory up to the page cache size; a small cache makes it
+        // spill to a temporary file instead, so a 10-million-row import stays within its memory.
+        const cache = sqlite.pragma('cache_size', { simple: true }) as number;
+        sqlite.pragma('cache_size = -8192');
+        try {
+          sqlite.exec(CITIZENS_BIRTH_DATE_INDEX);
+        } finally {
+          sqlite.pragma(`cache_size = ${cache}`);
+        }
+      }
       sqlite.pragma('wal_checkpoint(TRUNCATE)');
     }
   }
