@@ -14,7 +14,7 @@ import { launchCampaign } from '../src/pacer/launch.js';
 import { startPrivateRedis } from '../src/queues/redis.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { KyselyStore } from '../src/store/index.js';
-import { campaign, CENTER, citizens, until } from './support/dispatch.js';
+import { campaign, CENTER, citizens, until, workerEnv } from './support/dispatch.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'invito.js');
@@ -46,13 +46,7 @@ describe.skipIf(!built)('exactly once under kill -9 (worker processes and Redis)
     store = await KyselyStore.open(join(dir, 'invito.db'));
     await store.registry.writeCenters('seed', [CENTER]);
     await store.registry.writeCitizens('seed', citizens(RECIPIENTS, 2000, 700, 'K'));
-    env = {
-      ...process.env,
-      ...sandbox.env,
-      TWILIO_MESSAGING_SERVICE_SID: 'MG00000000000000000000000000000001',
-      TWILIO_FROM: '+390612345678',
-      INVITO_MAIL_FROM: 'vaccinazioni@invito.test',
-      INVITO_PUBLIC_URL: 'http://127.0.0.1:9',
+    env = workerEnv(sandbox, {
       INVITO_REDIS_URL: redis.url,
       INVITO_QUEUE_PREFIX: 'kill',
       INVITO_LIMIT_SMS: '0',
@@ -64,8 +58,7 @@ describe.skipIf(!built)('exactly once under kill -9 (worker processes and Redis)
       INVITO_STALE_QUEUED_MS: '3000',
       INVITO_CLAIM_TIMEOUT_MS: '6000',
       INVITO_BACKOFF_MS: '100',
-      INVITO_LOG_LEVEL: 'silent',
-    };
+    });
   }, 60_000);
 
   afterAll(async () => {

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { launchCampaign } from '../src/pacer/launch.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { KyselyStore } from '../src/store/index.js';
-import { campaign, CENTER, citizens, REDIS_URL, testPrefix, until } from './support/dispatch.js';
+import { campaign, CENTER, citizens, REDIS_URL, testPrefix, until, workerEnv } from './support/dispatch.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const built = existsSync(join(ROOT, 'dist', 'cli', 'main.js'));
@@ -35,17 +35,12 @@ describe.skipIf(!built)('graceful shutdown', () => {
     await store.registry.writeCenters('seed', [CENTER]);
     await store.registry.writeCitizens('seed', citizens(80, 80, 0, 'T'));
     await launchCampaign(store.dispatch, campaign('term', '[sms]'), 1000, new Date().toISOString());
-    const env = {
-      ...process.env,
-      ...sandbox.env,
-      TWILIO_MESSAGING_SERVICE_SID: 'MG00000000000000000000000000000001',
-      INVITO_PUBLIC_URL: 'http://127.0.0.1:9',
+    const env = workerEnv(sandbox, {
       INVITO_REDIS_URL: REDIS_URL,
       INVITO_QUEUE_PREFIX: redis.prefix,
       INVITO_LIMIT_SMS: '0',
       INVITO_RELEASE_TICK_MS: '50',
-      INVITO_LOG_LEVEL: 'silent',
-    };
+    });
     const args = [join(ROOT, 'bin', 'invito.js'), '--db', join(dir, 'invito.db'), 'worker', '--queues', 'sms', '--concurrency', '10'];
     const first = spawn(process.execPath, args, { env, stdio: 'ignore' });
     await until('some in flight', async () => (await store!.dispatch.unfinished('term')).sending > 0 && sandbox!.outbox().messages.length > 0);

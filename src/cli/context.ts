@@ -43,3 +43,19 @@ export function progressBar(label: string): { update(done: number, total: number
     },
   };
 }
+
+/**
+ * Resolves on the first SIGINT or SIGTERM. The handlers go at once, so a second signal during a
+ * slow shutdown ends the process the usual way.
+ */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (sig: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(sig);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

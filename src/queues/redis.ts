@@ -146,3 +146,15 @@ export async function ensureRedis(o: EnsureOptions = {}): Promise<RedisHandle> {
     },
   };
 }
+
+/** Deletes the keys under a prefix (a demo's or a test's queues), never touching anything else. */
+export async function deleteKeys(r: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let n = 0;
+  do {
+    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) n += await r.del(...keys);
+  } while (cursor !== '0');
+  return n;
+}

@@ -10,6 +10,7 @@ import { buildChannels, providerConfig } from '../../src/channels/index.js';
 import type { Channel } from '../../src/core/channels.js';
 import { CHANNELS } from '../../src/core/channels.js';
 import type { QueueSettings } from '../../src/queues/queues.js';
+import { deleteKeys } from '../../src/queues/redis.js';
 import type { CitizenRecord, CenterRecord } from '../../src/registry/store.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import type { KyselyStore } from '../../src/store/index.js';
@@ -31,12 +32,7 @@ export function testPrefix(): { prefix: string; cleanup(): Promise<void> } {
     prefix,
     async cleanup() {
       const r = new Redis(REDIS_URL);
-      let cursor = '0';
-      do {
-        const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await r.del(...keys);
-      } while (cursor !== '0');
+      await deleteKeys(r, prefix);
       await r.quit();
     },
   };
@@ -115,4 +111,18 @@ export async function until<T>(what: string, fn: () => Promise<T | false | null 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** The environment a worker process (the built CLI) needs to send through the sandbox. */
+export function workerEnv(sandbox: Sandbox, extra: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...sandbox.env,
+    TWILIO_MESSAGING_SERVICE_SID: 'MG00000000000000000000000000000001',
+    TWILIO_FROM: '+390612345678',
+    INVITO_MAIL_FROM: 'vaccinazioni@invito.test',
+    INVITO_PUBLIC_URL: 'http://127.0.0.1:9',
+    INVITO_LOG_LEVEL: 'silent',
+    ...extra,
+  };
 }

@@ -20,7 +20,7 @@ import { CHANNELS } from '../../core/channels.js';
 import { startFeedbackServer } from '../../feedback/server.js';
 import { launchCampaign } from '../../pacer/launch.js';
 import { queueSettings } from '../../queues/queues.js';
-import { ensureRedis } from '../../queues/redis.js';
+import { deleteKeys, ensureRedis } from '../../queues/redis.js';
 import { startWorker } from '../../queues/worker.js';
 import { generateCenters, writeCenters, writeCitizens } from '../../registry/generate.js';
 import { importCenters, importCitizens } from '../../registry/import.js';
@@ -145,13 +145,7 @@ export function register(program: Command): void {
         for (const s of stop) await s();
         await sandbox.close();
         // The demo's keys go with it: Redis holds only work in flight.
-        const r = redis.connection();
-        let cursor = '0';
-        do {
-          const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length > 0) await r.del(...keys);
-        } while (cursor !== '0');
+        await deleteKeys(redis.connection(), prefix);
         await redis.close();
         await store.close();
       }

@@ -13,7 +13,7 @@ import { queueSettings } from '../../queues/queues.js';
 import { ensureRedis } from '../../queues/redis.js';
 import { startWorker, workerTimings } from '../../queues/worker.js';
 import { formatStatus, statusReport } from '../../reports/status.js';
-import { printJson, withStore } from '../context.js';
+import { printJson, untilSignal, withStore } from '../context.js';
 
 const positive = (name: string, v: string): number => {
   const n = Number(v);
@@ -77,14 +77,8 @@ export function register(program: Command): void {
           log,
         });
         log.info({ channels: Object.keys(channels), pid: process.pid }, 'worker started');
-        await new Promise<void>((resolve) => {
-          const stop = (sig: string): void => {
-            log.info({ signal: sig }, 'stopping: finishing the jobs in flight');
-            resolve();
-          };
-          process.once('SIGTERM', () => stop('SIGTERM'));
-          process.once('SIGINT', () => stop('SIGINT'));
-        });
+        const signal = await untilSignal();
+        log.info({ signal }, 'stopping: finishing the jobs in flight');
         await worker.close();
         await redis.close();
         log.info('worker stopped');

@@ -23,7 +23,7 @@ import {
   startSandbox,
   updateConfig,
 } from '../../sandbox/index.js';
-import { printJson } from '../context.js';
+import { printJson, untilSignal } from '../context.js';
 
 const usage = (message: string): InvitoError => new InvitoError('USAGE', message);
 
@@ -136,7 +136,7 @@ export function register(program: Command): void {
         ].join('\n'),
       );
     }
-    await untilSignal(running, logger);
+    await serveUntilSignal(running, logger);
   });
 
   addKnobOptions(
@@ -205,7 +205,7 @@ export function register(program: Command): void {
 }
 
 /** Keeps the sandbox up until SIGINT or SIGTERM, logging its counts when they change. */
-async function untilSignal(running: Awaited<ReturnType<typeof startSandbox>>, logger: Logger): Promise<void> {
+async function serveUntilSignal(running: Awaited<ReturnType<typeof startSandbox>>, logger: Logger): Promise<void> {
   let last = '';
   const timer = setInterval(() => {
     const stats = running.stats();
@@ -213,15 +213,7 @@ async function untilSignal(running: Awaited<ReturnType<typeof startSandbox>>, lo
     if (line !== last) logger.info(stats, 'sandbox counts');
     last = line;
   }, STATS_LOG_MS);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilSignal();
   clearInterval(timer);
   await running.close();
 }

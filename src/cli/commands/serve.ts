@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { InvitoError } from '../../core/errors.js';
 import { FEEDBACK_PATHS, type RunningFeedbackServer, checkPublicUrl, startFeedbackServer } from '../../feedback/server.js';
-import { storeFor } from '../context.js';
+import { storeFor, untilSignal } from '../context.js';
 
 export {
   type RunningFeedbackServer,
@@ -58,7 +58,7 @@ export function register(program: Command): void {
             '',
           ].join('\n'),
         );
-        await untilSignal(server);
+        await closeOnSignal(server);
         logger.info('feedback server closed');
       } finally {
         await store.close();
@@ -70,15 +70,7 @@ export function register(program: Command): void {
  * Waits for SIGINT or SIGTERM, then closes the server: requests in flight are answered first.
  * The handlers go at once, so a second signal during a slow close ends the process the usual way.
  */
-async function untilSignal(server: RunningFeedbackServer): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+async function closeOnSignal(server: RunningFeedbackServer): Promise<void> {
+  await untilSignal();
   await server.close();
 }
