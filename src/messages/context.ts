@@ -68,6 +68,19 @@ export interface ContextInput {
 
 export { ageOn };
 
+/** Appointment starts repeat (one slot, many citizens): their validity is remembered. */
+const validStarts = new Map<string, boolean>();
+function validStart(start: string, timezone: string): boolean {
+  const key = `${timezone} ${start}`;
+  let ok = validStarts.get(key);
+  if (ok === undefined) {
+    ok = parseInstant(start, timezone) !== null;
+    if (validStarts.size >= 20_000) validStarts.clear();
+    validStarts.set(key, ok);
+  }
+  return ok;
+}
+
 const nameOrNull = (name: string | null): string | null => {
   const t = name === null ? '' : titlecase(name);
   return t === '' ? null : t;
@@ -87,7 +100,7 @@ export function buildContext(input: ContextInput): MessageContext {
   if (!isValidTimezone(campaign.timezone)) {
     throw new InvitoError('INTERNAL', `campaign ${campaign.id}: unknown time zone ${campaign.timezone}`);
   }
-  if (appointment !== null && parseInstant(appointment.start, campaign.timezone) === null) {
+  if (appointment !== null && !validStart(appointment.start, campaign.timezone)) {
     throw new InvitoError('INTERNAL', `citizen ${id}: appointment start is not an ISO-8601 datetime with offset`);
   }
   const given = nameOrNull(citizen.given_name);

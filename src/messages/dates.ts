@@ -33,9 +33,16 @@ export function parseInstant(iso: string, timezone: string): DateTime | null {
   return dt.isValid ? dt : null;
 }
 
-/** Whether luxon knows the IANA time zone. */
+const knownZones = new Map<string, boolean>();
+
+/** Whether luxon knows the IANA time zone (remembered: a campaign asks for every message). */
 export function isValidTimezone(timezone: string): boolean {
-  return DateTime.local().setZone(timezone).isValid;
+  let known = knownZones.get(timezone);
+  if (known === undefined) {
+    known = DateTime.local().setZone(timezone).isValid;
+    if (knownZones.size < 1000) knownZones.set(timezone, known);
+  }
+  return known;
 }
 
 const WEEKDAY_DAY_MONTH = { weekday: 'long', day: 'numeric', month: 'long' } as const;

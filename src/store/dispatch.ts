@@ -20,6 +20,7 @@ import type { CampaignStatus, DispatchStore, MessageForSend } from '../queues/st
 import type { StatusRow, ReportStore } from '../reports/store.js';
 import { KyselyCampaignStore } from './campaigns.js';
 import { cohortWhere, rankExpression } from './cohort.js';
+import { param, prepare } from './prepared.js';
 import type { Database, MessageState } from './schema.js';
 
 function reachable(channel: Channel, c: { phone: string | null; email: string | null }): boolean {
@@ -27,6 +28,19 @@ function reachable(channel: Channel, c: { phone: string | null; email: string | 
 }
 
 type CampaignRow = Database['campaigns'];
+
+const LOAD_COLUMNS = [
+  'm.message_id', 'm.campaign_id', 'm.step_id', 'm.state', 'm.channel', 'm.link_token', 'm.claimed_at',
+  'c.citizen_id', 'c.given_name', 'c.family_name', 'c.birth_date', 'c.sex', 'c.language', 'c.phone', 'c.email',
+  'c.region', 'c.asl', 'c.municipality', 'c.opt_out', 'k.status', 'k.definition',
+] as const;
+
+interface LoadRow {
+  message_id: string; campaign_id: string; step_id: string; state: MessageState; channel: string | null; link_token: string | null; claimed_at: string | null;
+  citizen_id: string; given_name: string | null; family_name: string | null; birth_date: string; sex: 'M' | 'F' | 'X' | null; language: string;
+  phone: string | null; email: string | null; region: string | null; asl: string | null; municipality: string | null; opt_out: number;
+  status: CampaignStatus; definition: string;
+}
 
 /** A stored definition, through the schema again: keys added since its launch get their defaults. */
 const storedCampaign = (text: string): Campaign => campaignSchema.parse(JSON.parse(text));
@@ -44,8 +58,59 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
   /** Parsed definitions by campaign id and JSON text: a worker parses each campaign once. */
   private readonly definitions = new Map<string, { text: string; campaign: Campaign }>();
 
+  /** The send path's three statements, prepared once (see prepared.ts). */
+  private readonly hot: ReturnType<KyselyDispatchStore['prepareHot']>;
+
   constructor(private readonly db: Kysely<Database>) {
     this.cards = new KyselyCampaignStore(db);
+    this.hot = this.prepareHot();
+  }
+
+  private prepareHot() {
+    const db = this.db;
+    const load = prepare<{ id: string }, LoadRow>(
+      db,
+      db
+        .selectFrom('messages as m')
+        .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
+        .innerJoin('campaigns as k', 'k.campaign_id', 'm.campaign_id')
+        .select(LOAD_COLUMNS)
+        .where('m.message_id', '=', param('id')),
+    );
+    const claim = prepare<{ id: string; token: string; at: string }>(
+      db,
+      db
+        .updateTable('messages')
+        .set((eb) => ({ state: 'sending', claim_token: param('token'), claimed_at: param('at'), attempts: eb('attempts', '+', 1), updated_at: param('at') }))
+        .where('message_id', '=', param('id'))
+        .where('state', '=', 'queued')
+        // A STOP that arrived after the message was loaded still wins.
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('citizens as c').select('c.citizen_id').whereRef('c.citizen_id', '=', 'messages.citizen_id').where('c.opt_out', '=', 1))),
+        ),
+    );
+    // A final receipt that overtook this record (the provider answers before we write) is
+    // applied in the same statement; otherwise the message is simply sent.
+    const overtaken = (col: 'status' | 'error_code' | 'received_at') =>
+      sql<string | null>`(select e.${sql.ref(col)} from provider_events e where e.provider_id = ${param('provider')} and e.status in ('delivered', 'undelivered', 'failed') order by e.status limit 1)`;
+    const sent = prepare<{ id: string; token: string; provider: string; at: string }>(
+      db,
+      db
+        .updateTable('messages')
+        .set({
+          state: sql<MessageState>`coalesce(${overtaken('status')}, 'sent')`,
+          error_code: overtaken('error_code'),
+          final_at: overtaken('received_at'),
+          provider_id: param('provider'),
+          sent_at: param('at'),
+          error_detail: null,
+          updated_at: param('at'),
+        })
+        .where('message_id', '=', param('id'))
+        .where('claim_token', '=', param('token'))
+        .where('state', 'in', ['sending', 'unknown']),
+    );
+    return { load, claim, sent };
   }
 
   private definition(id: string, text: string): Campaign {
@@ -240,18 +305,7 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
   // ── sending ──────────────────────────────────────────────────────────────────────────────
 
   async loadForSend(messageId: string): Promise<MessageForSend | null> {
-    const r = await this.db
-      .selectFrom('messages as m')
-      .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
-      .innerJoin('campaigns as k', 'k.campaign_id', 'm.campaign_id')
-      .select([
-        'm.message_id', 'm.campaign_id', 'm.step_id', 'm.state', 'm.channel', 'm.link_token', 'm.claimed_at',
-        'c.citizen_id', 'c.given_name', 'c.family_name', 'c.birth_date', 'c.sex', 'c.language', 'c.phone', 'c.email',
-        'c.region', 'c.asl', 'c.municipality', 'c.opt_out',
-        'k.status', 'k.definition',
-      ])
-      .where('m.message_id', '=', messageId)
-      .executeTakeFirst();
+    const [r] = await this.hot.load.all({ id: messageId });
     if (!r) return null;
     const citizen: CitizenCard = {
       citizen_id: r.citizen_id, given_name: r.given_name, family_name: r.family_name, birth_date: r.birth_date, sex: r.sex,
@@ -288,39 +342,11 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
   }
 
   async claim(messageId: string, token: string, at: string): Promise<boolean> {
-    const res = await this.db
-      .updateTable('messages')
-      .set((eb) => ({ state: 'sending', claim_token: token, claimed_at: at, attempts: eb('attempts', '+', 1), updated_at: at }))
-      .where('message_id', '=', messageId)
-      .where('state', '=', 'queued')
-      // A STOP that arrived after the message was loaded still wins.
-      .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('citizens as c').select('c.citizen_id').whereRef('c.citizen_id', '=', 'messages.citizen_id').where('c.opt_out', '=', 1))),
-      )
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+    return (await this.hot.claim.run({ id: messageId, token, at })) === 1;
   }
 
   async recordSent(messageId: string, token: string, providerId: string, at: string): Promise<void> {
-    // One statement: a final receipt that overtook this record (the provider answers before we
-    // write) is applied at once; otherwise the message is simply sent.
-    const overtaken = (col: 'status' | 'error_code' | 'received_at') =>
-      sql<string | null>`(select e.${sql.ref(col)} from provider_events e where e.provider_id = ${providerId} and e.status in ('delivered', 'undelivered', 'failed') order by e.status limit 1)`;
-    await this.db
-      .updateTable('messages')
-      .set({
-        state: sql<MessageState>`coalesce(${overtaken('status')}, 'sent')`,
-        error_code: overtaken('error_code'),
-        final_at: overtaken('received_at'),
-        provider_id: providerId,
-        sent_at: at,
-        error_detail: null,
-        updated_at: at,
-      })
-      .where('message_id', '=', messageId)
-      .where('claim_token', '=', token)
-      .where('state', 'in', ['sending', 'unknown'])
-      .execute();
+    await this.hot.sent.run({ id: messageId, token, provider: providerId, at });
   }
 
   async unclaim(messageId: string, token: string, at: string): Promise<void> {

@@ -1,0 +1,37 @@
+/**
+ * Hot queries, written once in Kysely and compiled once.
+ *
+ * Kysely builds and compiles a query on every call; on the send path (three short statements
+ * per message) that costs a good part of what SQLite itself does. Here a query is built once
+ * with named placeholders and compiled once; each call binds values and runs the compiled SQL
+ * through Kysely's own driver — its connection lock still applies (a direct call into SQLite
+ * could land inside another caller's open transaction), and on SQLite the store's statement
+ * cache makes it a prepared statement.
+ */
+import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
+
+const MARK = '\u0000invito-param:';
+
+/** A placeholder for a named parameter while the query is built. */
+export const param = <T = string>(name: string): T => `${MARK}${name}` as unknown as T;
+
+export interface Prepared<P extends Record<string, unknown>, R> {
+  /** Rows of a select (or of `returning`). */
+  all(params: P): Promise<R[]>;
+  /** Rows changed by an insert, update or delete. */
+  run(params: P): Promise<number>;
+}
+
+export function prepare<P extends Record<string, unknown>, R = unknown>(db: Kysely<any>, query: Compilable<R>): Prepared<P, R> {
+  const compiled = query.compile();
+  // Each compiled parameter is either a placeholder (bound per call) or a constant of the query.
+  const slots: ({ name: string } | { value: unknown })[] = compiled.parameters.map((v) =>
+    typeof v === 'string' && v.startsWith(MARK) ? { name: v.slice(MARK.length) } : { value: v },
+  );
+  const bind = (params: P): unknown[] => slots.map((s) => ('name' in s ? params[s.name as keyof P] : s.value));
+  const exec = (params: P): Promise<QueryResult<R>> => db.executeQuery<R>(CompiledQuery.raw(compiled.sql, bind(params)));
+  return {
+    all: async (params) => (await exec(params)).rows,
+    run: async (params) => Number((await exec(params)).numAffectedRows ?? 0n),
+  };
+}
