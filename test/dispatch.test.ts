@@ -6,10 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { templateLibrary } from '../src/campaigns/messages.js';
 import { launchCampaign } from '../src/pacer/launch.js';
 import { makeProcessor } from '../src/queues/process.js';
-import { startWorker } from '../src/queues/worker.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { InvitoError } from '../src/core/errors.js';
-import { campaign, CENTER, citizens, redisConnection, sandboxChannels, settings, testPrefix, until } from './support/dispatch.js';
+import { campaign, CENTER, citizens, sandboxChannels, startTestWorker, testPrefix, until } from './support/dispatch.js';
 import { DIALECTS, type TestStore } from './support/stores.js';
 
 const AT = '2021-03-01T08:00:00.000Z';
@@ -36,15 +35,7 @@ for (const dialect of DIALECTS) {
       const c = campaign('c1');
       const launched = await launchCampaign(t.store.dispatch, c, 500, AT);
       expect(launched).toMatchObject({ created: true, recipients: 40, added: 40 });
-      const worker = await startWorker({
-        connection: redisConnection(),
-        store: t.store.dispatch,
-        settings: settings(redis.prefix),
-        channels: sandboxChannels(sandbox, t.store),
-        library: await templateLibrary(),
-        owner: 'w1',
-        releaser: { tickMs: 20 },
-      });
+      const worker = await startTestWorker(t.store, sandbox, redis.prefix);
       try {
         await until('campaign completed', async () => (await t.store.dispatch.campaign('c1'))?.status === 'completed', 30_000);
       } finally {
@@ -71,15 +62,7 @@ for (const dialect of DIALECTS) {
       await t.store.registry.writeCitizens('seed', citizens(120, 120, 0));
       const c = campaign('cp', '[sms]');
       await launchCampaign(t.store.dispatch, c, 60, AT);
-      const worker = await startWorker({
-        connection: redisConnection(),
-        store: t.store.dispatch,
-        settings: settings(redis.prefix),
-        channels: sandboxChannels(sandbox, t.store),
-        library: await templateLibrary(),
-        owner: 'w1',
-        releaser: { tickMs: 20 },
-      });
+      const worker = await startTestWorker(t.store, sandbox, redis.prefix);
       try {
         await until('some sent', async () => sandbox.outbox().messages.length >= 20);
         await t.store.dispatch.setCampaignStatus('cp', 'paused', 'test', AT);
@@ -188,15 +171,7 @@ describe.skipIf(!DIALECTS[0]!.available)('the error brake', () => {
       await launchCampaign(t.store.dispatch, c, 1000, AT);
       // Every number is invalid: each send fails permanently.
       sandbox.setConfig({ invalidNumbers: Array.from({ length: 10 }, (_, d) => `*${d}`) });
-      const worker = await startWorker({
-        connection: redisConnection(),
-        store: t.store.dispatch,
-        settings: settings(redis.prefix),
-        channels: sandboxChannels(sandbox, t.store),
-        library: await templateLibrary(),
-        owner: 'w1',
-        releaser: { tickMs: 20 },
-      });
+      const worker = await startTestWorker(t.store, sandbox, redis.prefix);
       try {
         await until('paused', async () => (await t.store.dispatch.campaign('brake'))?.status === 'paused');
         await new Promise((r) => setTimeout(r, 300));

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parsePhone, parsePhoneUncached } from '../src/registry/fields.js';
+import { seeded } from './support/random.js';
 
-/** A small seeded generator, so a failure can be reproduced. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seeded;
 
 describe('phone numbers', () => {
   it('the shape cache gives exactly libphonenumber\'s answer on random numbers of many countries and forms', () => {

@@ -106,56 +106,39 @@ export async function openSource(
   const format: FileFormat = options.format ?? (/\.(nd)?jsonl?$/i.test(path) || head.trimStart().startsWith('{') ? 'ndjson' : 'csv');
   if (head.trim() === '') throw new InvitoError('IMPORT_BAD_FORMAT', `${path}:1: the file is empty or has no header`);
 
-  const stream = createReadStream(path);
-  let consumed = 0;
-  stream.on('data', (chunk) => {
-    consumed += chunk.length;
-  });
-
+  // The header is checked before the file is opened for reading: a wrong header reads nothing.
+  let columns: string[];
+  let delimiter: ',' | ';' | null = null;
   if (format === 'ndjson') {
     // NDJSON has no header: the columns are the keys of the first object.
-    let columns: string[];
     try {
       const first = JSON.parse(head) as unknown;
       if (first === null || typeof first !== 'object' || Array.isArray(first)) throw new Error('not an object');
       columns = Object.keys(first);
     } catch (e) {
-      stream.destroy();
       throw new InvitoError('IMPORT_BAD_FORMAT', `${path}:1: the first line is not a JSON object (${(e as Error).message})`);
     }
-    try {
-      checkColumns(path, columns, rules);
-    } catch (e) {
-      stream.destroy();
-      throw e;
-    }
-    return {
-      format,
-      delimiter: null,
-      columns,
-      originalColumns: ['record'],
-      size,
-      bytesRead: () => consumed,
-      records: () => ndjsonRecords(stream, encoding, rules),
-    };
+  } else {
+    delimiter = head.split(';').length > head.split(',').length ? ';' : ',';
+    columns = head.split(delimiter).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
   }
+  checkColumns(path, columns, rules);
 
-  const delimiter = (head.split(';').length > head.split(',').length ? ';' : ',') as ',' | ';';
-  const columns = head.split(delimiter).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
-  try {
-    checkColumns(path, columns, rules);
-  } catch (e) {
-    stream.destroy();
-    throw e;
-  }
+  const stream = createReadStream(path);
+  let consumed = 0;
+  stream.on('data', (chunk) => {
+    consumed += chunk.length;
+  });
+  const d = delimiter;
   return {
     format,
     delimiter,
     columns,
-    originalColumns: columns,
+    // NDJSON rejects keep the line as it was; CSV rejects keep the file's own columns.
+    originalColumns: d === null ? ['record'] : columns,
     size,
     bytesRead: () => consumed,
-    records: () => csvRecords(stream, encoding, delimiter, columns),
+    records: () => (d === null ? ndjsonRecords(stream, encoding, rules) : csvRecords(stream, encoding, d, columns)),
   };
 }
 

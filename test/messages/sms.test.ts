@@ -1,6 +1,7 @@
 import splitSms from 'split-sms';
 import { describe, expect, it } from 'vitest';
 import { analyseSms, isGsm7, transliterate } from '../../src/messages/index.js';
+import { seeded } from '../support/random.js';
 
 const a = (n: number): string => 'a'.repeat(n);
 const zh = (n: number): string => 'ж'.repeat(n); // one UTF-16 unit, outside GSM-7
@@ -63,17 +64,7 @@ describe('UCS-2 segments', () => {
   });
 });
 
-// mulberry32: a small seeded generator, so a failing text can be reproduced.
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seeded;
 
 const POOLS = {
   ascii: [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?\'"()-+*/=<>#%&@$_\n'],

@@ -10,6 +10,8 @@ import { buildChannels, providerConfig } from '../../src/channels/index.js';
 import type { Channel } from '../../src/core/channels.js';
 import { CHANNELS } from '../../src/core/channels.js';
 import type { QueueSettings } from '../../src/queues/queues.js';
+import { type RunningWorker, startWorker } from '../../src/queues/worker.js';
+import { templateLibrary } from '../../src/campaigns/messages.js';
 import { deleteKeys } from '../../src/queues/redis.js';
 import type { CitizenRecord, CenterRecord } from '../../src/registry/store.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
@@ -125,4 +127,17 @@ export function workerEnv(sandbox: Sandbox, extra: Record<string, string>): Node
     INVITO_LOG_LEVEL: 'silent',
     ...extra,
   };
+}
+
+/** A worker in this process, sending through the sandbox, with a fast releaser. */
+export async function startTestWorker(store: KyselyStore, sandbox: Sandbox, prefix: string): Promise<RunningWorker> {
+  return startWorker({
+    connection: redisConnection(),
+    store: store.dispatch,
+    settings: settings(prefix),
+    channels: sandboxChannels(sandbox, store),
+    library: await templateLibrary(),
+    owner: 'test-worker',
+    releaser: { tickMs: 20 },
+  });
 }
