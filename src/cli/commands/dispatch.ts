@@ -77,6 +77,7 @@ export function register(program: Command): void {
           log,
         });
         log.info({ channels: Object.keys(channels), pid: process.pid }, 'worker started');
+        if (!process.env.INVITO_LINK_SECRET) log.warn('INVITO_LINK_SECRET is not set: reply links are signed with the development key; set it before any real campaign');
         const signal = await untilSignal();
         log.info({ signal }, 'stopping: finishing the jobs in flight');
         await worker.close();
