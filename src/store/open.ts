@@ -101,6 +101,8 @@ export async function openStore(url: string = process.env.INVITO_DB || DEFAULT_D
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('cache_size = -65536'); // 64 MiB: index pages stay hot during big imports
+    // Sending updates the same pages over and over; checkpointing less often writes each once.
+    sqlite.pragma('wal_autocheckpoint = 10000');
   } catch (e) {
     throw new InvitoError('DB_UNAVAILABLE', `cannot open the SQLite store at ${file}: ${(e as Error).message}`, { cause: e });
   }

@@ -155,6 +155,7 @@ export class KyselyRegistryStore implements RegistryStore {
     if (empty) sqlite.exec('drop index if exists citizens_birth_date');
     // The import is idempotent (an upsert by id), so a power cut during it costs a re-run, not
     // data: commits need not reach the disk one by one, and checkpoints wait for the end.
+    const checkpointEvery = sqlite.pragma('wal_autocheckpoint', { simple: true }) as number;
     sqlite.pragma('synchronous = OFF');
     sqlite.pragma('wal_autocheckpoint = 100000');
     this.loadingEmpty = empty;
@@ -163,7 +164,7 @@ export class KyselyRegistryStore implements RegistryStore {
     } finally {
       this.loadingEmpty = false;
       sqlite.pragma('synchronous = NORMAL');
-      sqlite.pragma('wal_autocheckpoint = 1000');
+      sqlite.pragma(`wal_autocheckpoint = ${checkpointEvery}`);
       if (empty) {
         // The index build sorts in memory up to the page cache size; a small cache makes it
         // spill to a temporary file instead, so a 10-million-row import stays within its memory.
