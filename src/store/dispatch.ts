@@ -20,7 +20,7 @@ import type { CampaignStatus, DispatchStore, MessageForSend } from '../queues/st
 import type { StatusRow, ReportStore } from '../reports/store.js';
 import { KyselyCampaignStore } from './campaigns.js';
 import { cohortWhere, rankExpression } from './cohort.js';
-import { param, prepare } from './prepared.js';
+import { GroupCommit, param, prepare } from './prepared.js';
 import type { Database, MessageState } from './schema.js';
 
 function reachable(channel: Channel, c: { phone: string | null; email: string | null }): boolean {
@@ -61,9 +61,20 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
   /** The send path's three statements, prepared once (see prepared.ts). */
   private readonly hot: ReturnType<KyselyDispatchStore['prepareHot']>;
 
-  constructor(private readonly db: Kysely<Database>) {
+  /**
+   * On SQLite the claim and the record go through group commit: a commit costs far more than
+   * the UPDATE, and many jobs are in flight at once. (PostgreSQL commits are concurrent across
+   * connections already.)
+   */
+  private readonly grouped: { claim: GroupCommit<{ id: string; token: string; at: string }>; sent: GroupCommit<{ id: string; token: string; provider: string; at: string }> } | null;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    dialect: 'sqlite' | 'postgres' = 'postgres',
+  ) {
     this.cards = new KyselyCampaignStore(db);
     this.hot = this.prepareHot();
+    this.grouped = dialect === 'sqlite' ? { claim: new GroupCommit(db, this.hot.claimQuery), sent: new GroupCommit(db, this.hot.sentQuery) } : null;
   }
 
   private prepareHot() {
@@ -77,9 +88,7 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
         .select(LOAD_COLUMNS)
         .where('m.message_id', '=', param('id')),
     );
-    const claim = prepare<{ id: string; token: string; at: string }>(
-      db,
-      db
+    const claimQuery = db
         .updateTable('messages')
         .set((eb) => ({ state: 'sending', claim_token: param('token'), claimed_at: param('at'), attempts: eb('attempts', '+', 1), updated_at: param('at') }))
         .where('message_id', '=', param('id'))
@@ -87,15 +96,13 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
         // A STOP that arrived after the message was loaded still wins.
         .where(({ not, exists, selectFrom }) =>
           not(exists(selectFrom('citizens as c').select('c.citizen_id').whereRef('c.citizen_id', '=', 'messages.citizen_id').where('c.opt_out', '=', 1))),
-        ),
-    );
+        );
+    const claim = prepare<{ id: string; token: string; at: string }>(db, claimQuery);
     // A final receipt that overtook this record (the provider answers before we write) is
     // applied in the same statement; otherwise the message is simply sent.
     const overtaken = (col: 'status' | 'error_code' | 'received_at') =>
       sql<string | null>`(select e.${sql.ref(col)} from provider_events e where e.provider_id = ${param('provider')} and e.status in ('delivered', 'undelivered', 'failed') order by e.status limit 1)`;
-    const sent = prepare<{ id: string; token: string; provider: string; at: string }>(
-      db,
-      db
+    const sentQuery = db
         .updateTable('messages')
         .set({
           state: sql<MessageState>`coalesce(${overtaken('status')}, 'sent')`,
@@ -108,9 +115,9 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
         })
         .where('message_id', '=', param('id'))
         .where('claim_token', '=', param('token'))
-        .where('state', 'in', ['sending', 'unknown']),
-    );
-    return { load, claim, sent };
+        .where('state', 'in', ['sending', 'unknown']);
+    const sent = prepare<{ id: string; token: string; provider: string; at: string }>(db, sentQuery);
+    return { load, claim, sent, claimQuery, sentQuery };
   }
 
   private definition(id: string, text: string): Campaign {
@@ -342,11 +349,13 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
   }
 
   async claim(messageId: string, token: string, at: string): Promise<boolean> {
-    return (await this.hot.claim.run({ id: messageId, token, at })) === 1;
+    const params = { id: messageId, token, at };
+    return (await (this.grouped ? this.grouped.claim.run(params) : this.hot.claim.run(params))) === 1;
   }
 
   async recordSent(messageId: string, token: string, providerId: string, at: string): Promise<void> {
-    await this.hot.sent.run({ id: messageId, token, provider: providerId, at });
+    const params = { id: messageId, token, provider: providerId, at };
+    await (this.grouped ? this.grouped.sent.run(params) : this.hot.sent.run(params));
   }
 
   async unclaim(messageId: string, token: string, at: string): Promise<void> {

@@ -21,7 +21,7 @@ export class KyselyStore {
     this.registry = new KyselyRegistryStore(handle);
     this.cohort = new KyselyCohortStore(handle.db);
     this.campaigns = new KyselyCampaignStore(handle.db);
-    this.dispatch = new KyselyDispatchStore(handle.db);
+    this.dispatch = new KyselyDispatchStore(handle.db, handle.dialect);
     this.feedback = new KyselyFeedbackStore(handle.db);
   }
 
