@@ -113,6 +113,37 @@ describe.skipIf(!built)('invito CLI (built)', () => {
     expect(Object.keys(items[1]).sort()).toEqual(['channel', 'html', 'language', 'subject', 'text']);
   });
 
+  it('launch, status, pause, resume and cancel work from the command line, and launching twice adds nobody', async () => {
+    expect((await invito(cwd, 'generate', 'citizens', '--count', '2000', '--seed', '3', '--regions', 'LAZ', '--out', 'c.csv')).code).toBe(0);
+    expect((await invito(cwd, 'generate', 'centers', '--regions', 'LAZ', '--count', '5', '--out', 'k.csv')).code).toBe(0);
+    await invito(cwd, 'import', 'citizens', 'c.csv');
+    await invito(cwd, 'import', 'centers', 'k.csv');
+    const first = await invito(cwd, 'launch', CAMPAIGN, '--rate', '50', '--json');
+    expect(first.code).toBe(0);
+    const l1 = JSON.parse(first.stdout);
+    expect(l1).toMatchObject({ campaign: 'over80-dose1', created: true });
+    expect(l1.recipients).toBeGreaterThan(0);
+    const again = JSON.parse((await invito(cwd, 'launch', CAMPAIGN, '--rate', '50', '--json')).stdout);
+    expect(again).toMatchObject({ created: false, recipients: l1.recipients, added: 0 });
+
+    const status = JSON.parse((await invito(cwd, 'status', '--json')).stdout);
+    expect(status).toHaveLength(1);
+    expect(status[0]).toMatchObject({ campaign: 'over80-dose1', status: 'active', recipients: l1.recipients });
+    expect(status[0].totals.pending).toBe(l1.recipients);
+
+    expect((await invito(cwd, 'pause', 'over80-dose1', '--reason', 'centre closed')).code).toBe(0);
+    expect(JSON.parse((await invito(cwd, 'status', 'over80-dose1', '--json')).stdout)[0]).toMatchObject({ status: 'paused', reason: 'centre closed' });
+    expect((await invito(cwd, 'resume', 'over80-dose1')).code).toBe(0);
+    expect((await invito(cwd, 'cancel', 'over80-dose1')).code).toBe(0);
+    const cancelled = JSON.parse((await invito(cwd, 'status', 'over80-dose1', '--json')).stdout)[0];
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.totals.cancelled).toBe(l1.recipients);
+    const relaunch = await invito(cwd, 'launch', CAMPAIGN, '--json');
+    expect(relaunch.code).toBe(4);
+    expect(JSON.parse(relaunch.stdout).error.code).toBe('CAMPAIGN_STATE');
+    expect((await invito(cwd, 'status', 'nope')).code).toBe(4);
+  });
+
   it('npx invito --help lists the commands', async () => {
     const r = await invito(cwd, '--help');
     expect(r.code).toBe(0);
