@@ -21,6 +21,13 @@ describe.skipIf(!redisServerInstalled())('Redis for the queues', () => {
     return d;
   };
 
+  it('a configured Redis that does not answer is an error, never a quiet private one', async () => {
+    const err = await ensureRedis({ url: 'redis://127.0.0.1:1' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvitoError);
+    expect((err as InvitoError).code).toBe('REDIS_UNAVAILABLE');
+    expect((err as InvitoError).message).toMatch(/INVITO_REDIS_URL/);
+  });
+
   it('refuses a Redis whose maxmemory-policy is not noeviction', async () => {
     const r = await startPrivateRedis(tempDir());
     cleanups.unshift(() => r.stop());
@@ -34,7 +41,7 @@ describe.skipIf(!redisServerInstalled())('Redis for the queues', () => {
 
   it('starts a private Redis with append-only persistence and no eviction when nothing answers, and stops it', async () => {
     const dir = tempDir();
-    const h = await ensureRedis({ url: 'redis://127.0.0.1:1', dataDir: join(dir, 'redis') });
+    const h = await ensureRedis({ url: 'redis://127.0.0.1:1', dataDir: join(dir, 'redis'), fallbackToPrivate: true });
     expect(h.private).toBe(true);
     const c = h.connection();
     expect(await c.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);

@@ -1,9 +1,11 @@
 /**
  * The Redis that holds work in flight. `INVITO_REDIS_URL` (default redis://127.0.0.1:6379);
- * when nothing answers there and `redis-server` is installed, a private Redis is started for
- * the command — append-only persistence, no eviction, data under `.invito/redis/` — and
- * stopped when the command ends. A Redis that may evict keys would silently drop jobs, so one
- * whose `maxmemory-policy` is not `noeviction` is refused.
+ * when it is not set, nothing answers at the default and `redis-server` is installed, a private
+ * Redis is started for the command — append-only persistence, no eviction, data under
+ * `.invito/redis/` — and stopped when the command ends. A Redis that was configured explicitly
+ * and does not answer is an error instead: a worker must never quietly use a Redis of its own
+ * while the others share the configured one. A Redis that may evict keys would silently drop
+ * jobs, so one whose `maxmemory-policy` is not `noeviction` is refused.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -101,11 +103,18 @@ export interface EnsureOptions {
   readonly url?: string;
   /** Where a private Redis keeps its append-only file. @defaultValue .invito/redis */
   readonly dataDir?: string;
+  /**
+   * Start a private Redis when nothing answers.
+   * @defaultValue true only when no URL is configured (neither `url` nor INVITO_REDIS_URL)
+   */
+  readonly fallbackToPrivate?: boolean;
 }
 
 /** The configured Redis, or a private one when nothing answers and redis-server is installed. */
 export async function ensureRedis(o: EnsureOptions = {}): Promise<RedisHandle> {
-  const url = o.url ?? (process.env.INVITO_REDIS_URL || DEFAULT_REDIS_URL);
+  const configured = o.url ?? (process.env.INVITO_REDIS_URL || undefined);
+  const url = configured ?? DEFAULT_REDIS_URL;
+  const fallback = o.fallbackToPrivate ?? configured === undefined;
   const probe = await ping(url);
   const connections: Redis[] = [];
   const connection = (u: string) => (): Redis => {
@@ -128,6 +137,9 @@ export async function ensureRedis(o: EnsureOptions = {}): Promise<RedisHandle> {
         await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
       },
     };
+  }
+  if (!fallback) {
+    throw new InvitoError('REDIS_UNAVAILABLE', `nothing answers at the configured Redis ${redact(url)} (INVITO_REDIS_URL); start it, or unset INVITO_REDIS_URL to let invito start a private one`);
   }
   if (!redisServerInstalled()) {
     throw new InvitoError(
