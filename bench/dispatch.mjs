@@ -1,4 +1,4 @@
-// npm run bench:dispatch — N messages (default 100,000: half SMS, half email), unthrottled,
+// npm run bench:dispatch (BENCH_PIPELINE_ONLY=1 skips the baselines, for profiling) — N messages (default 100,000: half SMS, half email), unthrottled,
 // through the whole pipeline (store → release → BullMQ → render → claim → real SDK → sandbox →
 // record) and, in the same run, the bare baselines: a BullMQ no-op worker over the same number
 // of jobs, and raw SDK sends (twilio messages.create and pooled nodemailer) to the same

@@ -139,6 +139,34 @@ for (const dialect of DIALECTS) {
       expect(rows.map((r) => r.state)).toEqual(['sent', 'unknown']);
     });
 
+    it('reply links carry the token the store recorded at release, so the feedback server finds the message', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(3, 0, 3));
+      const c = campaign('cl', '[email]');
+      await launchCampaign(t.store.dispatch, c, 100, AT);
+      const released = await t.store.dispatch.releaseNext(c, 10, (id) => `stored-${id.length}-${id.slice(-3)}`, AT);
+      const process = makeProcessor({ store: t.store.dispatch, channels: sandboxChannels(sandbox, t.store), library: await templateLibrary() });
+      for (const r of released) expect(await process({ messageId: r.messageId, attemptsMade: 0, maxAttempts: 3 })).toBe('sent');
+      const rows = await t.store.db.selectFrom('messages').select(['link_token']).execute();
+      const headers = sandbox.outbox().emails.map((e) => e.headers['list-unsubscribe']);
+      for (const row of rows) expect(headers.some((h) => h?.endsWith(`/r/${row.link_token}/optout>`)), row.link_token!).toBe(true);
+      const target = await t.store.feedback.messageByToken(rows[0]!.link_token!);
+      expect(target).not.toBeNull();
+    });
+
+    it('a STOP that arrives after a worker loaded the message still wins: the claim is refused', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(1, 1, 0));
+      const c = campaign('cs', '[sms]');
+      await launchCampaign(t.store.dispatch, c, 100, AT);
+      const [m] = await t.store.dispatch.releaseNext(c, 1, (id) => `tok-${id}`, AT);
+      const loaded = await t.store.dispatch.loadForSend(m!.messageId);
+      expect(loaded!.citizen.opt_out).toBe(false);
+      await t.store.feedback.optOutCitizen(loaded!.citizen.citizen_id, 'sms:STOP', AT);
+      // optOutCitizen stops queued messages too; put it back to queued to model the race exactly.
+      await t.store.dispatch.transition(m!.messageId, ['opted_out'], 'queued', AT);
+      expect(await t.store.dispatch.claim(m!.messageId, 'w', AT)).toBe(false);
+      expect(sandbox.outbox().messages).toHaveLength(0);
+    });
+
     it('an invalid number fails at once with the provider code; throttling and 5xx are retried', async () => {
       await t.store.registry.writeCitizens('seed', citizens(3, 3, 0));
       const c = campaign('c4', '[sms]');

@@ -103,6 +103,11 @@ export interface ContextOptions {
   readonly asOf?: string;
   /** Base of reply links. @defaultValue publicUrl() */
   readonly publicUrl?: string;
+  /**
+   * The reply-link token the store recorded when the message was released (what the feedback
+   * server looks links up by). @defaultValue derived from the message key
+   */
+  readonly token?: string;
 }
 
 export function contextFor(o: ContextOptions): MessageContext {
@@ -111,7 +116,7 @@ export function contextFor(o: ContextOptions): MessageContext {
     campaign: { id: o.campaign.id, name: o.campaign.name, timezone: o.campaign.timezone },
     stepId: o.stepId,
     appointment: o.center && o.start ? { center: { name: o.center.name, address: o.center.address, municipality: o.center.municipality }, start: o.start } : null,
-    links: { baseUrl: o.publicUrl ?? publicUrl(), token: linkToken(messageKey(o.campaign.id, o.stepId, o.citizen.citizen_id)) },
+    links: { baseUrl: o.publicUrl ?? publicUrl(), token: o.token ?? linkToken(messageKey(o.campaign.id, o.stepId, o.citizen.citizen_id)) },
     asOf: o.asOf ?? o.campaign.reference_date,
   });
 }

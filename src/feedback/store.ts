@@ -26,6 +26,17 @@ export interface LinkTarget {
   readonly citizenId: string;
 }
 
+/** A citizen's reply: an SMS that is not STOP, or a confirm/decline link. */
+export interface ResponseRecord {
+  readonly responseId: string;
+  readonly citizenId: string | null;
+  readonly messageId: string | null;
+  readonly channel: string;
+  readonly kind: string;
+  readonly body: string | null;
+  readonly at: string;
+}
+
 export interface FeedbackStore {
   /**
    * Records a provider receipt. States only move forward (sent → delivered | undelivered |
@@ -37,15 +48,7 @@ export interface FeedbackStore {
   optOutByPhone(phone: string, source: string, at: string): Promise<OptOutResult>;
   optOutCitizen(citizenId: string, source: string, at: string): Promise<OptOutResult>;
   /** Stores a reply that is not an opt-out (idempotent on `responseId`). */
-  recordResponse(r: {
-    responseId: string;
-    citizenId: string | null;
-    messageId: string | null;
-    channel: string;
-    kind: string;
-    body: string | null;
-    at: string;
-  }): Promise<void>;
+  recordResponse(r: ResponseRecord): Promise<void>;
   /** The citizens with this phone (an inbound SMS names a number, not a person). */
   citizensByPhone(phone: string): Promise<string[]>;
   /** The message a reply link's token belongs to. */

@@ -125,6 +125,8 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
         start,
         asOf,
         ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),
+        // The token the store knows, so a link always finds its message whoever released it.
+        ...(m.linkToken ? { token: m.linkToken } : {}),
       });
       const r = deps.library.render({
         templateId: step.template,

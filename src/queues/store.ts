@@ -15,8 +15,8 @@ export interface MessageForSend {
   readonly stepId: string;
   readonly state: string;
   readonly channel: Channel | null;
+  /** The token of the message's reply links, set at release (empty before). */
   readonly linkToken: string;
-  readonly claimedAt: string | null;
   readonly citizen: CitizenCard;
   readonly campaignStatus: CampaignStatus;
   readonly campaign: Campaign;

@@ -30,13 +30,13 @@ function reachable(channel: Channel, c: { phone: string | null; email: string | 
 type CampaignRow = Database['campaigns'];
 
 const LOAD_COLUMNS = [
-  'm.message_id', 'm.campaign_id', 'm.step_id', 'm.state', 'm.channel', 'm.link_token', 'm.claimed_at',
+  'm.message_id', 'm.campaign_id', 'm.step_id', 'm.state', 'm.channel', 'm.link_token',
   'c.citizen_id', 'c.given_name', 'c.family_name', 'c.birth_date', 'c.sex', 'c.language', 'c.phone', 'c.email',
   'c.region', 'c.asl', 'c.municipality', 'c.opt_out', 'k.status', 'k.definition',
 ] as const;
 
 interface LoadRow {
-  message_id: string; campaign_id: string; step_id: string; state: MessageState; channel: string | null; link_token: string | null; claimed_at: string | null;
+  message_id: string; campaign_id: string; step_id: string; state: MessageState; channel: string | null; link_token: string | null;
   citizen_id: string; given_name: string | null; family_name: string | null; birth_date: string; sex: 'M' | 'F' | 'X' | null; language: string;
   phone: string | null; email: string | null; region: string | null; asl: string | null; municipality: string | null; opt_out: number;
   status: CampaignStatus; definition: string;
@@ -74,13 +74,12 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
   ) {
     this.cards = new KyselyCampaignStore(db);
     this.hot = this.prepareHot();
-    this.grouped = dialect === 'sqlite' ? { claim: new GroupCommit(db, this.hot.claimQuery), sent: new GroupCommit(db, this.hot.sentQuery) } : null;
+    this.grouped = dialect === 'sqlite' ? { claim: new GroupCommit(db, this.hot.claim), sent: new GroupCommit(db, this.hot.sent) } : null;
   }
 
   private prepareHot() {
     const db = this.db;
     const load = prepare<{ id: string }, LoadRow>(
-      db,
       db
         .selectFrom('messages as m')
         .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
@@ -97,7 +96,7 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
         .where(({ not, exists, selectFrom }) =>
           not(exists(selectFrom('citizens as c').select('c.citizen_id').whereRef('c.citizen_id', '=', 'messages.citizen_id').where('c.opt_out', '=', 1))),
         );
-    const claim = prepare<{ id: string; token: string; at: string }>(db, claimQuery);
+    const claim = prepare<{ id: string; token: string; at: string }>(claimQuery);
     // A final receipt that overtook this record (the provider answers before we write) is
     // applied in the same statement; otherwise the message is simply sent.
     const overtaken = (col: 'status' | 'error_code' | 'received_at') =>
@@ -116,8 +115,8 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
         .where('message_id', '=', param('id'))
         .where('claim_token', '=', param('token'))
         .where('state', 'in', ['sending', 'unknown']);
-    const sent = prepare<{ id: string; token: string; provider: string; at: string }>(db, sentQuery);
-    return { load, claim, sent, claimQuery, sentQuery };
+    const sent = prepare<{ id: string; token: string; provider: string; at: string }>(sentQuery);
+    return { load, claim, sent };
   }
 
   private definition(id: string, text: string): Campaign {
@@ -312,7 +311,7 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
   // ── sending ──────────────────────────────────────────────────────────────────────────────
 
   async loadForSend(messageId: string): Promise<MessageForSend | null> {
-    const [r] = await this.hot.load.all({ id: messageId });
+    const [r] = await this.hot.load.all(this.db, { id: messageId });
     if (!r) return null;
     const citizen: CitizenCard = {
       citizen_id: r.citizen_id, given_name: r.given_name, family_name: r.family_name, birth_date: r.birth_date, sex: r.sex,
@@ -325,7 +324,6 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
       state: r.state,
       channel: r.channel as Channel | null,
       linkToken: r.link_token ?? '',
-      claimedAt: r.claimed_at,
       citizen,
       campaignStatus: r.status,
       campaign: this.definition(r.campaign_id, r.definition),
@@ -350,12 +348,12 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
 
   async claim(messageId: string, token: string, at: string): Promise<boolean> {
     const params = { id: messageId, token, at };
-    return (await (this.grouped ? this.grouped.claim.run(params) : this.hot.claim.run(params))) === 1;
+    return (await (this.grouped ? this.grouped.claim.run(params) : this.hot.claim.run(this.db, params))) === 1;
   }
 
   async recordSent(messageId: string, token: string, providerId: string, at: string): Promise<void> {
     const params = { id: messageId, token, provider: providerId, at };
-    await (this.grouped ? this.grouped.sent.run(params) : this.hot.sent.run(params));
+    await (this.grouped ? this.grouped.sent.run(params) : this.hot.sent.run(this.db, params));
   }
 
   async unclaim(messageId: string, token: string, at: string): Promise<void> {

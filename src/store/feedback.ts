@@ -6,7 +6,7 @@
  * statement: the database, not a read-then-write in this process, decides whether it applies.
  */
 import type { Kysely, Transaction } from 'kysely';
-import type { FeedbackStore, LinkTarget, OptOutResult, ReceiptResult, ReceiptState } from '../feedback/store.js';
+import type { FeedbackStore, LinkTarget, OptOutResult, ReceiptResult, ReceiptState, ResponseRecord } from '../feedback/store.js';
 import type { Database, MessageState } from './schema.js';
 
 /**
@@ -74,15 +74,7 @@ export class KyselyFeedbackStore implements FeedbackStore {
     });
   }
 
-  async recordResponse(r: {
-    responseId: string;
-    citizenId: string | null;
-    messageId: string | null;
-    channel: string;
-    kind: string;
-    body: string | null;
-    at: string;
-  }): Promise<void> {
+  async recordResponse(r: ResponseRecord): Promise<void> {
     await this.db
       .insertInto('responses')
       .values({

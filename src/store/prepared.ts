@@ -16,23 +16,23 @@ const MARK = '\u0000invito-param:';
 export const param = <T = string>(name: string): T => `${MARK}${name}` as unknown as T;
 
 export interface Prepared<P extends Record<string, unknown>, R> {
-  /** Rows of a select (or of `returning`). */
-  all(params: P): Promise<R[]>;
-  /** Rows changed by an insert, update or delete. */
-  run(params: P): Promise<number>;
+  /** Rows of a select (or of `returning`), on `db` or a transaction. */
+  all(db: Kysely<any>, params: P): Promise<R[]>;
+  /** Rows changed by an insert, update or delete, on `db` or a transaction. */
+  run(db: Kysely<any>, params: P): Promise<number>;
 }
 
-export function prepare<P extends Record<string, unknown>, R = unknown>(db: Kysely<any>, query: Compilable<R>): Prepared<P, R> {
+export function prepare<P extends Record<string, unknown>, R = unknown>(query: Compilable<R>): Prepared<P, R> {
   const compiled = query.compile();
   // Each compiled parameter is either a placeholder (bound per call) or a constant of the query.
   const slots: ({ name: string } | { value: unknown })[] = compiled.parameters.map((v) =>
     typeof v === 'string' && v.startsWith(MARK) ? { name: v.slice(MARK.length) } : { value: v },
   );
   const bind = (params: P): unknown[] => slots.map((s) => ('name' in s ? params[s.name as keyof P] : s.value));
-  const exec = (params: P): Promise<QueryResult<R>> => db.executeQuery<R>(CompiledQuery.raw(compiled.sql, bind(params)));
+  const exec = (db: Kysely<any>, params: P): Promise<QueryResult<R>> => db.executeQuery<R>(CompiledQuery.raw(compiled.sql, bind(params)));
   return {
-    all: async (params) => (await exec(params)).rows,
-    run: async (params) => Number((await exec(params)).numAffectedRows ?? 0n),
+    all: async (db, params) => (await exec(db, params)).rows,
+    run: async (db, params) => Number((await exec(db, params)).numAffectedRows ?? 0n),
   };
 }
 
@@ -48,7 +48,7 @@ export class GroupCommit<P extends Record<string, unknown>> {
 
   constructor(
     private readonly db: Kysely<any>,
-    private readonly query: Compilable<unknown>,
+    private readonly statement: Prepared<P, unknown>,
   ) {}
 
   /** Rows changed by this caller's statement, once committed. */
@@ -68,8 +68,7 @@ export class GroupCommit<P extends Record<string, unknown>> {
       try {
         const results = await this.db.transaction().execute(async (trx) => {
           const out: number[] = [];
-          const inTrx = prepare<P>(trx, this.query);
-          for (const item of batch) out.push(await inTrx.run(item.params));
+          for (const item of batch) out.push(await this.statement.run(trx, item.params));
           return out;
         });
         batch.forEach((item, i) => item.resolve(results[i]!));
