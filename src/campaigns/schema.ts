@@ -7,7 +7,9 @@ import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { CHANNELS } from '../core/channels.js';
 import { daysInMonth } from '../core/calendar.js';
+import { parseOpening } from '../registry/opening.js';
 import { REGIONS } from '../registry/regions.js';
+import { callsSchema } from './schema-desk.js';
 
 
 const isoDate = z
@@ -52,6 +54,27 @@ const cohort = z
   })
   .default({});
 
+/** Opening-hours syntax shared with the centres: `mon-sat 09:00-20:00; sun 10:00-12:00`. */
+const hours = z.string().refine((t) => parseOpening(t).ok, { error: 'must be hours such as "mon-sat 09:00-20:00" (see the centres\' opening)' });
+
+/** A local time of day, `HH:MM`. */
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be a time HH:MM' });
+
+/**
+ * When a step goes out. The first step is the invitation (paced by the daily target, and it
+ * carries the appointment); later steps are triggered by the appointment or by silence.
+ */
+const send = z.union([
+  z.strictObject({
+    /** A reminder: `days` before the appointment's day, at local time `at` (moved into the send window). */
+    before_appointment: z.strictObject({ days: z.int().min(0).max(14), at: timeOfDay.default('10:00') }),
+  }),
+  z.strictObject({
+    /** A follow-up for citizens who neither confirmed nor declined within `days` of the invitation. */
+    no_answer_after: z.strictObject({ days: z.int().min(1).max(60) }),
+  }),
+]);
+
 const step = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]{1,40}$/, { error: 'must be lower-case letters, digits and "-"' }),
   channels: z
@@ -59,7 +82,52 @@ const step = z.strictObject({
     .min(1, { error: 'needs at least one channel' })
     .refine((cs) => new Set(cs).size === cs.length, { error: 'lists a channel twice' }),
   template: z.string().regex(/^[a-z0-9-]{1,60}$/, { error: 'must be a template id (a folder name in templates/)' }),
+  send: send.optional(),
 });
+
+/** Send windows per channel, in the campaign's time zone. */
+export const DEFAULT_WINDOWS = {
+  sms: 'mon-sat 09:00-20:00',
+  email: 'mon-sat 09:00-20:00',
+  voice: 'mon-sat 09:00-19:00',
+  call: 'mon-sat 09:00-19:00',
+} as const;
+
+const share = z.number().gt(0, { error: 'must be greater than 0' }).max(1, { error: 'must be at most 1' });
+
+const pacing = z
+  .strictObject({
+    /** Invitations per day: a number, or `capacity` (the open slots of the target day over the expected acceptance). */
+    daily_target: z.union([z.int({ error: 'must be a whole number or "capacity"' }).positive({ error: 'must be greater than 0' }), z.literal('capacity')]),
+    /** Targets for given days, overriding `daily_target` (a replay of real figures, a slow start). */
+    by_date: z.record(isoDate, z.int().min(0, { error: 'must be 0 or more' })).default({}),
+    /** A day's shortfall (an outage, ceilings too low) is added to the next open day's target. */
+    carry_over: z.boolean().default(true),
+    /** Acceptance: the share of invitations confirmed, for `daily_target: capacity` and the forecast. */
+    acceptance: z
+      .strictObject({
+        /** The prior: what is expected before answers come in. */
+        expected: share.default(0.7),
+        /** Bounds of the estimate learnt from the answers recorded so far. */
+        min: share.default(0.3),
+        max: share.default(0.95),
+        /** Answers (confirmed + declined) the estimate weighs as much as the prior. */
+        prior_weight: z.int().min(1).default(200),
+      })
+      .refine((a) => a.min <= a.expected && a.expected <= a.max, { error: 'needs min ≤ expected ≤ max' })
+      .default({ expected: 0.7, min: 0.3, max: 0.95, prior_weight: 200 }),
+  });
+
+const appointments = z
+  .strictObject({
+    /** Whole days between the invitation and the appointment, at least. */
+    lead_days: z.int().min(0).max(60).default(2),
+    /** How many days after the lead time a free slot is looked for. */
+    horizon_days: z.int().min(1).max(120).default(28),
+    /** Length of a slot; a centre-day's capacity is spread evenly over its slots. */
+    slot_minutes: z.int().min(5).max(240).default(15),
+  })
+  .default({ lead_days: 2, horizon_days: 28, slot_minutes: 15 });
 
 export const campaignSchema = z
   .strictObject({
@@ -80,10 +148,21 @@ export const campaignSchema = z
     steps: z
       .array(step)
       .min(1, { error: 'needs at least one step' })
-      .refine((ss) => new Set(ss.map((s) => s.id)).size === ss.length, { error: 'two steps have the same id' }),
-    pacing: z.strictObject({
-      daily_target: z.int({ error: 'must be a whole number' }).positive({ error: 'must be greater than 0' }),
-    }),
+      .refine((ss) => new Set(ss.map((s) => s.id)).size === ss.length, { error: 'two steps have the same id' })
+      .refine((ss) => ss[0]?.send === undefined, { error: 'the first step is the invitation: it takes no "send" trigger' })
+      .refine((ss) => ss.slice(1).every((s) => s.send !== undefined), { error: 'every step after the first needs a "send" trigger (before_appointment or no_answer_after)' }),
+    pacing,
+    /** Send windows per channel (local time); a channel left out keeps its default. */
+    windows: z
+      .strictObject({ sms: hours.optional(), email: hours.optional(), voice: hours.optional(), call: hours.optional() })
+      .default({}),
+    /** Public holidays (an ISO country code for `date-holidays`, or `none`): nothing is sent on them. */
+    holidays: z.string().regex(/^([A-Z]{2}(-[A-Z0-9]{1,3})?|none)$/, { error: 'must be a country code such as IT (or IT-BZ), or none' }).default('IT'),
+    /** Extra days without sends (local dates). */
+    closed_dates: z.array(isoDate).default([]),
+    appointments,
+    /** The call desk: recycling rules, the script's decision tree, leases (see schema-desk.ts). */
+    calls: callsSchema,
     /** The error brake: a campaign pauses itself when too many of its messages fail. */
     errors: z
       .strictObject({
@@ -108,3 +187,4 @@ export const campaignSchema = z
 export type Campaign = z.output<typeof campaignSchema>;
 export type CampaignStep = Campaign['steps'][number];
 export type CohortCriteria = Campaign['cohort'];
+export type StepTrigger = NonNullable<CampaignStep['send']>;

@@ -54,6 +54,27 @@ export const ERRORS = {
   WEBHOOK_PAYLOAD_INVALID: spec(400, 3),
   /** A reply link whose token belongs to no message, or with an action links do not have. */
   LINK_NOT_FOUND: spec(404, 4),
+  // pacing and appointments
+  /** No centre serving the citizen has a free slot within the horizon. */
+  NO_SLOT: spec(409, 4),
+  APPOINTMENT_NOT_FOUND: spec(404, 4),
+  APPOINTMENT_STATE: spec(409, 4),
+  // the call desk (exit 4 for records, 2 for usage)
+  OPERATOR_NOT_FOUND: spec(404, 4),
+  OPERATOR_EXISTS: spec(409, 4),
+  OPERATOR_DISABLED: spec(403, 4),
+  TASK_NOT_FOUND: spec(404, 4),
+  /** The task is leased to another operator, or the caller's lease has expired. */
+  TASK_NOT_YOURS: spec(409, 4),
+  /** The task is closed or not in a state that allows this. */
+  TASK_STATE: spec(409, 4),
+  DISPOSITION_UNKNOWN: spec(400, 2),
+  CALLBACK_INVALID: spec(400, 2),
+  // the web console
+  SIGN_IN_REQUIRED: spec(401, 2),
+  SIGN_IN_FAILED: spec(401, 2),
+  CSRF_INVALID: spec(403, 2),
+  FORBIDDEN: spec(403, 2),
   INTERNAL: spec(500, 1),
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -3,13 +3,15 @@
  * Only dialect-neutral types are used so one set of migrations serves SQLite and PostgreSQL.
  */
 import { type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { consoleMigrations } from './migrations-console.js';
+import { deskMigrations } from './migrations-desk.js';
 import type { Dialect } from './open.js';
 
 /**
  * Tables keyed by text ids are clustered by their key on SQLite (`WITHOUT ROWID`): one b-tree
  * instead of a rowid table plus a key index, which makes every registry write cheaper.
  */
-const clustered = <T extends string, C extends string>(dialect: Dialect, t: CreateTableBuilder<T, C>): CreateTableBuilder<T, C> =>
+export const clustered = <T extends string, C extends string>(dialect: Dialect, t: CreateTableBuilder<T, C>): CreateTableBuilder<T, C> =>
   dialect === 'sqlite' ? t.modifyEnd(sql`without rowid`) : t;
 
 /**
@@ -169,6 +171,69 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.createIndex('call_tasks_state').on('call_tasks').columns(['state', 'campaign_id']).execute();
     },
   },
+  '0003_pacing': {
+    async up(db: Kysely<any>) {
+      // Reminders and follow-ups are due at a time; invitations (null) are paced by the target.
+      await db.schema.alterTable('messages').addColumn('due_at', 'text').execute();
+      await db.schema.createIndex('messages_due').on('messages').columns(['campaign_id', 'state', 'due_at']).execute();
+
+      // What the pacer released per campaign and local day: the target reached, the shortfall carried.
+      await clustered(
+        dialect,
+        db.schema
+          .createTable('pacing_days')
+          .addColumn('campaign_id', 'text', (c) => c.notNull())
+          .addColumn('day', 'text', (c) => c.notNull())
+          .addColumn('target', 'integer', (c) => c.notNull())
+          .addColumn('released', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('pacing_days_pk', ['campaign_id', 'day']),
+      ).execute();
+
+      // A centre-day's slots, made when the first appointment on that day is allocated. One row
+      // is one person's place: a centre-day cannot be overbooked by construction.
+      await db.schema
+        .createTable('center_days')
+        .addColumn('center_id', 'text', (c) => c.notNull())
+        .addColumn('day', 'text', (c) => c.notNull())
+        .addColumn('capacity', 'integer', (c) => c.notNull())
+        .addColumn('booked', 'integer', (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('center_days_pk', ['center_id', 'day'])
+        .execute();
+      await db.schema
+        .createTable('slots')
+        .addColumn('center_id', 'text', (c) => c.notNull())
+        .addColumn('day', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('start_at', 'text', (c) => c.notNull())
+        .addColumn('appointment_id', 'text')
+        .addPrimaryKeyConstraint('slots_pk', ['center_id', 'day', 'seq'])
+        .execute();
+      await db.schema.createIndex('slots_free').on('slots').columns(['center_id', 'day', 'appointment_id', 'seq']).execute();
+
+      // One appointment per invitation (its id is the invitation's message id).
+      await clustered(
+        dialect,
+        db.schema
+          .createTable('appointments')
+          .addColumn('appointment_id', 'text', (c) => c.primaryKey())
+          .addColumn('campaign_id', 'text', (c) => c.notNull())
+          .addColumn('citizen_id', 'text', (c) => c.notNull())
+          .addColumn('center_id', 'text', (c) => c.notNull())
+          .addColumn('day', 'text', (c) => c.notNull())
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('start_at', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('state_reason', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull()),
+      ).execute();
+      await db.schema.createIndex('appointments_campaign').on('appointments').columns(['campaign_id', 'state', 'start_at']).execute();
+      await db.schema.createIndex('appointments_citizen').on('appointments').column('citizen_id').execute();
+    },
+  },
+  ...deskMigrations(dialect),
+  ...consoleMigrations(dialect),
 });
 
 class InCodeProvider implements MigrationProvider {

@@ -4,6 +4,8 @@
  * (better-sqlite3 cannot bind JS booleans), timestamps are ISO-8601 UTC text.
  */
 import type { Insertable, Selectable } from 'kysely';
+import type { ConsoleTables } from './schema-console.js';
+import type { DeskTables } from './schema-desk.js';
 
 export interface CitizensTable {
   citizen_id: string;
@@ -95,6 +97,8 @@ export interface MessagesTable {
   sent_at: string | null;
   final_at: string | null;
   updated_at: string;
+  /** When a reminder or follow-up is due (null for invitations, which the daily target paces). */
+  due_at: string | null;
 }
 
 export type MessageState =
@@ -136,7 +140,54 @@ export interface CallTasksTable {
   updated_at: string;
 }
 
-export interface Database {
+export interface PacingDaysTable {
+  campaign_id: string;
+  /** Local date in the campaign's time zone. */
+  day: string;
+  /** The day's target, carried shortfall included, fixed when the day's first release happens. */
+  target: number;
+  released: number;
+  updated_at: string;
+}
+
+export interface CenterDaysTable {
+  center_id: string;
+  day: string;
+  capacity: number;
+  /** Slots held or confirmed, kept with the slots in the same transaction. */
+  booked: number;
+}
+
+export interface SlotsTable {
+  center_id: string;
+  day: string;
+  /** 0 … capacity − 1, in time order. */
+  seq: number;
+  /** Local ISO time with offset. */
+  start_at: string;
+  /** The appointment holding the slot, or null when free. */
+  appointment_id: string | null;
+}
+
+export type AppointmentState = 'held' | 'confirmed' | 'released';
+
+export interface AppointmentsTable {
+  /** The invitation's message id. */
+  appointment_id: string;
+  campaign_id: string;
+  citizen_id: string;
+  center_id: string;
+  day: string;
+  seq: number;
+  start_at: string;
+  /** held (offered) → confirmed | released (declined, opted out, undelivered, cancelled). */
+  state: AppointmentState;
+  state_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Database extends DeskTables, ConsoleTables {
   citizens: CitizensTable;
   citizen_groups: CitizenGroupsTable;
   centers: CentersTable;
@@ -146,6 +197,10 @@ export interface Database {
   provider_events: ProviderEventsTable;
   responses: ResponsesTable;
   call_tasks: CallTasksTable;
+  pacing_days: PacingDaysTable;
+  center_days: CenterDaysTable;
+  slots: SlotsTable;
+  appointments: AppointmentsTable;
 }
 
 export type CitizenRow = Selectable<CitizensTable>;
