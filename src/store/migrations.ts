@@ -175,6 +175,8 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
     async up(db: Kysely<any>) {
       // Reminders and follow-ups are due at a time; invitations (null) are paced by the target.
       await db.schema.alterTable('messages').addColumn('due_at', 'text').execute();
+      // The appointment a message carries: its own for an invitation, the invitation's for a reminder.
+      await db.schema.alterTable('messages').addColumn('appointment_id', 'text').execute();
       await db.schema.createIndex('messages_due').on('messages').columns(['campaign_id', 'state', 'due_at']).execute();
 
       // What the pacer released per campaign and local day: the target reached, the shortfall carried.

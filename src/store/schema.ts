@@ -99,6 +99,8 @@ export interface MessagesTable {
   updated_at: string;
   /** When a reminder or follow-up is due (null for invitations, which the daily target paces). */
   due_at: string | null;
+  /** The appointment the message carries (set at release). */
+  appointment_id: string | null;
 }
 
 export type MessageState =
