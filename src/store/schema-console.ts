@@ -1,4 +1,20 @@
 /** Table types of the web console (see migrations-console.ts). */
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface ConsoleTables {}
+export interface SessionsTable {
+  /** SHA-256 (hex) of the session id the browser holds; the id itself is never stored. */
+  session_hash: string;
+  operator_id: string;
+  /** The synchronizer token every form of this session carries. */
+  csrf_token: string;
+  created_at: string;
+  /** Last request: the idle expiry counts from here. */
+  seen_at: string;
+  /** The absolute expiry, fixed at sign-in. */
+  expires_at: string;
+  /** The script walk of the call open in this session (JSON), or null. */
+  walk: string | null;
+}
+
+export interface ConsoleTables {
+  sessions: SessionsTable;
+}
