@@ -31,3 +31,30 @@ if (mtime(built) < Math.max(newest(join(root, 'src')), mtime(join(root, 'tsconfi
   console.error('invito setup: building (tsc)…');
   run('npm run build --silent');
 }
+// `--chromium` (npm test): the console's browser test drives Debian's Chromium through
+// playwright-core, which never downloads a browser, so the machine must have one.
+const CHROMIUM = '/usr/bin/chromium';
+if (process.argv.includes('--chromium') && !existsSync(CHROMIUM)) {
+  const install = 'apt-get install -y --no-install-recommends chromium';
+  if (process.getuid?.() !== 0) {
+    console.error(`invito setup: ${CHROMIUM} is missing and installing it needs root: run \`sudo ${install}\``);
+    process.exit(1);
+  }
+  console.error('invito setup: installing chromium (apt-get)…');
+  const apt = (cmd) => execSync(cmd, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  try {
+    apt(install);
+  } catch {
+    // A fresh machine has no package lists yet.
+    try {
+      apt('apt-get update');
+      apt(install);
+    } catch {
+      // reported below
+    }
+  }
+  if (!existsSync(CHROMIUM)) {
+    console.error(`invito setup: could not install chromium (${install}); the browser tests need ${CHROMIUM}`);
+    process.exit(1);
+  }
+}
