@@ -1,0 +1,114 @@
+/** What the call desk needs from the store (implemented by src/store/desk.ts on both dialects). */
+import type { Campaign } from '../campaigns/schema.js';
+import type { CallAttempt, CallTask, CardAppointment, CardMessage, CardResponse, ClosedReason, Disposition, ListFilter, Operator, OperatorRole } from './types.js';
+
+export interface OperatorRecord extends Operator {
+  readonly passwordHash: string | null;
+}
+
+export interface DeskCitizen {
+  readonly citizen_id: string;
+  readonly given_name: string | null;
+  readonly family_name: string | null;
+  readonly birth_date: string;
+  readonly sex: 'M' | 'F' | 'X' | null;
+  readonly language: string;
+  readonly phone: string | null;
+  readonly email: string | null;
+  readonly region: string | null;
+  readonly asl: string | null;
+  readonly municipality: string | null;
+  readonly opt_out: boolean;
+  readonly doNotCallAt: string | null;
+}
+
+export interface DeskCampaign {
+  readonly campaignId: string;
+  readonly status: string;
+  readonly definition: Campaign;
+}
+
+/** The next-task query: everything the desk decided before the store picks and leases. */
+export interface NextQuery {
+  readonly operatorId: string;
+  readonly languages: readonly string[];
+  /** Campaigns whose call window is open now. */
+  readonly campaignIds: readonly string[];
+  readonly now: string;
+  readonly leaseUntil: string;
+}
+
+/** A task's end of call, written at once (task, attempt, and the do-not-call mark) or not at all. */
+export interface Completion {
+  readonly taskId: string;
+  readonly operatorId: string;
+  readonly now: string;
+  readonly state: 'open' | 'closed';
+  readonly dueAt: string | null;
+  readonly callbackOperator: string | null;
+  readonly closedReason: ClosedReason | null;
+  readonly disposition: Disposition;
+  readonly answers: Readonly<Record<string, string>>;
+  readonly triage: boolean;
+  readonly attempt: Omit<CallAttempt, 'at'>;
+  /** Bar the citizen from every campaign's calls and close their other tasks. */
+  readonly doNotCall: boolean;
+}
+
+export interface StatsRows {
+  readonly lists: readonly { campaignId: string; state: string; due: boolean; n: number }[];
+  readonly closed: readonly { campaignId: string; reason: string | null; n: number }[];
+  readonly hourly: readonly { hour: string; n: number }[];
+  readonly outcomes: readonly { campaignId: string; operatorId: string; disposition: Disposition; n: number }[];
+  readonly triage: number;
+}
+
+export interface DeskStore {
+  // operators
+  insertOperator(o: { operatorId: string; name: string; languages: readonly string[]; role: OperatorRole; passwordHash: string | null; at: string }): Promise<boolean>;
+  operator(operatorId: string): Promise<OperatorRecord | null>;
+  operators(): Promise<OperatorRecord[]>;
+  setOperatorDisabled(operatorId: string, disabled: boolean): Promise<boolean>;
+  setOperatorPassword(operatorId: string, passwordHash: string): Promise<boolean>;
+  touchOperator(operatorId: string, at: string): Promise<void>;
+  /** Enabled operators seen at or after `since`. */
+  onShift(since: string): Promise<number>;
+
+  // campaigns
+  campaigns(): Promise<DeskCampaign[]>;
+  campaign(campaignId: string): Promise<DeskCampaign | null>;
+
+  // tasks
+  /** Fills language, order and campaign priority of tasks the call channel created (idempotent). */
+  adoptNewTasks(priorities: ReadonlyMap<string, number>): Promise<number>;
+  /** The task leased to the operator, if any (expired or not). */
+  heldTask(operatorId: string): Promise<CallTask | null>;
+  /** Extends the operator's own lease; false when the task is no longer theirs. */
+  renewLease(taskId: string, operatorId: string, until: string, now: string): Promise<boolean>;
+  /**
+   * Picks the best task for the query and leases it atomically; a task whose citizen opted
+   * out or is on the do-not-call list is closed on the way. Null when nothing is due.
+   */
+  leaseNext(q: NextQuery): Promise<CallTask | null>;
+  task(taskId: string): Promise<CallTask | null>;
+  tasks(filter: ListFilter): Promise<CallTask[]>;
+  /** Writes a completion if the task is still leased to the operator; false otherwise (nothing written). */
+  complete(c: Completion): Promise<boolean>;
+  /** Back on the list at once (a supervisor's release); false unless leased. */
+  release(taskId: string, now: string): Promise<boolean>;
+  /** Leases the task to another operator; false when it is closed. */
+  reassign(taskId: string, operatorId: string, until: string, now: string): Promise<boolean>;
+  /** Open and leased tasks (all campaigns) due before `horizon` or without a time. */
+  activeTasks(horizon: string): Promise<number>;
+
+  // the card
+  citizen(citizenId: string): Promise<DeskCitizen | null>;
+  appointment(appointmentId: string): Promise<CardAppointment | null>;
+  messagesOf(citizenId: string): Promise<CardMessage[]>;
+  responsesOf(citizenId: string): Promise<CardResponse[]>;
+  attemptsOf(citizenId: string): Promise<CallAttempt[]>;
+  /** The step of the message that made the task. */
+  messageStep(messageId: string): Promise<{ stepId: string; linkToken: string | null } | null>;
+
+  stats(now: string, since: string): Promise<StatsRows>;
+}
