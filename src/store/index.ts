@@ -8,6 +8,7 @@ import { KyselyDispatchStore } from './dispatch.js';
 import { KyselyFeedbackStore } from './feedback.js';
 import { type OpenOptions, type StoreHandle, openStore } from './open.js';
 import { KyselyRegistryStore } from './registry.js';
+import { KyselyAppointmentStore } from './slots.js';
 
 export class KyselyStore {
   readonly registry: KyselyRegistryStore;
@@ -16,6 +17,8 @@ export class KyselyStore {
   /** Campaigns, messages and their states: the pacer's, the workers' and the reports' store. */
   readonly dispatch: KyselyDispatchStore;
   readonly feedback: KyselyFeedbackStore;
+  /** Slots and appointments: the pacer's, the feedback layer's and the desk's. */
+  readonly appointments: KyselyAppointmentStore;
 
   private constructor(readonly handle: StoreHandle) {
     this.registry = new KyselyRegistryStore(handle);
@@ -23,6 +26,7 @@ export class KyselyStore {
     this.campaigns = new KyselyCampaignStore(handle.db);
     this.dispatch = new KyselyDispatchStore(handle.db, handle.dialect);
     this.feedback = new KyselyFeedbackStore(handle.db);
+    this.appointments = new KyselyAppointmentStore(handle.db, handle.dialect);
   }
 
   static async open(url?: string, options?: OpenOptions): Promise<KyselyStore> {
