@@ -4,6 +4,7 @@ import type { Channel } from '../core/channels.js';
 import { cohortQuery } from '../cohort/criteria.js';
 import type { CohortComposition, CohortStore } from '../cohort/store.js';
 import type { TemplateLibrary } from '../messages/index.js';
+import { type CenterUtilisation, forecast, type ForecastDay, type ForecastOptions, type ForecastStore } from '../pacer/forecast.js';
 import { contextFor, provisionalStart, SAMPLE_CENTER } from './messages.js';
 import type { Campaign } from './schema.js';
 import type { CampaignStore, CitizenCard } from './store.js';
@@ -32,11 +33,36 @@ export interface Plan {
   readonly steps?: StepEstimate[];
   /** Expected SMS cost of all steps, in the currency of `sms.price_per_segment`. */
   readonly smsCost?: number;
+  /** The forecast, day by day (present when the plan was asked for one; the CLI always does). */
+  readonly schedule?: ForecastDay[];
+  /** The day the last member a centre serves is invited; null when not within the forecast's days. */
+  readonly completesOn?: string | null;
+  /** Calendar days from the start to `completesOn`, both included. */
+  readonly days?: number | null;
+  /** The day appointments reach `share` of the cohort. */
+  readonly coverage?: { readonly share: number; readonly reachedOn: string | null };
+  /** Per centre: slots offered over the schedule, slots used, their share and the busiest day. */
+  readonly utilisation?: CenterUtilisation[];
+  /** What the forecast assumed. */
+  readonly forecast?: {
+    readonly start: string;
+    readonly acceptance: number;
+    readonly ceilingPerSecond: number | null;
+    readonly capacityModelled: boolean;
+    /** Cohort members no centre serves (not invited: they cannot be given an appointment). */
+    readonly unserved: number;
+  };
 }
 
 export interface PlanStores {
   readonly cohort: CohortStore;
   readonly campaigns: CampaignStore;
+  readonly forecast?: ForecastStore;
+}
+
+export interface PlanOptions {
+  /** Adds the day-by-day forecast (needs `stores.forecast`). */
+  readonly forecast?: ForecastOptions;
 }
 
 const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -68,10 +94,11 @@ async function segmentsByLanguage(campaign: Campaign, stepId: string, template: 
  * The plan. Its scans are independent and run side by side (on PostgreSQL, on several pool
  * connections): composition, languages, the sample, and each step's channel assignment.
  */
-export async function planCampaign(stores: PlanStores, campaign: Campaign, library?: TemplateLibrary): Promise<Plan> {
+export async function planCampaign(stores: PlanStores, campaign: Campaign, library?: TemplateLibrary, options: PlanOptions = {}): Promise<Plan> {
   const q = cohortQuery(campaign);
   const composition = stores.cohort.composition(q, campaign.reference_date);
-  if (!library) return { campaign: campaign.id, cohort: await composition };
+  const forecastQ = forecastPart(stores, campaign, options.forecast);
+  if (!library) return { campaign: campaign.id, cohort: await composition, ...(await forecastQ) };
   const languagesQ = stores.campaigns.cohortLanguages(q);
   const sampleQ = languagesQ.then((l) => stores.campaigns.cohortSample(q, 40, Object.keys(l)));
   const stepsQ = Promise.all(
@@ -94,9 +121,25 @@ export async function planCampaign(stores: PlanStores, campaign: Campaign, libra
       return { step: step.id, byChannel, sms: { messages: byChannel.sms, segmentsPerMessage: round(segmentsPerMessage, 2), segments, pricePerSegment: campaign.sms.price_per_segment, cost } };
     }),
   );
-  const [cohort, steps] = await Promise.all([composition, stepsQ]);
+  const [cohort, steps, schedule] = await Promise.all([composition, stepsQ, forecastQ]);
   const smsCost = steps.reduce((sum, s) => sum + (s.sms?.cost ?? 0), 0);
-  return { campaign: campaign.id, cohort, steps, smsCost: round(smsCost, 2) };
+  return { campaign: campaign.id, cohort, steps, smsCost: round(smsCost, 2), ...schedule };
+}
+
+/** The forecast's fields of the plan: counts from the store, then the pure model. */
+async function forecastPart(stores: PlanStores, campaign: Campaign, options: ForecastOptions | undefined): Promise<Partial<Plan>> {
+  if (!options || !stores.forecast) return {};
+  const q = cohortQuery(campaign);
+  const [groups, centers] = await Promise.all([stores.forecast.servedGroups(q), stores.forecast.centerCapacities()]);
+  const f = forecast(campaign, groups, centers, options);
+  return {
+    schedule: f.schedule,
+    completesOn: f.completesOn,
+    days: f.days,
+    coverage: f.coverage,
+    utilisation: f.centers,
+    forecast: { start: f.start, acceptance: f.acceptance, ceilingPerSecond: f.ceilingPerSecond, capacityModelled: f.capacityModelled, unserved: f.unserved },
+  };
 }
 
 const fmt = (x: number): string => x.toLocaleString('en');
@@ -129,5 +172,29 @@ export function formatPlan(plan: Plan, campaign: Campaign): string {
     }
   }
   if (plan.smsCost !== undefined) lines.push('', `Expected SMS cost: ${plan.smsCost.toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
+  if (plan.schedule && plan.forecast) formatForecast(plan, lines);
   return lines.join('\n') + '\n';
+}
+
+/** The forecast in a few lines and a weekly table (the day-by-day schedule is in --json). */
+function formatForecast(plan: Plan, lines: string[]): void {
+  const f = plan.forecast!;
+  const schedule = plan.schedule!;
+  lines.push('', `Forecast from ${f.start} (acceptance ${f.acceptance}, ceiling ${f.ceilingPerSecond === null ? 'none' : `${fmt(f.ceilingPerSecond)}/s`})`);
+  if (!f.capacityModelled) lines.push('  No centres in the registry: invitations are paced without slots.');
+  if (f.unserved > 0) lines.push(`  ${fmt(f.unserved)} citizens have no centre serving them and are not invited.`);
+  lines.push(plan.completesOn ? `  Cohort fully invited on ${plan.completesOn} (${plan.days} days)` : `  Cohort not fully invited within ${schedule.length} days`);
+  const cov = plan.coverage!;
+  lines.push(`  ${Math.round(cov.share * 100)}% coverage (appointments) ${cov.reachedOn ? `on ${cov.reachedOn}` : 'not reached'}`);
+  lines.push('', '  Week of       Invitations  Appointments  Capacity');
+  for (let i = 0; i < schedule.length; i += 7) {
+    const week = schedule.slice(i, i + 7);
+    const sum = (k: 'invitations' | 'appointments' | 'capacity'): number => week.reduce((a, r) => a + r[k], 0);
+    lines.push(`  ${week[0]!.date}  ${fmt(sum('invitations')).padStart(11)}  ${fmt(sum('appointments')).padStart(12)}  ${fmt(sum('capacity')).padStart(8)}`);
+  }
+  const busiest = [...(plan.utilisation ?? [])].sort((a, b) => b.share - a.share).slice(0, 5);
+  if (busiest.length > 0) {
+    lines.push('', '  Busiest centres (slots used / offered)');
+    for (const c of busiest) lines.push(`  ${c.center.padEnd(12)}  ${fmt(c.used).padStart(10)} / ${fmt(c.capacity).padStart(10)}  ${pct(c.used, c.capacity).padStart(6)}`);
+  }
 }

@@ -6,6 +6,7 @@ import { KyselyCampaignStore } from './campaigns.js';
 import { KyselyCohortStore } from './cohort.js';
 import { KyselyDispatchStore } from './dispatch.js';
 import { KyselyFeedbackStore } from './feedback.js';
+import { KyselyForecastStore } from './forecast.js';
 import { type OpenOptions, type StoreHandle, openStore } from './open.js';
 import { KyselyRegistryStore } from './registry.js';
 import { KyselyAppointmentStore } from './slots.js';
@@ -17,6 +18,7 @@ export class KyselyStore {
   /** Campaigns, messages and their states: the pacer's, the workers' and the reports' store. */
   readonly dispatch: KyselyDispatchStore;
   readonly feedback: KyselyFeedbackStore;
+  readonly forecast: KyselyForecastStore;
   /** Slots and appointments: the pacer's, the feedback layer's and the desk's. */
   readonly appointments: KyselyAppointmentStore;
 
@@ -26,6 +28,7 @@ export class KyselyStore {
     this.campaigns = new KyselyCampaignStore(handle.db);
     this.dispatch = new KyselyDispatchStore(handle.db, handle.dialect);
     this.feedback = new KyselyFeedbackStore(handle.db);
+    this.forecast = new KyselyForecastStore(handle.db);
     this.appointments = new KyselyAppointmentStore(handle.db, handle.dialect);
   }
 

@@ -8,6 +8,9 @@ import { formatPlan, planCampaign } from '../../campaigns/plan.js';
 import { preview } from '../../campaigns/preview.js';
 import { CHANNELS, type Channel } from '../../core/channels.js';
 import { InvitoError } from '../../core/errors.js';
+import { dateParts, daysInMonth } from '../../core/calendar.js';
+import { SendCalendar } from '../../pacer/windows.js';
+import { queueSettings } from '../../queues/queues.js';
 import { DEFAULT_DB } from '../../store/index.js';
 import { printJson, storeFor, withStore } from '../context.js';
 
@@ -15,6 +18,19 @@ import { printJson, storeFor, withStore } from '../context.js';
 function registryConfigured(cmd: Command): boolean {
   const root = cmd.optsWithGlobals() as { db?: string };
   return Boolean(root.db || process.env.INVITO_DB) || existsSync(DEFAULT_DB);
+}
+
+/** The forecast options of `plan`, checked before anything is opened. */
+function forecastOptions(opts: { start?: string; coverage: string; daysMax: string }): { start?: string; coverage: number; daysMax: number } {
+  const parts = opts.start === undefined ? null : dateParts(opts.start);
+  if (opts.start !== undefined && (parts === null || parts[1] < 1 || parts[1] > 12 || parts[2] < 1 || parts[2] > daysInMonth(parts[0], parts[1]))) {
+    throw new InvitoError('USAGE', `--start must be a real date YYYY-MM-DD, not ${opts.start}`);
+  }
+  const coverage = Number(opts.coverage);
+  if (!(coverage > 0 && coverage <= 1)) throw new InvitoError('USAGE', `--coverage must be a share above 0 and at most 1, not ${opts.coverage}`);
+  const daysMax = Number(opts.daysMax);
+  if (!Number.isInteger(daysMax) || daysMax < 1 || daysMax > 3660) throw new InvitoError('USAGE', `--days-max must be a whole number from 1 to 3660, not ${opts.daysMax}`);
+  return { ...(opts.start !== undefined ? { start: opts.start } : {}), coverage, daysMax };
 }
 
 export function register(program: Command): void {
@@ -54,14 +70,20 @@ export function register(program: Command): void {
 
   program
     .command('plan')
-    .description('cohort size and composition, messages by channel and the expected SMS cost')
+    .description('cohort size and composition, messages by channel, the expected SMS cost and the day-by-day forecast')
     .argument('<file>', 'campaign YAML file')
     .option('--json', 'print one JSON object')
-    .action(async (file: string, opts: { json?: boolean }, cmd: Command) => {
+    .option('--start <date>', 'first day of the forecast, YYYY-MM-DD (default: the campaign\'s reference_date)')
+    .option('--coverage <share>', 'report the day appointments reach this share of the cohort', '0.7')
+    .option('--days-max <n>', 'calendar days the forecast plays at most', '400')
+    .action(async (file: string, opts: { json?: boolean; start?: string; coverage: string; daysMax: string }, cmd: Command) => {
+      const forecast = forecastOptions(opts);
       const { campaign } = await loadCampaign(file);
       const library = await templateLibrary(templatesDir(cmd.optsWithGlobals().templates));
+      // The pacing channel's provider ceiling, as the workers' BullMQ limiter is configured.
+      const ceilingPerSecond = queueSettings().limits[new SendCalendar(campaign).pacingChannel];
       await withStore(cmd, async (store) => {
-        const plan = await planCampaign(store, campaign, library);
+        const plan = await planCampaign(store, campaign, library, { forecast: { ...forecast, ceilingPerSecond } });
         if (opts.json) printJson(plan);
         else process.stdout.write(formatPlan(plan, campaign));
       });

@@ -1,0 +1,387 @@
+/**
+ * The forecast: a campaign played day by day on aggregate counts (never citizen by citizen), so
+ * `invito plan` can say when a cohort of millions will be invited and vaccinated in
+ * milliseconds. It follows the real pacer's rules (src/pacer/quota.ts, the send calendar):
+ *
+ * - Only open days of the pacing channel invite. A day's target is `pacing.by_date[day]`, else
+ *   `daily_target` (or, for `capacity`, the free slots of day + lead_days over the expected
+ *   acceptance), plus the last open day's shortfall when `carry_over` is on. A closed day has
+ *   no target, and a `by_date` figure on a closed day is dropped, not carried.
+ * - Invitations are capped by what is left of the cohort, by the provider ceiling over the
+ *   day's window (ceiling × open seconds) and by the slots the citizens' centres still have
+ *   between day + lead_days and the end of the horizon: an invitation always carries a slot.
+ * - The cohort is invited in priority order (rank by rank); inside a rank, groups of citizens
+ *   served by the same centres are invited in proportion to what is left of each.
+ * - Of each invitation the expected acceptance share keeps its slot; the rest decline and their
+ *   slots go back to the pool for later invitations. So a centre-day ends with
+ *   min(capacity, accepted demand) appointments and is never booked past its capacity.
+ */
+import type { Campaign } from '../campaigns/schema.js';
+import type { CohortQuery } from '../cohort/criteria.js';
+import { parseOpening } from '../registry/opening.js';
+import { baseTarget, dayTarget } from './quota.js';
+import { SendCalendar } from './windows.js';
+
+/** Cohort members of one priority rank served by the same centres. */
+export interface ServedGroup {
+  /** Priority rank (lower goes first); UNRANKED for members of no ranked group. */
+  readonly rank: number;
+  /** Centres serving these members (catchment by municipality or ASL, else the region); empty when none does. */
+  readonly centers: readonly string[];
+  readonly members: number;
+}
+
+export interface CenterCapacity {
+  readonly centerId: string;
+  readonly dailyCapacity: number;
+  /** Opening hours (`mon-sat 08:00-20:00`): a centre offers its capacity on the days it opens. */
+  readonly opening: string;
+}
+
+/** What the forecast reads from the store: counts, never citizens. */
+export interface ForecastStore {
+  /** Cohort members counted by rank and by the set of centres serving them. */
+  servedGroups(query: CohortQuery): Promise<ServedGroup[]>;
+  /** Every centre with its capacity and opening. */
+  centerCapacities(): Promise<CenterCapacity[]>;
+}
+
+export interface ForecastOptions {
+  /** First day of the forecast (local date). @defaultValue the campaign's reference_date */
+  readonly start?: string;
+  /** Calendar days played at most. @defaultValue 400 */
+  readonly daysMax?: number;
+  /** Share of the cohort whose appointment day `coverage.reachedOn` reports. @defaultValue 0.7 */
+  readonly coverage?: number;
+  /** Pacing channel's provider ceiling, messages per second; null = unlimited. */
+  readonly ceilingPerSecond: number | null;
+}
+
+export interface ForecastDay {
+  readonly date: string;
+  /** The pacing channel sends on this day. */
+  readonly open: boolean;
+  /** The day's target, carried shortfall included (0 on a closed day). */
+  readonly target: number;
+  readonly invitations: number;
+  /** Of today's invitations, those expected to keep their slot … */
+  readonly accepted: number;
+  /** … and those expected to decline (their slots are reused). */
+  readonly declined: number;
+  /** Appointments taking place on this day. */
+  readonly appointments: number;
+  /** Slots the centres offer on this day. */
+  readonly capacity: number;
+  /** Invitations so far, this day included. */
+  readonly invitedTotal: number;
+  /** Share of the cohort with an appointment on or before this day. */
+  readonly coverage: number;
+}
+
+export interface CenterUtilisation {
+  readonly center: string;
+  /** Slots offered over the forecast's days. */
+  readonly capacity: number;
+  readonly used: number;
+  readonly share: number;
+  /** Most appointments on one day (never above the centre's daily capacity). */
+  readonly peak: number;
+}
+
+export interface Forecast {
+  readonly start: string;
+  /** Cohort members (all ranks, served or not). */
+  readonly cohort: number;
+  /** Members no centre serves: they cannot be given an appointment, so they are not invited. */
+  readonly unserved: number;
+  /** False when the registry has no centres: the schedule is then pacing alone, without slots. */
+  readonly capacityModelled: boolean;
+  readonly acceptance: number;
+  readonly ceilingPerSecond: number | null;
+  readonly schedule: ForecastDay[];
+  /** The day the last servable member is invited; null when not within `daysMax`. */
+  readonly completesOn: string | null;
+  /** Calendar days from `start` to `completesOn`, both included; null when it does not complete. */
+  readonly days: number | null;
+  readonly coverage: { readonly share: number; readonly reachedOn: string | null };
+  readonly centers: CenterUtilisation[];
+}
+
+/** Splits `total` into integers proportional to `weights` (largest remainder), never above each weight. */
+function apportion(total: number, weights: readonly number[]): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum <= 0 || total <= 0) return weights.map(() => 0);
+  if (total >= sum) return [...weights];
+  const exact = weights.map((w) => (total * w) / sum);
+  const out = exact.map(Math.floor);
+  let left = total - out.reduce((a, b) => a + b, 0);
+  const order = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (const [, i] of order) {
+    if (left <= 0) break;
+    if (out[i]! < weights[i]!) {
+      out[i]!++;
+      left--;
+    }
+  }
+  return out;
+}
+
+interface GroupState {
+  readonly rank: number;
+  readonly centers: readonly number[];
+  remaining: number;
+  invited: number;
+  accepted: number;
+  /** Earliest day index that may still have a free slot for this group. */
+  firstFree: number;
+}
+
+/** Plays the campaign from `options.start`. Pure: the counts come in, the schedule goes out. */
+export function forecast(campaign: Campaign, groups: readonly ServedGroup[], centers: readonly CenterCapacity[], options: ForecastOptions): Forecast {
+  const cal = new SendCalendar(campaign);
+  const start = options.start ?? campaign.reference_date;
+  const daysMax = options.daysMax ?? 400;
+  const coverageShare = options.coverage ?? 0.7;
+  const acceptance = campaign.pacing.acceptance.expected;
+  const { lead_days: lead, horizon_days: horizon } = campaign.appointments;
+  const ceiling = options.ceilingPerSecond;
+  const capacityModelled = centers.length > 0;
+
+  // Centre capacity by ISO weekday (index 1..7).
+  const centerIndex = new Map(centers.map((c, i) => [c.centerId, i]));
+  const weekly = centers.map((c) => {
+    const week = new Array<number>(8).fill(0);
+    const parsed = parseOpening(c.opening);
+    if (parsed.ok) for (const r of parsed.value) for (const d of r.days) if (r.ranges.length > 0) week[d] = c.dailyCapacity;
+    return week;
+  });
+  const dates: string[] = [];
+  const dateAt = (i: number): string => {
+    while (dates.length <= i) dates.push(cal.addDays(start, dates.length));
+    return dates[i]!;
+  };
+  const weekdayOf = (day: string): number => {
+    const w = new Date(`${day}T00:00:00Z`).getUTCDay();
+    return w === 0 ? 7 : w;
+  };
+  // Free slots per day index and centre, made on first use.
+  const free: Int32Array[] = [];
+  const offered: Int32Array[] = [];
+  const freeOn = (i: number): Int32Array => {
+    let f = free[i];
+    if (!f) {
+      const day = dateAt(i);
+      const closed = cal.isClosedDay(day);
+      const wd = weekdayOf(day);
+      f = Int32Array.from(weekly, (w) => (closed ? 0 : w[wd]!));
+      free[i] = f;
+      offered[i] = Int32Array.from(f);
+    }
+    return f;
+  };
+  const booked = new Map<number, Int32Array>();
+  const bookedOn = (i: number): Int32Array => {
+    let b = booked.get(i);
+    if (!b) booked.set(i, (b = new Int32Array(centers.length)));
+    return b;
+  };
+
+  let cohort = 0;
+  let unserved = 0;
+  const states: GroupState[] = [];
+  for (const g of groups) {
+    cohort += g.members;
+    const idx = g.centers.map((c) => centerIndex.get(c)).filter((i): i is number => i !== undefined);
+    if (capacityModelled && idx.length === 0) {
+      unserved += g.members;
+      continue;
+    }
+    states.push({ rank: g.rank, centers: idx, remaining: g.members, invited: 0, accepted: 0, firstFree: 0 });
+  }
+  const ranks = [...new Set(states.map((s) => s.rank))].sort((a, b) => a - b);
+  let servable = states.reduce((a, s) => a + s.remaining, 0);
+
+  /** Accepted appointments among a group's first `n` invitations (cumulative rounding keeps totals exact). */
+  const acceptedAfter = (n: number): number => Math.round(n * acceptance);
+
+  /** Free slots of a group between day indexes [from, to]. */
+  const freeFor = (g: GroupState, from: number, to: number): number => {
+    let sum = 0;
+    for (let i = Math.max(from, g.firstFree); i <= to; i++) {
+      const f = freeOn(i);
+      for (const c of g.centers) sum += f[c]!;
+    }
+    return sum;
+  };
+
+  let lastAppointment = -1;
+  /** Books `n` slots for a group from day index `from` on, earliest first, spread over its centres by free slots. */
+  const book = (g: GroupState, n: number, from: number): void => {
+    let i = Math.max(from, g.firstFree);
+    for (;;) {
+      const f = freeOn(i);
+      const avail = g.centers.map((c) => f[c]!);
+      const take = apportion(Math.min(n, sumArr(avail)), avail);
+      const b = bookedOn(i);
+      take.forEach((t, k) => {
+        const c = g.centers[k]!;
+        f[c]! -= t;
+        b[c]! += t;
+        n -= t;
+      });
+      if (take.some((t) => t > 0)) lastAppointment = Math.max(lastAppointment, i);
+      if (n <= 0) break;
+      i++;
+    }
+    // Every day before `i` is full for these centres, and invitation days only move forward.
+    g.firstFree = i;
+  };
+
+  /** Invites up to `n` of a group today (day index d); returns how many. */
+  const invite = (g: GroupState, n: number, d: number): number => {
+    n = Math.min(n, g.remaining);
+    if (n <= 0) return 0;
+    if (capacityModelled) {
+      const slots = freeFor(g, d + lead, d + lead + horizon - 1);
+      // The most invitations whose expected acceptances fit the free slots.
+      let most = Math.min(n, Math.floor((slots + 1) / acceptance) + 1);
+      while (most > 0 && acceptedAfter(g.invited + most) - g.accepted > slots) most--;
+      n = most;
+      if (n <= 0) return 0;
+      const acc = acceptedAfter(g.invited + n) - g.accepted;
+      if (acc > 0) book(g, acc, d + lead);
+      g.accepted += acc;
+    } else {
+      g.accepted = acceptedAfter(g.invited + n);
+    }
+    g.invited += n;
+    g.remaining -= n;
+    return n;
+  };
+
+  const isOpenDay = (i: number): boolean => cal.openMs(cal.pacingChannel, dateAt(i)) > 0;
+  /**
+   * Free slots for `daily_target: capacity` on day index `d`: those of d + lead_days, and of the
+   * days after it that the next open day cannot reach at its own lead time (so a Saturday also
+   * fills the Tuesday that no Sunday invitation would); every day open, it is d + lead_days alone.
+   */
+  const targetSlots = (d: number): number => {
+    let next = d + 1;
+    while (next < d + 30 && !isOpenDay(next)) next++;
+    let sum = 0;
+    for (let i = d + lead; i < next + lead; i++) sum += sumArr(freeOn(i));
+    return sum;
+  };
+
+  const schedule: ForecastDay[] = [];
+  const accByDay: number[] = [];
+  let previous: { target: number; released: number } | null = null;
+  let invitedTotal = 0;
+  let completesOn: string | null = null;
+  // Without centres, appointments are the accepted invitations, lead_days later.
+  const pacingOnlyAppointments = new Map<number, number>();
+
+  for (let d = 0; d < daysMax; d++) {
+    const day = dateAt(d);
+    const open = cal.openMs(cal.pacingChannel, day) > 0;
+    let target = 0;
+    let released = 0;
+    let acceptedToday = 0;
+    if (open && completesOn === null) {
+      const openSlots = capacityModelled ? targetSlots(d) : 0;
+      target = dayTarget(campaign, baseTarget(campaign, day, { openSlots, acceptance }), previous);
+      const cap = ceiling === null ? Infinity : Math.floor((ceiling * cal.openMs(cal.pacingChannel, day)) / 1000);
+      let wanted = Math.min(target, cap, servable);
+      const acceptedBefore = states.reduce((a, s) => a + s.accepted, 0);
+      for (const rank of ranks) {
+        if (wanted <= 0) break;
+        const inRank = states.filter((s) => s.rank === rank && s.remaining > 0);
+        // Proportional first; what a group cannot place goes to the others of the rank, then on.
+        for (let pass = 0; pass < 4 && wanted > 0; pass++) {
+          const live = inRank.filter((s) => s.remaining > 0);
+          if (live.length === 0) break;
+          const shares = apportion(wanted, live.map((s) => s.remaining));
+          let placed = 0;
+          live.forEach((s, k) => (placed += invite(s, shares[k]!, d)));
+          wanted -= placed;
+          released += placed;
+          if (placed === 0) break;
+        }
+        for (const s of inRank) {
+          if (wanted <= 0) break;
+          const n = invite(s, wanted, d);
+          wanted -= n;
+          released += n;
+        }
+      }
+      acceptedToday = states.reduce((a, s) => a + s.accepted, 0) - acceptedBefore;
+      if (!capacityModelled && acceptedToday > 0) {
+        pacingOnlyAppointments.set(d + lead, (pacingOnlyAppointments.get(d + lead) ?? 0) + acceptedToday);
+        lastAppointment = Math.max(lastAppointment, d + lead);
+      }
+      previous = { target, released };
+      servable -= released;
+      invitedTotal += released;
+      if (servable === 0) completesOn = day;
+    }
+    accByDay.push(acceptedToday);
+    schedule.push({ date: day, open, target, invitations: released, accepted: acceptedToday, declined: released - acceptedToday, appointments: 0, capacity: 0, invitedTotal, coverage: 0 });
+    if (completesOn !== null && d >= lastAppointment) break;
+  }
+  // The schedule runs on to the last appointment, within daysMax.
+  for (let d = schedule.length; d <= Math.min(lastAppointment, daysMax - 1); d++) {
+    schedule.push({ date: dateAt(d), open: cal.openMs(cal.pacingChannel, dateAt(d)) > 0, target: 0, invitations: 0, accepted: 0, declined: 0, appointments: 0, capacity: 0, invitedTotal, coverage: 0 });
+  }
+
+  let vaccinated = 0;
+  let reachedOn: string | null = null;
+  const needed = coverageShare * cohort;
+  const out = schedule.map((row, d) => {
+    const appointments = capacityModelled ? sumArr(booked.get(d)) : (pacingOnlyAppointments.get(d) ?? 0);
+    const capacity = capacityModelled ? sumArr(offeredOn(d)) : 0;
+    vaccinated += appointments;
+    if (reachedOn === null && cohort > 0 && vaccinated >= needed) reachedOn = row.date;
+    return { ...row, appointments, capacity, coverage: cohort > 0 ? round(vaccinated / cohort, 4) : 0 };
+  });
+  function offeredOn(d: number): Int32Array {
+    freeOn(d);
+    return offered[d]!;
+  }
+
+  const usage = centers.map((c, k) => {
+    let cap = 0;
+    let used = 0;
+    let peak = 0;
+    for (let d = 0; d < out.length; d++) {
+      cap += offeredOn(d)[k]!;
+      const b = booked.get(d)?.[k] ?? 0;
+      used += b;
+      peak = Math.max(peak, b);
+    }
+    return { center: c.centerId, capacity: cap, used, share: cap > 0 ? round(used / cap, 4) : 0, peak };
+  });
+
+  const days = completesOn === null ? null : out.findIndex((r) => r.date === completesOn) + 1;
+  return {
+    start,
+    cohort,
+    unserved,
+    capacityModelled,
+    acceptance,
+    ceilingPerSecond: ceiling,
+    schedule: out,
+    completesOn,
+    days,
+    coverage: { share: coverageShare, reachedOn },
+    centers: usage,
+  };
+}
+
+function sumArr(a: ArrayLike<number> | undefined): number {
+  if (!a) return 0;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]!;
+  return s;
+}
+
+const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
