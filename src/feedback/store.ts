@@ -1,6 +1,10 @@
 /**
  * What the feedback layer needs from the store: provider receipts, inbound replies, reply
  * links and opt-outs. Every method is idempotent — providers repeat and reorder callbacks.
+ *
+ * Answers move appointments in the same transaction as they are recorded, so the slot a
+ * citizen gives up is free for the next one at once: a decline, an opt-out and an invitation
+ * that never arrived release it, a confirmation confirms it.
  */
 
 /** A provider status normalised to invito's message states. */
@@ -41,13 +45,21 @@ export interface FeedbackStore {
   /**
    * Records a provider receipt. States only move forward (sent → delivered | undelivered |
    * failed); a receipt for a provider id not yet recorded is kept and applied when the send is
-   * recorded, so a callback that overtakes the worker is not lost.
+   * recorded, so a callback that overtakes the worker is not lost. A message moved to
+   * `undelivered` or `failed` releases the appointment it offered (reason `undelivered`).
    */
   applyReceipt(providerId: string, state: ReceiptState, errorCode: string | null, at: string): Promise<ReceiptResult>;
-  /** Opts out every citizen with this phone (E.164) from every later send of every campaign. */
+  /**
+   * Opts out every citizen with this phone (E.164) from every later send of every campaign, and
+   * releases their appointments from today on (reason `opted_out`).
+   */
   optOutByPhone(phone: string, source: string, at: string): Promise<OptOutResult>;
   optOutCitizen(citizenId: string, source: string, at: string): Promise<OptOutResult>;
-  /** Stores a reply that is not an opt-out (idempotent on `responseId`). */
+  /**
+   * Stores a reply that is not an opt-out (idempotent on `responseId`). A link's `confirm`
+   * confirms the appointment its message offered (or, released meanwhile, takes its place back
+   * while still free); a `decline` releases it (reason `declined`). The latest press wins.
+   */
   recordResponse(r: ResponseRecord): Promise<void>;
   /** The citizens with this phone (an inbound SMS names a number, not a person). */
   citizensByPhone(phone: string): Promise<string[]>;

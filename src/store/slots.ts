@@ -270,24 +270,23 @@ export async function confirmAppointment(ex: Executor, appointmentId: string, at
 
 /**
  * Frees the appointment's slot and marks it released with `reason`. Idempotent: an appointment
- * already released keeps its first reason. Null for an unknown id.
+ * already released keeps its first reason. Null for an unknown id. Run it in a transaction
+ * (see `atomically`): the slot, the counter and the appointment move together.
  */
-export function releaseAppointment(ex: Executor, dialect: Dialect, appointmentId: string, reason: string, at: string): Promise<Appointment | null> {
-  return atomically(ex, dialect, async (trx) => {
-    const released = await trx
-      .updateTable('appointments')
-      .set({ state: 'released', state_reason: reason, updated_at: at })
-      .where('appointment_id', '=', appointmentId)
-      .where('state', 'in', LIVE)
-      .returningAll()
-      .executeTakeFirst();
-    if (released) {
-      await freePlace(trx, released);
-      return toAppointment(released);
-    }
-    const current = await row(trx, appointmentId);
-    return current ? toAppointment(current) : null;
-  });
+export async function releaseAppointment(trx: Executor, appointmentId: string, reason: string, at: string): Promise<Appointment | null> {
+  const released = await trx
+    .updateTable('appointments')
+    .set({ state: 'released', state_reason: reason, updated_at: at })
+    .where('appointment_id', '=', appointmentId)
+    .where('state', 'in', LIVE)
+    .returningAll()
+    .executeTakeFirst();
+  if (released) {
+    await freePlace(trx, released);
+    return toAppointment(released);
+  }
+  const current = await row(trx, appointmentId);
+  return current ? toAppointment(current) : null;
 }
 
 /** Whether an appointment's day is still to come (today included), judged at `at` in the appointment's own offset. */
@@ -299,25 +298,24 @@ function notPast(a: { day: string; start_at: string }, at: string): boolean {
 /**
  * Releases every held or confirmed appointment of these citizens whose day has not passed: an
  * opt-out. Past appointments stay as they were (they are history). Returns those released.
+ * Run it in a transaction (see `atomically`).
  */
-export function releaseForCitizens(ex: Executor, dialect: Dialect, citizenIds: readonly string[], reason: string, at: string): Promise<Appointment[]> {
-  if (citizenIds.length === 0) return Promise.resolve([]);
-  return atomically(ex, dialect, async (trx) => {
-    const rows = await trx
-      .selectFrom('appointments')
-      .select(['appointment_id', 'day', 'start_at'])
-      .where('citizen_id', 'in', citizenIds)
-      .where('state', 'in', LIVE)
-      .orderBy('appointment_id')
-      .execute();
-    const out: Appointment[] = [];
-    for (const r of rows) {
-      if (!notPast(r, at)) continue;
-      const released = await releaseAppointment(trx, dialect, r.appointment_id, reason, at);
-      if (released?.state === 'released') out.push(released);
-    }
-    return out;
-  });
+export async function releaseForCitizens(trx: Executor, citizenIds: readonly string[], reason: string, at: string): Promise<Appointment[]> {
+  if (citizenIds.length === 0) return [];
+  const rows = await trx
+    .selectFrom('appointments')
+    .select(['appointment_id', 'day', 'start_at'])
+    .where('citizen_id', 'in', citizenIds)
+    .where('state', 'in', LIVE)
+    .orderBy('appointment_id')
+    .execute();
+  const out: Appointment[] = [];
+  for (const r of rows) {
+    if (!notPast(r, at)) continue;
+    const released = await releaseAppointment(trx, r.appointment_id, reason, at);
+    if (released?.state === 'released') out.push(released);
+  }
+  return out;
 }
 
 /**
@@ -354,7 +352,8 @@ export function rebookAppointment(ex: Executor, dialect: Dialect, appointmentId:
 
 /**
  * A released appointment taken back by a late confirmation: its own place, if still free and
- * its day not past, becomes its again (confirmed). Null when the place is gone.
+ * its day not past, becomes its again (confirmed). Null when the place is gone. Run it in a
+ * transaction (see `atomically`).
  */
 export async function reclaimAppointment(ex: Executor, appointmentId: string, at: string): Promise<Appointment | null> {
   const a = await row(ex, appointmentId);
@@ -466,11 +465,11 @@ export class KyselyAppointmentStore implements AppointmentStore {
   }
 
   release(appointmentId: string, reason: string, at: string): Promise<Appointment | null> {
-    return releaseAppointment(this.db, this.dialect, appointmentId, reason, at);
+    return atomically(this.db, this.dialect, (trx) => releaseAppointment(trx, appointmentId, reason, at));
   }
 
   releaseForCitizen(citizenId: string, reason: string, at: string): Promise<Appointment[]> {
-    return releaseForCitizens(this.db, this.dialect, [citizenId], reason, at);
+    return atomically(this.db, this.dialect, (trx) => releaseForCitizens(trx, [citizenId], reason, at));
   }
 
   rebook(appointmentId: string, request: SlotRequest): Promise<Appointment> {
