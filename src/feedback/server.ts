@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import { type Logger, pino } from 'pino';
 import twilio from 'twilio';
+import { type ConsoleOptions, registerConsole } from '../console/server.js';
 import { InvitoError, isInvitoError } from '../core/errors.js';
 import { type LinkAction, PAGE_HEADERS, askPage, donePage, isLinkAction, notFoundPage, unavailablePage } from './pages.js';
 import type { FeedbackStore, LinkTarget } from './store.js';
@@ -39,6 +40,8 @@ export interface FeedbackServerOptions {
   readonly logger?: Logger | false;
   /** The clock receipts, replies and opt-outs are stamped with. @defaultValue the system clock */
   readonly now?: () => Date;
+  /** The operators' web console under `/console`; without it the server has none. */
+  readonly console?: ConsoleOptions;
 }
 
 /** Twilio's webhooks are a few kB; a reply-link POST is nearly empty. */
@@ -205,6 +208,8 @@ function build(options: Omit<FeedbackServerOptions, 'publicUrl'>, publicUrlOf: (
   };
 
   app.get(FEEDBACK_PATHS.health, async () => ({ ok: true }));
+
+  if (options.console) registerConsole(app, { ...options.console, publicUrl: publicUrlOf, now, logger: log });
 
   app.post(FEEDBACK_PATHS.status, { preHandler: verifyTwilio }, async (req, reply) => {
     const callback = readStatusCallback(formOf(req));

@@ -1,0 +1,215 @@
+/**
+ * The console's pages, rendered on the server. They show personal data (name, phone, age) to
+ * the signed-in operator and nowhere else: no page is cached, and nothing here is logged.
+ */
+import { DateTime } from 'luxon';
+import { DISPOSITIONS, type Disposition } from '../campaigns/schema-desk.js';
+import type { CallTask, DeskStats, Operator, TaskCard } from '../desk/types.js';
+import { BASE, type Html, type Notice, type Viewer, csrfField, html, page } from './html.js';
+import type { WalkState } from './walk.js';
+
+/** How each disposition reads on its button, in the order they are offered. */
+export const DISPOSITION_LABELS: Readonly<Record<Disposition, string>> = {
+  booked: 'Booked',
+  declined: 'Declined',
+  already_vaccinated: 'Already vaccinated',
+  no_answer: 'No answer',
+  busy: 'Busy',
+  voicemail: 'Voicemail',
+  wrong_number: 'Wrong number',
+  callback: 'Callback',
+  moved: 'Moved',
+  deceased: 'Deceased',
+  do_not_call: 'Do not call',
+};
+
+const OUTCOME_LABELS: Readonly<Record<string, string>> = { ...DISPOSITION_LABELS, other_slot: 'Booked on another day', unreachable: 'Unreachable', opted_out: 'Opted out' };
+
+const label = (s: string): string => OUTCOME_LABELS[s] ?? s;
+
+/** A timestamp in a zone, to the minute. */
+const when = (iso: string | null, zone: string): string => (iso ? DateTime.fromISO(iso, { zone }).toFormat('yyyy-LL-dd HH:mm') : '—');
+
+export function signInPage(o: { formToken: string; operatorId?: string; notice?: Notice }): string {
+  return page(
+    'Sign in',
+    html`<div class="signin panel"><h1>Sign in</h1>
+<form method="post" action="${BASE}/sign-in">
+<input type="hidden" name="_csrf" value="${o.formToken}">
+<label for="operator">Operator id</label><input type="text" id="operator" name="operator" value="${o.operatorId ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required ${o.operatorId ? '' : 'autofocus'}>
+<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required ${o.operatorId ? 'autofocus' : ''}>
+<p><button type="submit">Sign in</button></p>
+</form></div>`,
+    undefined,
+    o.notice,
+  );
+}
+
+/** The desk between calls: the next-call button, and the call still open if there is one. */
+export function deskPage(viewer: Viewer, o: { held: readonly CallTask[]; notice?: Notice }): string {
+  const held = o.held.length
+    ? html`<div class="panel"><h2>Your open call</h2><p>${o.held.map((t) => html`<a class="button secondary" href="${BASE}/calls/${encodeURIComponent(t.taskId)}">Return to task ${t.taskId}</a> `)}</p></div>`
+    : html``;
+  return page(
+    'Desk',
+    html`<div class="panel"><h1>Ready for the next call</h1>
+<p class="muted">Due callbacks come first, then each campaign's order. Only citizens in their call window and speaking your languages.</p>
+<form method="post" action="${BASE}/desk/next">${csrfField(viewer.csrfToken)}
+<button type="submit" class="big" autofocus accesskey="n">Next call</button> <span class="muted"><span class="kbd">Alt</span>+<span class="kbd">N</span></span></form></div>
+${held}`,
+    viewer,
+    o.notice,
+  );
+}
+
+/** What the wrap-up form keeps when it comes back with an error. */
+export interface WrapUp {
+  readonly note?: string;
+  readonly callbackAt?: string;
+  readonly callbackFor?: 'me' | 'anyone';
+}
+
+/** The call screen: the citizen's card, the script and its tree, the wrap-up. */
+export function callPage(viewer: Viewer, card: TaskCard, o: { walk: WalkState; zone: string; now: Date; wrapUp?: WrapUp; notice?: Notice }): string {
+  const { task, citizen } = card;
+  const path = `${BASE}/calls/${encodeURIComponent(task.taskId)}`;
+  const zone = o.zone;
+  const appt = card.appointment;
+  const cardPanel = html`<section class="panel" aria-labelledby="citizen"><h2 id="citizen" class="name">${citizen.name ?? `Citizen ${citizen.citizenId}`}</h2>
+<dl class="card">
+<dt>Phone</dt><dd class="phone">${citizen.phone ? html`<a href="tel:${citizen.phone}">${citizen.phone}</a>` : '—'}</dd>
+<dt>Age</dt><dd>${citizen.age ?? '—'}</dd>
+<dt>Language</dt><dd>${citizen.language}</dd>
+<dt>Municipality</dt><dd>${citizen.municipality ?? '—'}</dd>
+<dt>Campaign</dt><dd>${card.campaignName}</dd>
+<dt>Appointment</dt><dd>${
+    appt
+      ? html`${when(appt.start, zone)} · ${appt.centerName ?? appt.centerId}${appt.centerAddress ? html`, ${appt.centerAddress}` : ''}${appt.centerMunicipality ? html`, ${appt.centerMunicipality}` : ''} <span class="muted">(${appt.state})</span>`
+      : 'none'
+  }</dd>
+<dt>Attempt</dt><dd>${task.attempts + 1}${task.lastDisposition ? html` <span class="muted">(last: ${label(task.lastDisposition)})</span>` : ''}</dd>
+<dt>Task</dt><dd>${task.taskId}${task.triage ? html` <span class="flag">health worker</span>` : ''}</dd>
+</dl></section>
+<section class="panel" aria-labelledby="history"><h2 id="history">History</h2>
+<h3>Earlier calls</h3>${
+    card.calls.length
+      ? html`<div class="history"><table><thead><tr><th>When</th><th>Operator</th><th>Outcome</th><th>Note</th></tr></thead><tbody>${card.calls.map(
+          (c) => html`<tr><td>${when(c.at, zone)}</td><td>${c.operatorId}</td><td>${label(c.disposition)}${c.callbackAt ? html` (${when(c.callbackAt, zone)})` : ''}</td><td>${c.note ?? ''}</td></tr>`,
+        )}</tbody></table></div>`
+      : html`<p class="muted">None.</p>`
+  }
+<h3>Messages</h3>${
+    card.messages.length || card.responses.length
+      ? html`<div class="history"><table><thead><tr><th>When</th><th>What</th><th>Channel</th><th>State</th></tr></thead><tbody>${[
+          ...card.messages.map((m) => ({ at: m.sentAt ?? m.updatedAt, row: html`<td>${m.campaignId} · ${m.stepId}</td><td>${m.channel ?? '—'}</td><td>${m.state}</td>` })),
+          ...card.responses.map((r) => ({ at: r.receivedAt, row: html`<td>reply: ${r.kind}</td><td>${r.channel}</td><td>received</td>` })),
+        ]
+          .sort((a, b) => a.at.localeCompare(b.at))
+          .map((e) => html`<tr><td>${when(e.at, zone)}</td>${e.row}</tr>`)}</tbody></table></div>`
+      : html`<p class="muted">None.</p>`
+  }</section>`;
+
+  const w = o.walk;
+  const trail = w.trail.length
+    ? html`<ol class="walk">${w.trail.map((t) => html`<li>${t.question} → <strong>${t.answer.label}</strong>${t.answer.triage ? html` <span class="flag">health worker</span>` : ''}</li>`)}</ol>
+<form method="post" action="${path}/back">${csrfField(viewer.csrfToken)}<button type="submit" class="secondary">Back one question</button></form>`
+    : html``;
+  const question =
+    w.node && w.nodeId
+      ? html`<p class="question" id="q">${w.node.question}</p>${w.node.hint ? html`<p class="muted">${w.node.hint}</p>` : ''}
+<form method="post" action="${path}/answer" aria-labelledby="q">${csrfField(viewer.csrfToken)}<input type="hidden" name="node" value="${w.nodeId}">
+<div class="answers">${w.node.answers.map(
+          (a, i) =>
+            html`<button type="submit" name="answer" value="${a.id}"${i < 9 ? html` accesskey="${i + 1}"` : ''}${i === 0 ? ' autofocus' : ''}>${i < 9 ? html`<span class="kbd">${i + 1}</span> ` : ''}${a.label}</button>`,
+        )}</div></form>`
+      : html`<p class="question">Script done: <strong>${w.outcome ? label(w.outcome) : '—'}</strong>. Record the outcome below.</p>`;
+  const scriptText = card.script
+    ? html`<div class="script" lang="${card.script.language}">${card.script.text}</div>`
+    : html`<div class="alert error">No script text for this call${card.scriptError ? html`: ${card.scriptError}` : ''}. Use the questions below.</div>`;
+
+  const suggested: Disposition | null = w.outcome === 'other_slot' ? 'booked' : w.outcome;
+  const wrap = o.wrapUp ?? {};
+  const minLocal = DateTime.fromJSDate(o.now, { zone }).plus({ minutes: 1 }).toFormat("yyyy-LL-dd'T'HH:mm");
+  const wrapPanel = html`<section class="panel" aria-labelledby="wrap"><h2 id="wrap">Outcome and wrap-up</h2>
+<form method="post" action="${path}/done">${csrfField(viewer.csrfToken)}${w.outcome === 'other_slot' ? html`<input type="hidden" name="otherSlot" value="1">` : ''}
+<label for="note">Wrap-up note${w.triage ? ' (triage: what worries them)' : ''}</label>
+<textarea id="note" name="note" maxlength="2000"${w.triage ? ' required' : ''}>${wrap.note ?? ''}</textarea>
+<fieldset><legend>Callback (for the Callback outcome)</legend><div class="inline">
+<div><label for="callbackAt">When (${zone})</label><input type="datetime-local" id="callbackAt" name="callbackAt" min="${minLocal}" value="${wrap.callbackAt ?? ''}"></div>
+<div><span class="radio"><input type="radio" id="cb-me" name="callbackFor" value="me"${wrap.callbackFor === 'anyone' ? '' : ' checked'}><label for="cb-me">for me</label></span>
+<span class="radio"><input type="radio" id="cb-anyone" name="callbackFor" value="anyone"${wrap.callbackFor === 'anyone' ? ' checked' : ''}><label for="cb-anyone">for anyone</label></span></div>
+</div></fieldset>
+<div class="dispositions">${DISPOSITIONS.map(
+    (d) =>
+      html`<button type="submit" name="disposition" value="${d}" class="${d === suggested ? '' : 'secondary'}"${d === suggested ? ' autofocus' : ''}>${DISPOSITION_LABELS[d]}${d === suggested ? ' ✓' : ''}</button>`,
+  )}</div>
+</form></section>`;
+
+  return page(
+    `Call ${task.taskId}`,
+    html`<div class="grid"><div>${cardPanel}</div><div><section class="panel" aria-labelledby="script"><h2 id="script">Script</h2>${scriptText}${trail}${question}</section>${wrapPanel}</div></div>`,
+    viewer,
+    o.notice,
+  );
+}
+
+/** After a call: what happened, and the next-call button again. */
+export function doneNotice(outcome: 'closed' | 'recycled' | 'callback', task: CallTask, zone: string): Notice {
+  const text =
+    outcome === 'closed'
+      ? `Task ${task.taskId} recorded: ${label(task.lastDisposition ?? 'closed')}, closed.`
+      : outcome === 'callback'
+        ? `Task ${task.taskId}: callback at ${when(task.dueAt, zone)} (${zone}) ${task.callbackOperator ? 'for you' : 'for anyone'}.`
+        : `Task ${task.taskId} recorded: ${label(task.lastDisposition ?? '')}, to be called again from ${when(task.dueAt, zone)} (${zone}).`;
+  return { kind: 'ok', text };
+}
+
+const outcomeCells = (outcomes: Partial<Record<string, number>>, keys: readonly string[]): Html[] => keys.map((k) => html`<td class="n">${outcomes[k] ?? 0}</td>`);
+
+/** The supervisor's page: list sizes, calls per hour, outcomes, and the tasks being worked. */
+export function supervisorPage(viewer: Viewer, o: { stats: DeskStats; tasks: readonly CallTask[]; operators: readonly Operator[]; zone: string; notice?: Notice }): string {
+  const s = o.stats;
+  const max = Math.max(1, ...s.callsPerHour.map((h) => h.calls));
+  const used = DISPOSITIONS.filter((d) => s.byOperator.some((r) => (r.outcomes[d] ?? 0) > 0) || s.byCampaign.some((r) => (r.outcomes[d] ?? 0) > 0));
+  const head = html`${used.map((d) => html`<th class="n">${DISPOSITION_LABELS[d]}</th>`)}`;
+  const enabled = o.operators.filter((op) => !op.disabled);
+  const tasksTable = o.tasks.length
+    ? html`<table><thead><tr><th>Task</th><th>Campaign</th><th>Operator</th><th>Lease until</th><th>Attempts</th><th>Actions</th></tr></thead><tbody>${o.tasks.map(
+        (t) => html`<tr><td>${t.taskId}${t.triage ? html` <span class="flag">health worker</span>` : ''}</td><td>${t.campaignId}</td><td>${t.leaseOperator ?? '—'}</td><td>${when(t.leaseUntil, o.zone)}</td><td class="n">${t.attempts}</td>
+<td><div class="inline"><form method="post" action="${BASE}/supervisor/tasks/${encodeURIComponent(t.taskId)}/release">${csrfField(viewer.csrfToken)}<button type="submit" class="secondary">Release</button></form>
+<form method="post" action="${BASE}/supervisor/tasks/${encodeURIComponent(t.taskId)}/reassign" class="inline">${csrfField(viewer.csrfToken)}<label class="radio" for="to-${t.taskId}">to</label><select id="to-${t.taskId}" name="operator">${enabled.map(
+          (op) => html`<option value="${op.operatorId}"${op.operatorId === t.leaseOperator ? ' selected' : ''}>${op.operatorId} (${op.name})</option>`,
+        )}</select><button type="submit" class="secondary">Reassign</button></form></div></td></tr>`,
+      )}</tbody></table>`
+    : html`<p class="muted">No task is being worked.</p>`;
+  return page(
+    'Supervisor',
+    html`<h1>Supervisor</h1><p class="muted">At ${when(s.at, o.zone)} (${o.zone}) · operators on shift: <strong>${s.onShift}</strong> · flagged for a health worker: <strong>${s.triage}</strong></p>
+<div class="stats">
+<section class="panel"><h2>Lists</h2><table><thead><tr><th>Campaign</th><th class="n">Due</th><th class="n">Waiting</th><th class="n">Leased</th><th class="n">Closed</th></tr></thead><tbody>${s.lists.map(
+      (l) => html`<tr><td>${l.campaignId}</td><td class="n">${l.due}</td><td class="n">${l.waiting}</td><td class="n">${l.leased}</td><td class="n">${l.closed}</td></tr>`,
+    )}</tbody></table></section>
+<section class="panel"><h2>Calls per hour (UTC)</h2><table><tbody>${s.callsPerHour
+      .filter((h) => h.calls > 0)
+      .map((h) => html`<tr><td>${h.hour.slice(5).replace('T', ' ')}:00</td><td><progress max="${max}" value="${h.calls}">${h.calls}</progress></td><td class="n">${h.calls}</td></tr>`)}</tbody></table>${
+      s.callsPerHour.every((h) => h.calls === 0) ? html`<p class="muted">No calls in the last 24 hours.</p>` : ''
+    }</section>
+</div>
+<section class="panel"><h2>Outcomes per operator</h2><table><thead><tr><th>Operator</th><th class="n">Calls</th>${head}</tr></thead><tbody>${s.byOperator.map(
+      (r) => html`<tr><td>${r.operatorId}</td><td class="n">${r.calls}</td>${outcomeCells(r.outcomes, used)}</tr>`,
+    )}</tbody></table></section>
+<section class="panel"><h2>Outcomes per campaign</h2><table><thead><tr><th>Campaign</th><th class="n">Calls</th>${head}<th>Closed</th></tr></thead><tbody>${s.byCampaign.map(
+      (r) =>
+        html`<tr><td>${r.campaignId}</td><td class="n">${r.calls}</td>${outcomeCells(r.outcomes, used)}<td>${Object.entries(r.closed)
+          .map(([k, n]) => `${label(k)} ${n}`)
+          .join(', ')}</td></tr>`,
+    )}</tbody></table></section>
+<section class="panel"><h2>Tasks being worked</h2>${tasksTable}</section>`,
+    viewer,
+    o.notice,
+  );
+}
+
+/** A page that only says what went wrong (forbidden, not found). */
+export const messagePage = (title: string, notice: Notice, viewer?: Viewer): string =>
+  page(title, html`<p><a href="${BASE}/desk">Back to the desk</a></p>`, viewer, notice);

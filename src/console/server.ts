@@ -1,0 +1,394 @@
+/**
+ * The web console inside `invito serve`, under `/console`: operators sign in, take the next
+ * call, walk the script and record the outcome; supervisors watch the lists and move tasks.
+ *
+ * Security, in one place:
+ * - sessions: a random id in an HttpOnly, SameSite=Lax cookie (Secure when the public URL is
+ *   https), only its SHA-256 stored, idle and absolute expiry (sessions.ts);
+ * - CSRF: every form carries the session's synchronizer token and every POST is refused
+ *   without it (`CSRF_INVALID`); the sign-in form, before any session, uses a double-submit
+ *   cookie so no one can sign a desk in as someone else;
+ * - sign-in: the desk checks the scrypt hash; every failure gets one message after the same
+ *   pause, whatever failed (no operator enumeration); a disabled operator's sessions stop working
+ *   at their next request;
+ * - roles: supervisor pages refuse operators (`FORBIDDEN`).
+ *
+ * Logs carry operator and task ids only: pages show names and phones, and nothing of them is logged.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DateTime } from 'luxon';
+import type { Logger } from 'pino';
+import { DISPOSITIONS, type Disposition } from '../campaigns/schema-desk.js';
+import { InvitoError, isInvitoError } from '../core/errors.js';
+import type { Desk, DoneInput, Operator, TaskCard } from '../desk/desk.js';
+import { BASE, CSS_PATH, type Notice, PAGE_HEADERS, type Viewer, cssAsset } from './html.js';
+import { type WrapUp, callPage, deskPage, doneNotice, messagePage, signInPage, supervisorPage } from './pages.js';
+import { type Session, Sessions, csrfMatches } from './sessions.js';
+import type { ConsoleStore } from './store.js';
+import { answer, back, newWalk, parseWalk, walkState } from './walk.js';
+
+/** What the console uses of the desk. */
+export type ConsoleDesk = Pick<Desk, 'authenticate' | 'operator' | 'operators' | 'next' | 'card' | 'done' | 'list' | 'task' | 'release' | 'reassign' | 'stats'>;
+
+/** What `invito serve` gives the console. */
+export interface ConsoleOptions {
+  readonly desk: ConsoleDesk;
+  /** Sessions. */
+  readonly store: ConsoleStore;
+  /** A campaign's time zone: callback times are typed and shown in it. */
+  readonly campaignZone: (campaignId: string) => Promise<string>;
+}
+
+export interface ConsoleDeps extends ConsoleOptions {
+  /** The server's public base URL: https makes the cookies Secure. */
+  readonly publicUrl: () => string;
+  /** Wall-clock time for session expiry. @defaultValue the system clock */
+  readonly now?: () => Date;
+  readonly logger?: Logger;
+}
+
+const SESSION_COOKIE = 'invito_console';
+/** The sign-in form's double-submit token, before there is a session to hold one. */
+const SIGN_IN_COOKIE = 'invito_sign_in';
+/**
+ * A failed sign-in answers this long after it arrived, whatever failed: guessing is slow, and an
+ * unknown id (no hash to check) takes as long as a wrong password (a scrypt check).
+ */
+const SIGN_IN_FAILURE_MS = 750;
+const SIGN_IN_FAILED_TEXT = 'Sign-in failed: the operator id or the password is not right, or the account cannot sign in. Ask a supervisor if it keeps failing.';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One cookie's value from the request's Cookie header. */
+export function readCookie(req: FastifyRequest, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** A form field as a string ('' when absent or repeated oddly). */
+const field = (req: FastifyRequest, name: string): string => {
+  const body = req.body as Record<string, unknown> | null | undefined;
+  const v = body && typeof body === 'object' ? body[name] : undefined;
+  return typeof v === 'string' ? v : '';
+};
+
+interface Signed {
+  readonly session: Session;
+  readonly operator: Operator;
+  readonly viewer: Viewer;
+}
+
+/**
+ * Registers the console's routes and assets under `/console` on the feedback server.
+ *
+ * @example
+ * registerConsole(app, { desk, store: new KyselyConsoleStore(db), campaignZone, publicUrl: () => 'https://invito.example.org' });
+ */
+export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
+  const now = deps.now ?? (() => new Date());
+  const sessions = new Sessions(deps.store, now);
+  const { desk } = deps;
+  const log = deps.logger;
+  const signed = new WeakMap<FastifyRequest, Signed>();
+
+  const cookie = (name: string, value: string, path: string, clear = false): string =>
+    `${name}=${value}; Path=${path}; HttpOnly; SameSite=Lax${deps.publicUrl().startsWith('https:') ? '; Secure' : ''}${clear ? '; Max-Age=0' : ''}`;
+
+  const send = (reply: FastifyReply, status: number, body: string, code?: string) => {
+    reply.code(status).headers(PAGE_HEADERS);
+    if (code) reply.header('x-invito-error', code);
+    return reply.send(body);
+  };
+
+  const errorNotice = (e: InvitoError): Notice => ({ kind: 'error', text: e.message, code: e.code });
+
+  const signInForm = (reply: FastifyReply, status: number, o: { operatorId?: string; notice?: Notice; code?: string }) => {
+    const formToken = randomBytes(24).toString('base64url');
+    reply.header('set-cookie', cookie(SIGN_IN_COOKIE, formToken, `${BASE}/sign-in`));
+    return send(reply, status, signInPage({ formToken, ...o }), o.code);
+  };
+
+  const publicRoute = (req: FastifyRequest): boolean => {
+    const url = req.routeOptions.url;
+    return url === `${BASE}/sign-in` || url === CSS_PATH;
+  };
+
+  app.register(
+    async (scope) => {
+      scope.setNotFoundHandler((req, reply) => send(reply, 404, messagePage('Not found', { kind: 'error', text: `There is no page ${req.url.split('?')[0]}.`, code: 'USAGE' }), 'USAGE'));
+
+      scope.setErrorHandler((e: Error, req, reply) => {
+        const ctx = signed.get(req);
+        if (isInvitoError(e)) {
+          log?.warn({ route: req.routeOptions.url ?? null, code: e.code, operatorId: ctx?.operator.operatorId ?? null }, 'console request refused');
+          return send(reply, e.status, messagePage('Not possible', errorNotice(e), ctx?.viewer), e.code);
+        }
+        const status = (e as { statusCode?: number }).statusCode ?? 500;
+        if (status < 500) return send(reply, status, messagePage('Not possible', { kind: 'error', text: 'The request was not understood.', code: 'USAGE' }, ctx?.viewer), 'USAGE');
+        log?.error({ route: req.routeOptions.url ?? null, err: e.message }, 'console request failed');
+        return send(reply, 500, messagePage('Something went wrong', { kind: 'error', text: 'The request could not be processed; try again.', code: 'INTERNAL' }, ctx?.viewer), 'INTERNAL');
+      });
+
+      // Who is asking, before any handler runs: pages without a session go to the sign-in
+      // page; a POST without one is refused (its form data would be lost by a redirect anyway).
+      scope.addHook('preHandler', async (req, reply) => {
+        if (publicRoute(req)) return;
+        const session = await sessions.find(readCookie(req, SESSION_COOKIE));
+        let operator: Operator | null = null;
+        if (session) {
+          try {
+            operator = await desk.operator(session.operatorId);
+          } catch (e) {
+            if (!isInvitoError(e) || e.code !== 'OPERATOR_NOT_FOUND') throw e;
+          }
+          if (operator === null || operator.disabled) {
+            await sessions.end(session);
+            operator = null;
+          }
+        }
+        if (!session || !operator) {
+          if (req.method === 'GET' || req.method === 'HEAD') return reply.redirect(`${BASE}/sign-in`, 303);
+          return signInForm(reply, 401, { notice: { kind: 'error', text: 'Your session has ended: sign in again.', code: 'SIGN_IN_REQUIRED' }, code: 'SIGN_IN_REQUIRED' });
+        }
+        const viewer: Viewer = { operatorId: operator.operatorId, name: operator.name, role: operator.role, csrfToken: session.csrfToken };
+        signed.set(req, { session, operator, viewer });
+        if (req.method === 'POST' && !csrfMatches(session, field(req, '_csrf'))) {
+          log?.warn({ route: req.routeOptions.url ?? null, operatorId: operator.operatorId }, 'console POST without a valid CSRF token');
+          return send(reply, 403, messagePage('Form expired', { kind: 'error', text: 'This form is out of date or did not come from the console: reload the page and try again.', code: 'CSRF_INVALID' }, viewer), 'CSRF_INVALID');
+        }
+      });
+
+      const ctx = (req: FastifyRequest): Signed => signed.get(req)!;
+      const supervisor = (req: FastifyRequest): Signed => {
+        const c = ctx(req);
+        if (c.operator.role !== 'supervisor') throw new InvitoError('FORBIDDEN', 'this page is for supervisors');
+        return c;
+      };
+
+      scope.get('/console.css', async (req, reply) => {
+        reply.header('content-type', 'text/css; charset=utf-8').header('etag', cssAsset.etag).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff');
+        if (req.headers['if-none-match'] === cssAsset.etag) return reply.code(304).send();
+        return reply.send(cssAsset.body);
+      });
+
+      scope.get('/', async (_req, reply) => reply.redirect(`${BASE}/desk`, 303));
+
+      // ── signing in and out ──────────────────────────────────────────────────────
+      scope.get('/sign-in', async (_req, reply) => signInForm(reply, 200, {}));
+
+      scope.post('/sign-in', async (req, reply) => {
+        const operatorId = field(req, 'operator').trim();
+        const formToken = readCookie(req, SIGN_IN_COOKIE);
+        if (!formToken || formToken !== field(req, '_csrf')) {
+          return signInForm(reply, 403, { operatorId, notice: { kind: 'error', text: 'The sign-in form is out of date: try again.', code: 'CSRF_INVALID' }, code: 'CSRF_INVALID' });
+        }
+        const started = performance.now();
+        let operator: Operator;
+        try {
+          operator = await desk.authenticate(operatorId, field(req, 'password'));
+        } catch (e) {
+          if (!isInvitoError(e) || (e.code !== 'SIGN_IN_FAILED' && e.code !== 'OPERATOR_NOT_FOUND' && e.code !== 'OPERATOR_DISABLED' && e.code !== 'USAGE')) throw e;
+          log?.info({ code: e.code }, 'console sign-in failed');
+          await sleep(Math.max(0, SIGN_IN_FAILURE_MS - (performance.now() - started)));
+          return signInForm(reply, 401, { operatorId, notice: { kind: 'error', text: SIGN_IN_FAILED_TEXT, code: 'SIGN_IN_FAILED' }, code: 'SIGN_IN_FAILED' });
+        }
+        if (operator.disabled) throw new InvitoError('INTERNAL', 'the desk signed in a disabled operator');
+        // A session left over in this browser is ended: a new id at every sign-in (no fixation).
+        const old = await sessions.find(readCookie(req, SESSION_COOKIE));
+        if (old) await sessions.end(old);
+        await sessions.sweep();
+        const { id } = await sessions.start(operator.operatorId);
+        log?.info({ operatorId: operator.operatorId }, 'console sign-in');
+        reply.header('set-cookie', [cookie(SESSION_COOKIE, id, BASE), cookie(SIGN_IN_COOKIE, '', `${BASE}/sign-in`, true)]);
+        return reply.redirect(`${BASE}/${operator.role === 'supervisor' ? 'supervisor' : 'desk'}`, 303);
+      });
+
+      scope.post('/sign-out', async (req, reply) => {
+        const c = ctx(req);
+        await sessions.end(c.session);
+        log?.info({ operatorId: c.operator.operatorId }, 'console sign-out');
+        reply.header('set-cookie', cookie(SESSION_COOKIE, '', BASE, true));
+        return reply.redirect(`${BASE}/sign-in`, 303);
+      });
+
+      // ── the operator's desk ─────────────────────────────────────────────────────
+      const renderDesk = async (req: FastifyRequest, reply: FastifyReply, status: number, notice?: Notice) => {
+        const c = ctx(req);
+        const held = await desk.list({ operatorId: c.operator.operatorId, state: 'leased' });
+        return send(reply, status, deskPage(c.viewer, { held, ...(notice ? { notice } : {}) }), notice?.kind === 'error' ? notice.code : undefined);
+      };
+
+      scope.get<{ Querystring: { done?: string } }>('/desk', async (req, reply) => {
+        // After a call (post/redirect/get): say what became of the task just recorded.
+        const done = typeof req.query.done === 'string' ? req.query.done : '';
+        let notice: Notice | undefined;
+        if (done) {
+          try {
+            const task = await desk.task(done);
+            const last = task.lastDisposition;
+            const outcome = task.state === 'closed' ? 'closed' : last === 'callback' ? 'callback' : 'recycled';
+            notice = doneNotice(outcome, task, await deps.campaignZone(task.campaignId));
+          } catch (e) {
+            if (!isInvitoError(e)) throw e;
+          }
+        }
+        return renderDesk(req, reply, 200, notice);
+      });
+
+      scope.post('/desk/next', async (req, reply) => {
+        const c = ctx(req);
+        let card: TaskCard | null;
+        try {
+          card = await desk.next(c.operator.operatorId);
+        } catch (e) {
+          if (!isInvitoError(e)) throw e;
+          return renderDesk(req, reply, e.status, errorNotice(e));
+        }
+        if (card === null) return renderDesk(req, reply, 200, { kind: 'ok', text: 'No call is due now. Try again in a few minutes.' });
+        const taskId = card.task.taskId;
+        // The desk hands back a call still open first: its walk goes on where it was.
+        if (parseWalk(c.session.walk, taskId).steps.length === 0) await sessions.setWalk(c.session, JSON.stringify(newWalk(taskId)));
+        log?.info({ operatorId: c.operator.operatorId, taskId }, 'call taken');
+        return reply.redirect(`${BASE}/calls/${encodeURIComponent(taskId)}`, 303);
+      });
+
+      // ── one call ────────────────────────────────────────────────────────────────
+      const renderCall = async (req: FastifyRequest, reply: FastifyReply, card: TaskCard, status: number, o: { notice?: Notice; wrapUp?: WrapUp } = {}) => {
+        const c = ctx(req);
+        const walk = parseWalk(signed.get(req)!.session.walk, card.task.taskId);
+        const zone = await deps.campaignZone(card.task.campaignId);
+        return send(reply, status, callPage(c.viewer, card, { walk: walkState(card.tree, walk), zone, now: now(), ...o }), o.notice?.kind === 'error' ? o.notice.code : undefined);
+      };
+
+      /** Keeps the request's view of the walk in step with what was just stored. */
+      const storeWalk = async (req: FastifyRequest, walk: string | null): Promise<void> => {
+        const c = ctx(req);
+        await sessions.setWalk(c.session, walk);
+        signed.set(req, { ...c, session: { ...c.session, walk } });
+      };
+
+      scope.get<{ Params: { taskId: string } }>('/calls/:taskId', async (req, reply) => {
+        const card = await desk.card(ctx(req).operator.operatorId, req.params.taskId);
+        return renderCall(req, reply, card, 200);
+      });
+
+      scope.post<{ Params: { taskId: string } }>('/calls/:taskId/answer', async (req, reply) => {
+        const c = ctx(req);
+        const card = await desk.card(c.operator.operatorId, req.params.taskId);
+        const walk = parseWalk(c.session.walk, card.task.taskId);
+        try {
+          await storeWalk(req, JSON.stringify(answer(card.tree, walk, field(req, 'node'), field(req, 'answer'))));
+        } catch (e) {
+          if (!isInvitoError(e)) throw e;
+          return renderCall(req, reply, card, e.status, { notice: errorNotice(e) });
+        }
+        return reply.redirect(`${BASE}/calls/${encodeURIComponent(card.task.taskId)}`, 303);
+      });
+
+      scope.post<{ Params: { taskId: string } }>('/calls/:taskId/back', async (req, reply) => {
+        const c = ctx(req);
+        const card = await desk.card(c.operator.operatorId, req.params.taskId);
+        await storeWalk(req, JSON.stringify(back(parseWalk(c.session.walk, card.task.taskId))));
+        return reply.redirect(`${BASE}/calls/${encodeURIComponent(card.task.taskId)}`, 303);
+      });
+
+      scope.post<{ Params: { taskId: string } }>('/calls/:taskId/done', async (req, reply) => {
+        const c = ctx(req);
+        const card = await desk.card(c.operator.operatorId, req.params.taskId);
+        const taskId = card.task.taskId;
+        const wrapUp: WrapUp = {
+          note: field(req, 'note'),
+          callbackAt: field(req, 'callbackAt'),
+          callbackFor: field(req, 'callbackFor') === 'anyone' ? 'anyone' : 'me',
+        };
+        const state = walkState(card.tree, parseWalk(c.session.walk, taskId));
+        try {
+          const disposition = field(req, 'disposition');
+          if (!(DISPOSITIONS as readonly string[]).includes(disposition)) {
+            throw new InvitoError('DISPOSITION_UNKNOWN', `"${disposition.slice(0, 40)}" is not a disposition (${DISPOSITIONS.join(', ')})`);
+          }
+          const input: DoneInput = {
+            disposition,
+            answers: state.answers,
+            ...(wrapUp.note?.trim() ? { note: wrapUp.note.trim() } : {}),
+            ...((disposition as Disposition) === 'callback' ? callbackOf(wrapUp, await deps.campaignZone(card.task.campaignId)) : {}),
+            ...(disposition === 'booked' && field(req, 'otherSlot') === '1' ? { otherSlot: true } : {}),
+          };
+          const r = await desk.done(c.operator.operatorId, taskId, input);
+          log?.info({ operatorId: c.operator.operatorId, taskId, disposition, outcome: r.outcome }, 'call recorded');
+        } catch (e) {
+          if (!isInvitoError(e)) throw e;
+          // Nothing was recorded: the same screen, the operator's note and time kept, and why.
+          return renderCall(req, reply, card, e.status, { notice: errorNotice(e), wrapUp });
+        }
+        await storeWalk(req, null);
+        return reply.redirect(`${BASE}/desk?done=${encodeURIComponent(taskId)}`, 303);
+      });
+
+      // ── supervisors ─────────────────────────────────────────────────────────────
+      const renderSupervisor = async (req: FastifyRequest, reply: FastifyReply, status: number, notice?: Notice) => {
+        const c = supervisor(req);
+        const [stats, tasks, operators] = await Promise.all([desk.stats(), desk.list({ state: 'leased' }), desk.operators()]);
+        const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+        return send(reply, status, supervisorPage(c.viewer, { stats, tasks, operators, zone, ...(notice ? { notice } : {}) }), notice?.kind === 'error' ? notice.code : undefined);
+      };
+
+      scope.get<{ Querystring: { released?: string; reassigned?: string; to?: string } }>('/supervisor', async (req, reply) => {
+        const q = req.query;
+        const notice: Notice | undefined =
+          typeof q.released === 'string'
+            ? { kind: 'ok', text: `Task ${q.released} is back on the list.` }
+            : typeof q.reassigned === 'string'
+              ? { kind: 'ok', text: `Task ${q.reassigned} now belongs to ${typeof q.to === 'string' ? q.to : 'the operator chosen'}.` }
+              : undefined;
+        return renderSupervisor(req, reply, 200, notice);
+      });
+
+      scope.post<{ Params: { taskId: string } }>('/supervisor/tasks/:taskId/release', async (req, reply) => {
+        const c = supervisor(req);
+        try {
+          await desk.release(req.params.taskId);
+        } catch (e) {
+          if (!isInvitoError(e)) throw e;
+          return renderSupervisor(req, reply, e.status, errorNotice(e));
+        }
+        log?.info({ operatorId: c.operator.operatorId, taskId: req.params.taskId }, 'task released');
+        return reply.redirect(`${BASE}/supervisor?released=${encodeURIComponent(req.params.taskId)}`, 303);
+      });
+
+      scope.post<{ Params: { taskId: string } }>('/supervisor/tasks/:taskId/reassign', async (req, reply) => {
+        const c = supervisor(req);
+        const to = field(req, 'operator');
+        try {
+          await desk.reassign(req.params.taskId, to);
+        } catch (e) {
+          if (!isInvitoError(e)) throw e;
+          return renderSupervisor(req, reply, e.status, errorNotice(e));
+        }
+        log?.info({ operatorId: c.operator.operatorId, taskId: req.params.taskId, to }, 'task reassigned');
+        return reply.redirect(`${BASE}/supervisor?reassigned=${encodeURIComponent(req.params.taskId)}&to=${encodeURIComponent(to)}`, 303);
+      });
+    },
+    { prefix: BASE },
+  );
+}
+
+/**
+ * The callback of the wrap-up form: `datetime-local` gives a wall-clock time without a zone,
+ * read in the campaign's zone (the one the page names). An empty or unreadable time is passed
+ * on as given, so the desk refuses it with `CALLBACK_INVALID` like any other bad callback.
+ */
+function callbackOf(w: WrapUp, zone: string): Pick<DoneInput, 'callbackAt' | 'callbackFor'> {
+  const local = w.callbackAt ?? '';
+  const t = DateTime.fromISO(local, { zone });
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(local) || !t.isValid) {
+    throw new InvitoError('CALLBACK_INVALID', local === '' ? 'a callback needs a date and time' : 'the callback time is not a date and time');
+  }
+  return { callbackAt: t.toUTC().toISO()!, callbackFor: w.callbackFor ?? 'me' };
+}
