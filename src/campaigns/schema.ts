@@ -98,7 +98,7 @@ const share = z.number().gt(0, { error: 'must be greater than 0' }).max(1, { err
 const pacing = z
   .strictObject({
     /** Invitations per day: a number, or `capacity` (the open slots of the target day over the expected acceptance). */
-    daily_target: z.union([z.int({ error: 'must be a whole number or "capacity"' }).positive({ error: 'must be greater than 0' }), z.literal('capacity')]),
+    daily_target: z.union([z.int({ error: 'must be a whole number or "capacity"' }).positive({ error: 'must be greater than 0' }), z.literal('capacity')], { error: 'must be a whole number or "capacity"' }),
     /** Targets for given days, overriding `daily_target` (a replay of real figures, a slow start). */
     by_date: z.record(isoDate, z.int().min(0, { error: 'must be 0 or more' })).default({}),
     /** A day's shortfall (an outage, ceilings too low) is added to the next open day's target. */
