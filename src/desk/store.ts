@@ -1,5 +1,6 @@
 /** What the call desk needs from the store (implemented by src/store/desk.ts on both dialects). */
 import type { Campaign } from '../campaigns/schema.js';
+import type { CenterInfo, CitizenPlace, SlotRequest } from '../pacer/appointments.js';
 import type { CallAttempt, CallTask, CardAppointment, CardMessage, CardResponse, ClosedReason, Disposition, ListFilter, Operator, OperatorRole } from './types.js';
 
 export interface OperatorRecord extends Operator {
@@ -38,10 +39,22 @@ export interface NextQuery {
   readonly leaseUntil: string;
 }
 
-/** A task's end of call, written at once (task, attempt, and the do-not-call mark) or not at all. */
+/** What the end of a call does to the citizen's appointment, in the completion's transaction. */
+export type AppointmentAction =
+  | { readonly kind: 'confirm'; readonly appointmentId: string }
+  /** Another slot (the citizen wants another day), then confirmed. */
+  | { readonly kind: 'rebook'; readonly appointmentId: string; readonly request: SlotRequest }
+  | { readonly kind: 'release'; readonly appointmentId: string; readonly reason: string };
+
+/**
+ * A task's end of call, written at once (the task, the attempt, the do-not-call mark, the
+ * appointment) or not at all.
+ */
 export interface Completion {
   readonly taskId: string;
   readonly operatorId: string;
+  /** The attempts the desk saw: the write applies only if no other completion came in between. */
+  readonly attemptsBefore: number;
   readonly now: string;
   readonly state: 'open' | 'closed';
   readonly dueAt: string | null;
@@ -53,6 +66,7 @@ export interface Completion {
   readonly attempt: Omit<CallAttempt, 'at'>;
   /** Bar the citizen from every campaign's calls and close their other tasks. */
   readonly doNotCall: boolean;
+  readonly appointment?: AppointmentAction;
 }
 
 export interface StatsRows {
@@ -92,7 +106,10 @@ export interface DeskStore {
   leaseNext(q: NextQuery): Promise<CallTask | null>;
   task(taskId: string): Promise<CallTask | null>;
   tasks(filter: ListFilter): Promise<CallTask[]>;
-  /** Writes a completion if the task is still leased to the operator; false otherwise (nothing written). */
+  /**
+   * Writes a completion if the task is still leased to the operator; false otherwise (nothing
+   * written). Appointment errors (APPOINTMENT_STATE, NO_SLOT) are thrown and nothing is written.
+   */
   complete(c: Completion): Promise<boolean>;
   /** Back on the list at once (a supervisor's release); false unless leased. */
   release(taskId: string, now: string): Promise<boolean>;
@@ -107,6 +124,8 @@ export interface DeskStore {
   messagesOf(citizenId: string): Promise<CardMessage[]>;
   responsesOf(citizenId: string): Promise<CardResponse[]>;
   attemptsOf(citizenId: string): Promise<CallAttempt[]>;
+  /** The centres serving a citizen, in preference order (for another slot). */
+  candidateCenters(citizen: CitizenPlace): Promise<CenterInfo[]>;
   /** The step of the message that made the task. */
   messageStep(messageId: string): Promise<{ stepId: string; linkToken: string | null } | null>;
 

@@ -4,6 +4,7 @@
  */
 import { KyselyCampaignStore } from './campaigns.js';
 import { KyselyCohortStore } from './cohort.js';
+import { KyselyDeskStore } from './desk.js';
 import { KyselyDispatchStore } from './dispatch.js';
 import { KyselyFeedbackStore } from './feedback.js';
 import { KyselyForecastStore } from './forecast.js';
@@ -18,6 +19,8 @@ export class KyselyStore {
   /** Campaigns, messages and their states: the pacer's, the workers' and the reports' store. */
   readonly dispatch: KyselyDispatchStore;
   readonly feedback: KyselyFeedbackStore;
+  /** Operators and call tasks: the call desk's store. */
+  readonly desk: KyselyDeskStore;
   readonly forecast: KyselyForecastStore;
   /** Slots and appointments: the pacer's, the feedback layer's and the desk's. */
   readonly appointments: KyselyAppointmentStore;
@@ -28,6 +31,7 @@ export class KyselyStore {
     this.campaigns = new KyselyCampaignStore(handle.db);
     this.dispatch = new KyselyDispatchStore(handle.db, handle.dialect);
     this.feedback = new KyselyFeedbackStore(handle.db);
+    this.desk = new KyselyDeskStore(handle.db, handle.dialect);
     this.forecast = new KyselyForecastStore(handle.db);
     this.appointments = new KyselyAppointmentStore(handle.db, handle.dialect);
   }

@@ -1,4 +1,75 @@
 /** Table types of the call desk (see migrations-desk.ts). */
+import type { Generated } from 'kysely';
+import type { ClosedReason, Disposition, OperatorRole } from '../desk/types.js';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface DeskTables {}
+export interface OperatorsTable {
+  operator_id: string;
+  display_name: string;
+  /** Comma-separated ISO 639-1 codes, e.g. `it,en`. */
+  languages: string;
+  role: OperatorRole;
+  /** `scrypt$N$r$p$salt$hash`, or null: the operator cannot sign in to the console. */
+  password_hash: string | null;
+  disabled: number;
+  created_at: string;
+  /** Last request seen: "on shift" when recent (the hopper counts these operators). */
+  last_seen_at: string | null;
+}
+
+/** Columns the desk adds to `call_tasks` (the table itself is created by migration 0002). */
+export interface CallTaskDeskColumns {
+  /** The message's position in the campaign's priority order. */
+  seq: number | null;
+  /** The campaign's `calls.priority`, lower first. */
+  priority: number | null;
+  /** The citizen's language at creation. */
+  language: string | null;
+  /** When the task may be called (null: at once). */
+  due_at: string | null;
+  lease_operator: string | null;
+  lease_until: string | null;
+  /** Defaulted by the migration, so the call channel's insert need not know the desk. */
+  attempts: Generated<number>;
+  /** A callback for this operator only (null: anyone). */
+  callback_operator: string | null;
+  last_disposition: Disposition | null;
+  closed_reason: ClosedReason | null;
+  /** Script answers, JSON `{ node: answer }`. */
+  answers: string | null;
+  /** Flagged for a health worker (0/1). */
+  triage: Generated<number>;
+}
+
+export interface CallAttemptsTable {
+  attempt_id: string;
+  task_id: string;
+  campaign_id: string;
+  citizen_id: string;
+  operator_id: string;
+  disposition: Disposition;
+  /** JSON `{ node: answer }`. */
+  answers: string | null;
+  note: string | null;
+  callback_at: string | null;
+  at: string;
+}
+
+export interface DeskTables {
+  operators: OperatorsTable;
+  call_attempts: CallAttemptsTable;
+}
+
+/*
+ * The desk's columns on the core tables, merged into their interfaces so the core schema file
+ * keeps only what the core migrations create (task states are `TaskState` of desk/types.ts).
+ */
+declare module './schema.js' {
+  interface CallTasksTable extends CallTaskDeskColumns {}
+  interface CitizensTable {
+    /**
+     * Set by a `do_not_call` disposition: no campaign calls the citizen again. Optional in the
+     * type only so the registry's row builders, which never write it, need not name it.
+     */
+    do_not_call_at?: string | null;
+  }
+}
