@@ -8,7 +8,7 @@ import { launchCampaign } from '../src/pacer/launch.js';
 import { makeProcessor } from '../src/queues/process.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { InvitoError } from '../src/core/errors.js';
-import { campaign, CENTER, citizens, sandboxChannels, startTestWorker, testPrefix, until } from './support/dispatch.js';
+import { campaign, CENTER, citizens, releaseNow, sandboxChannels, startTestWorker, testPrefix, until } from './support/dispatch.js';
 import { DIALECTS, type TestStore } from './support/stores.js';
 
 const AT = '2021-03-01T08:00:00.000Z';
@@ -90,7 +90,7 @@ for (const dialect of DIALECTS) {
       await t.store.registry.writeCitizens('seed', citizens(5, 5, 0));
       const c = campaign('cv', '[voice]');
       await launchCampaign(t.store.dispatch, c, 100, AT);
-      const released = await t.store.dispatch.releaseNext(c, 10, (id) => `tok-${id}`, AT);
+      const released = await releaseNow(t.store, c, 10, (id) => `tok-${id}`, AT);
       const process = makeProcessor({ store: t.store.dispatch, channels: sandboxChannels(sandbox, t.store), library: await templateLibrary() });
       for (const r of released) expect(await process({ messageId: r.messageId, attemptsMade: 0, maxAttempts: 3 })).toBe('sent');
       const calls = sandbox.outbox().calls;
@@ -125,7 +125,7 @@ for (const dialect of DIALECTS) {
       await t.store.registry.writeCitizens('seed', citizens(2, 2, 0));
       const c = campaign('c3', '[sms]');
       await launchCampaign(t.store.dispatch, c, 100, AT);
-      const released = await t.store.dispatch.releaseNext(c, 10, (id) => `tok-${id}`, AT);
+      const released = await releaseNow(t.store, c, 10, (id) => `tok-${id}`, AT);
       expect(released).toHaveLength(2);
       const process = makeProcessor({ store: t.store.dispatch, channels: sandboxChannels(sandbox, t.store), library: await templateLibrary() });
       const [a, b] = released;
@@ -143,7 +143,7 @@ for (const dialect of DIALECTS) {
       await t.store.registry.writeCitizens('seed', citizens(3, 0, 3));
       const c = campaign('cl', '[email]');
       await launchCampaign(t.store.dispatch, c, 100, AT);
-      const released = await t.store.dispatch.releaseNext(c, 10, (id) => `stored-${id.length}-${id.slice(-3)}`, AT);
+      const released = await releaseNow(t.store, c, 10, (id) => `stored-${id.length}-${id.slice(-3)}`, AT);
       const process = makeProcessor({ store: t.store.dispatch, channels: sandboxChannels(sandbox, t.store), library: await templateLibrary() });
       for (const r of released) expect(await process({ messageId: r.messageId, attemptsMade: 0, maxAttempts: 3 })).toBe('sent');
       const rows = await t.store.db.selectFrom('messages').select(['link_token']).execute();
@@ -157,7 +157,7 @@ for (const dialect of DIALECTS) {
       await t.store.registry.writeCitizens('seed', citizens(1, 1, 0));
       const c = campaign('cs', '[sms]');
       await launchCampaign(t.store.dispatch, c, 100, AT);
-      const [m] = await t.store.dispatch.releaseNext(c, 1, (id) => `tok-${id}`, AT);
+      const [m] = await releaseNow(t.store, c, 1, (id) => `tok-${id}`, AT);
       const loaded = await t.store.dispatch.loadForSend(m!.messageId);
       expect(loaded!.citizen.opt_out).toBe(false);
       await t.store.feedback.optOutCitizen(loaded!.citizen.citizen_id, 'sms:STOP', AT);
@@ -171,7 +171,7 @@ for (const dialect of DIALECTS) {
       await t.store.registry.writeCitizens('seed', citizens(3, 3, 0));
       const c = campaign('c4', '[sms]');
       await launchCampaign(t.store.dispatch, c, 100, AT);
-      const [bad, busy] = await t.store.dispatch.releaseNext(c, 2, (id) => `tok-${id}`, AT);
+      const [bad, busy] = await releaseNow(t.store, c, 2, (id) => `tok-${id}`, AT);
       const process = makeProcessor({ store: t.store.dispatch, channels: sandboxChannels(sandbox, t.store), library: await templateLibrary() });
       const badPhone = (await t.store.dispatch.loadForSend(bad!.messageId))!.citizen.phone!;
       sandbox.setConfig({ invalidNumbers: [badPhone] });

@@ -1,9 +1,18 @@
 /**
- * Releasing work into the queues. One leader per campaign (a Redis lock, renewed each tick)
- * moves the next messages in priority order from `pending` to `queued` at the campaign's rate
- * and adds their jobs; any worker process can be the leader, and another takes over within a
- * lock period when it dies. The backlog in Redis stays short (a few seconds of work), so
- * Redis holds only work in flight whatever the cohort size.
+ * The pacer's leader loop. One leader per campaign (a lock, renewed each tick; any worker
+ * process can lead, another takes over within a lock period when it dies) releases work in
+ * ticks:
+ *
+ * 1. steps that are due — reminders before appointments, follow-ups after silence — are
+ *    scheduled into the store and released when their time comes (they do not count against
+ *    the daily target);
+ * 2. invitations, in the cohort's priority order across the whole campaign, at the day's
+ *    target spread over what remains of the day's window (quota.ts), each with a slot
+ *    allocated in the same transaction, never faster than the providers' ceiling.
+ *
+ * Everything is read from the clock, so the same loop runs in real time, K times faster
+ * (`--time-scale`) and on the simulator's virtual clock. What the day has released lives in
+ * the store (`pacing_days`), so a paused campaign or a new leader resumes where it was.
  *
  * A reconciler (one at a time, also under a lock) repairs what a crash can leave: queued
  * messages whose jobs were lost (Redis restarted) get their jobs again — the job id is the
@@ -13,71 +22,141 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { linkToken } from '../campaigns/messages.js';
-import type { Queues } from '../queues/queues.js';
-import type { PacerStore } from './store.js';
+import type { Campaign } from '../campaigns/schema.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import type { Channel } from '../core/channels.js';
+import { baseTarget, dayTarget, tickQuota } from './quota.js';
+import type { PacerStore, Released, ReleaseContext } from './store.js';
+import { SendCalendar } from './windows.js';
 
-export interface ReleaserOptions {
-  readonly store: PacerStore;
-  readonly queues: Queues;
-  readonly redis: Redis;
-  /** This process's name in the leader locks. */
-  readonly owner: string;
-  /** @defaultValue 250 */
-  readonly tickMs?: number;
-  /** Leader lock time to live; another process takes over this long after a leader dies. @defaultValue 5000 */
-  readonly lockMs?: number;
-  /** How often the reconciler runs. @defaultValue 15000 */
-  readonly reconcileMs?: number;
-  /** A queued message older than this without progress gets its job added again. @defaultValue 60000 */
-  readonly staleQueuedMs?: number;
-  /** A claim older than this was never recorded: its worker died mid-send. @defaultValue 600000 */
-  readonly claimTimeoutMs?: number;
-  /** Seconds of work kept waiting in Redis at most. @defaultValue 5 */
-  readonly backlogSeconds?: number;
-  readonly now?: () => Date;
-  readonly log?: Logger;
+/** Where released messages go: the BullMQ queues, or the simulator's instant provider. */
+export interface ReleaseSink {
+  add(released: readonly Released[]): Promise<void>;
+  /** Jobs waiting to run (kept short so Redis holds only work in flight). */
+  backlog(): Promise<number>;
+  /** Sends per second the provider behind a channel takes, or null when unlimited. */
+  ceiling(channel: Channel): number | null;
+}
+
+/** Leadership: which process releases a campaign. */
+export interface LeaderLock {
+  /** Takes or keeps the lock `name`; true when this process holds it. */
+  lead(name: string): Promise<boolean>;
+  /** Gives up every lock held. */
+  releaseAll(): Promise<void>;
 }
 
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
+/** Locks in Redis (`SET NX PX`, renewed by compare-and-expire). */
+export class RedisLock implements LeaderLock {
+  private readonly held = new Set<string>();
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly owner: string,
+    private readonly ttlMs: number,
+  ) {}
+
+  private key(name: string): string {
+    return `${this.prefix}-leader-${name}`;
+  }
+
+  async lead(name: string): Promise<boolean> {
+    const key = this.key(name);
+    if (this.held.has(name)) {
+      const renewed = (await this.redis.eval(RENEW, 1, key, this.owner, String(this.ttlMs))) as number;
+      if (renewed === 1) return true;
+      this.held.delete(name);
+    }
+    const got = await this.redis.set(key, this.owner, 'PX', this.ttlMs, 'NX');
+    if (got === 'OK') this.held.add(name);
+    return got === 'OK';
+  }
+
+  async releaseAll(): Promise<void> {
+    for (const name of this.held) await this.redis.eval(RELEASE, 1, this.key(name), this.owner).catch(() => {});
+    this.held.clear();
+  }
+}
+
+/** A lock for a single process (the simulator): always the leader. */
+export const soleLeader: LeaderLock = { lead: async () => true, releaseAll: async () => {} };
+
+export interface ReleaserOptions {
+  readonly store: PacerStore;
+  readonly sink: ReleaseSink;
+  readonly lock: LeaderLock;
+  /** Real milliseconds between ticks. @defaultValue 250 */
+  readonly tickMs?: number;
+  /** How often the reconciler runs (real ms). @defaultValue 15000 */
+  readonly reconcileMs?: number;
+  /** A queued message older than this (clock ms) without progress gets its job added again. @defaultValue 60000 */
+  readonly staleQueuedMs?: number;
+  /** A claim older than this (clock ms) was never recorded: its worker died mid-send. @defaultValue 600000 */
+  readonly claimTimeoutMs?: number;
+  /** Seconds of work (real time) kept waiting in the queues at most. @defaultValue 5 */
+  readonly backlogSeconds?: number;
+  /**
+   * The longest stretch of clock time one tick may stand for: after a stall (a dead leader, a
+   * paused campaign) the pacer does not release the missed ticks in one burst — the rest of
+   * the window absorbs them. @defaultValue 60000, or two ticks of a faster clock
+   */
+  readonly maxStepMs?: number;
+  /** How often (clock ms) reminders and follow-ups are looked for. @defaultValue 60000 */
+  readonly scheduleEveryMs?: number;
+  /** Room on the operators' call list (the desk's hopper); unlimited when absent. */
+  readonly callRoom?: (campaignId: string, now: Date) => Promise<number>;
+  readonly clock?: Clock;
+  readonly log?: Logger;
+}
+
+interface CampaignState {
+  day: string | null;
+  target: number;
+  released: number;
+  carry: number;
+  lastTick: number | null;
+  lastSchedule: number;
+}
+
+export interface TickReport {
+  readonly invitations: number;
+  readonly due: number;
+}
+
 export class Releaser {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  private readonly allowance = new Map<string, { tokens: number; at: number }>();
-  private readonly held = new Set<string>();
   private lastReconcile = 0;
-  private readonly lastCount = new Map<string, number>();
-  private readonly o: Required<Omit<ReleaserOptions, 'log'>> & { log?: Logger };
+  private readonly state = new Map<string, CampaignState>();
+  private readonly calendars = new Map<string, { campaign: Campaign; calendar: SendCalendar }>();
+  private readonly o: Required<Omit<ReleaserOptions, 'log' | 'callRoom' | 'maxStepMs'>> & Pick<ReleaserOptions, 'log' | 'callRoom'> & { maxStepMs: number };
 
   constructor(options: ReleaserOptions) {
+    const tickMs = options.tickMs ?? 250;
+    const clock = options.clock ?? systemClock;
     this.o = {
-      tickMs: 250,
-      lockMs: 5000,
+      tickMs,
       reconcileMs: 15_000,
       staleQueuedMs: 60_000,
       claimTimeoutMs: 600_000,
       backlogSeconds: 5,
-      now: () => new Date(),
+      scheduleEveryMs: 60_000,
+      clock,
       ...options,
+      maxStepMs: options.maxStepMs ?? Math.max(60_000, Number.isFinite(clock.scale) ? 2 * tickMs * clock.scale : 0),
     };
   }
 
-  private key(name: string): string {
-    return `${this.o.queues.settings.prefix}-leader-${name}`;
-  }
-
-  /** Takes or keeps the lock `name`; true when this process holds it. */
-  private async lead(name: string): Promise<boolean> {
-    const key = this.key(name);
-    if (this.held.has(name)) {
-      const renewed = (await this.o.redis.eval(RENEW, 1, key, this.o.owner, String(this.o.lockMs))) as number;
-      if (renewed === 1) return true;
-      this.held.delete(name);
-    }
-    const got = await this.o.redis.set(key, this.o.owner, 'PX', this.o.lockMs, 'NX');
-    if (got === 'OK') this.held.add(name);
-    return got === 'OK';
+  /** The campaign's send calendar, built once per definition. */
+  calendar(campaign: Campaign): SendCalendar {
+    const hit = this.calendars.get(campaign.id);
+    if (hit && hit.campaign === campaign) return hit.calendar;
+    const calendar = new SendCalendar(campaign);
+    this.calendars.set(campaign.id, { campaign, calendar });
+    return calendar;
   }
 
   start(): void {
@@ -97,53 +176,137 @@ export class Releaser {
     this.timer = null;
     if (t) clearTimeout(t);
     await this.running;
-    for (const name of this.held) await this.o.redis.eval(RELEASE, 1, this.key(name), this.o.owner).catch(() => {});
-    this.held.clear();
+    await this.o.lock.releaseAll();
   }
 
   /** One round: release for every active campaign this process leads, and reconcile when due. */
-  async tick(): Promise<void> {
-    const now = this.o.now();
-    const nowMs = now.getTime();
-    const at = now.toISOString();
+  async tick(): Promise<TickReport> {
+    const now = this.o.clock.now();
+    let invitations = 0;
+    let due = 0;
     for (const c of await this.o.store.activeCampaigns()) {
-      if (!(await this.lead(`campaign-${c.campaignId}`))) {
-        this.allowance.delete(c.campaignId);
+      if (!(await this.o.lock.lead(`campaign-${c.campaignId}`))) {
+        // Someone else leads: what we knew of the day may be stale when we lead again.
+        this.state.delete(c.campaignId);
         continue;
       }
-      const a = this.allowance.get(c.campaignId) ?? { tokens: c.releaseRate * (this.o.tickMs / 1000), at: nowMs };
-      // Tokens accrue at the campaign's rate, capped at one second's worth: no catch-up flood.
-      a.tokens = Math.min(c.releaseRate, a.tokens + (c.releaseRate * Math.max(0, nowMs - a.at)) / 1000);
-      a.at = nowMs;
-      this.allowance.set(c.campaignId, a);
-      const want = Math.min(Math.floor(a.tokens), 5000);
-      let exhausted = false;
-      if (want >= 1 && (await this.o.queues.backlog()) <= Math.max(50, c.releaseRate * this.o.backlogSeconds)) {
-        const released = await this.o.store.releaseNext(c.definition, want, (id) => linkToken(id), at);
-        await this.o.queues.add(released);
-        a.tokens -= want;
-        exhausted = released.length < want;
-      }
-      // Counting what is left scans the campaign's unfinished messages: only worth it once
-      // nothing was left to release (or at most once a second).
-      if (!exhausted && nowMs - (this.lastCount.get(c.campaignId) ?? 0) < 1000) continue;
-      this.lastCount.set(c.campaignId, nowMs);
-      const left = await this.o.store.unfinished(c.campaignId);
-      if (left.pending + left.queued + left.sending === 0) {
-        await this.o.store.updateCampaign(c.campaignId, { status: 'completed', statusReason: null }, at);
-        this.o.log?.info({ campaign: c.campaignId }, 'campaign completed: every message has an outcome');
-      }
+      const r = await this.release(c.definition, c.releaseRate, now);
+      invitations += r.invitations;
+      due += r.due;
     }
-    if (nowMs - this.lastReconcile >= this.o.reconcileMs && (await this.lead('reconciler'))) {
-      this.lastReconcile = nowMs;
+    const realNow = Date.now();
+    if (realNow - this.lastReconcile >= this.o.reconcileMs && (await this.o.lock.lead('reconciler'))) {
+      this.lastReconcile = realNow;
       await this.reconcile(now);
     }
+    return { invitations, due };
+  }
+
+  private async release(campaign: Campaign, releaseRate: number, now: Date): Promise<TickReport> {
+    const nowMs = now.getTime();
+    const at = now.toISOString();
+    const cal = this.calendar(campaign);
+    const st = this.state.get(campaign.id) ?? { day: null, target: 0, released: 0, carry: 0, lastTick: null, lastSchedule: -Infinity };
+    this.state.set(campaign.id, st);
+    const step = Math.min(st.lastTick === null ? this.o.tickMs * Math.min(this.o.clock.scale, 1e6) : nowMs - st.lastTick, this.o.maxStepMs);
+    st.lastTick = nowMs;
+    const ctx: ReleaseContext = {
+      at,
+      now: nowMs,
+      day: cal.localDay(nowMs),
+      calendar: cal,
+      token: (id) => linkToken(id),
+      ...(this.o.callRoom ? { callRoom: await this.o.callRoom(campaign.id, now) } : {}),
+    };
+
+    // 1. Reminders and follow-ups.
+    if (campaign.steps.length > 1 && nowMs - st.lastSchedule >= this.o.scheduleEveryMs) {
+      st.lastSchedule = nowMs;
+      const scheduled = await this.o.store.scheduleSteps(campaign, ctx);
+      if (scheduled > 0) this.o.log?.info({ campaign: campaign.id, scheduled }, 'reminders and follow-ups scheduled');
+    }
+    const dueLimit = Math.max(1, Math.min(5000, Math.floor(this.ceiling(cal.pacingChannel, releaseRate) * Math.max(step, 1000) / 1000)));
+    const due = campaign.steps.length > 1 ? await this.o.store.releaseDue(campaign, dueLimit, ctx) : [];
+    await this.o.sink.add(due);
+
+    // 2. Invitations, when the pacing channel's window is open.
+    let invitations = 0;
+    const ch = cal.pacingChannel;
+    if (cal.isOpen(ch, nowMs)) {
+      if (st.day !== ctx.day) await this.openDay(campaign, ctx, st);
+      const { release, carry } = tickQuota({
+        remaining: st.target - st.released,
+        remainingOpenMs: cal.remainingOpenMs(ch, nowMs),
+        stepMs: step,
+        ceilingPerSecond: this.ceiling(ch, releaseRate),
+        carry: st.carry,
+      });
+      const want = Math.min(release, 5000);
+      if (want > 0 && (await this.roomInQueues(want, step))) {
+        const r = await this.o.store.releaseInvitations(campaign, want, ctx);
+        await this.o.sink.add(r.released);
+        st.released = r.dayReleased;
+        invitations = r.released.length;
+        st.carry = carry;
+      } else if (want === 0) st.carry = carry;
+    }
+    await this.checkCompleted(campaign, ctx);
+    return { invitations, due: due.length };
+  }
+
+  /** Fixes today's target (or reloads it: a new leader, a restart) the first time the day is seen. */
+  private async openDay(campaign: Campaign, ctx: ReleaseContext, st: CampaignState): Promise<void> {
+    let day = await this.o.store.pacingDay(campaign.id, ctx.day);
+    if (!day) {
+      const previous = await this.o.store.lastPacingDay(campaign.id, ctx.day);
+      let capacity: { openSlots: number; acceptance: number } | undefined;
+      if (campaign.pacing.daily_target === 'capacity' && campaign.pacing.by_date[ctx.day] === undefined) {
+        const target = ctx.calendar.addDays(ctx.day, campaign.appointments.lead_days);
+        capacity = { openSlots: await this.o.store.openSlots(campaign, target), acceptance: await this.o.store.acceptance(campaign) };
+      }
+      const target = dayTarget(campaign, baseTarget(campaign, ctx.day, capacity), previous);
+      day = await this.o.store.openPacingDay(campaign.id, ctx.day, target, ctx.at);
+      this.o.log?.info({ campaign: campaign.id, day: ctx.day, target: day.target }, 'pacing day opened');
+    }
+    st.day = ctx.day;
+    st.target = day.target;
+    st.released = day.released;
+    st.carry = 0;
+  }
+
+  /** Sends per second for a channel: the provider's ceiling, and the campaign's own cap when it has one. */
+  private ceiling(channel: Channel, releaseRate: number): number {
+    const provider = this.o.sink.ceiling(channel) ?? Infinity;
+    return Math.min(provider, releaseRate > 0 ? releaseRate : Infinity);
+  }
+
+  /** Whether the queues can take `want` more: their backlog stays within a few real seconds of work. */
+  private async roomInQueues(want: number, stepMs: number): Promise<boolean> {
+    const scale = this.o.clock.scale;
+    if (!Number.isFinite(scale)) return true;
+    const perRealSecond = (want * 1000 * scale) / Math.max(stepMs, 1);
+    return (await this.o.sink.backlog()) <= Math.max(100, perRealSecond * this.o.backlogSeconds);
+  }
+
+  private readonly lastCount = new Map<string, number>();
+
+  /** Completed: every message has an outcome and no reminder or follow-up can still arise. */
+  private async checkCompleted(campaign: Campaign, ctx: ReleaseContext): Promise<void> {
+    // Counting scans the campaign's unfinished messages: at most once a real second.
+    const real = Date.now();
+    if (real - (this.lastCount.get(campaign.id) ?? 0) < 1000) return;
+    this.lastCount.set(campaign.id, real);
+    const left = await this.o.store.unfinished(campaign.id);
+    if (left.pending + left.queued + left.sending > 0) return;
+    if (campaign.steps.length > 1 && (await this.o.store.liveAppointments(campaign.id, ctx.day)) > 0) return;
+    await this.o.store.updateCampaign(campaign.id, { status: 'completed', statusReason: null }, ctx.at);
+    this.o.log?.info({ campaign: campaign.id }, 'campaign completed: every message has an outcome');
   }
 
   /** Repairs after crashes; safe to run any time. */
-  async reconcile(now: Date = this.o.now()): Promise<{ requeued: number; expired: number }> {
+  async reconcile(now: Date = this.o.clock.now()): Promise<{ requeued: number; expired: number }> {
     const stale = await this.o.store.staleQueued(new Date(now.getTime() - this.o.staleQueuedMs).toISOString(), 10_000);
-    await this.o.queues.add(stale);
+    await this.o.sink.add(stale);
     const expired = await this.o.store.expireClaims(new Date(now.getTime() - this.o.claimTimeoutMs).toISOString(), now.toISOString());
     if (stale.length > 0 || expired > 0) this.o.log?.warn({ requeued: stale.length, expired }, 'reconciled queued messages and expired claims');
     return { requeued: stale.length, expired };

@@ -3,13 +3,14 @@ import type { Campaign } from '../campaigns/schema.js';
 import type { Channel } from '../core/channels.js';
 import type { CohortQuery } from '../cohort/criteria.js';
 import type { CampaignStatus } from '../queues/store.js';
+import type { SendCalendar } from './windows.js';
 
 export interface CampaignRecord {
   readonly campaignId: string;
   readonly definition: Campaign;
   readonly status: CampaignStatus;
   readonly statusReason: string | null;
-  /** Messages released per second. */
+  /** The campaign's own cap on releases per second (0: only the providers' ceilings). */
   readonly releaseRate: number;
   readonly recipients: number;
 }
@@ -17,6 +18,26 @@ export interface CampaignRecord {
 export interface Released {
   readonly messageId: string;
   readonly channel: Channel;
+}
+
+export interface PacingDay {
+  readonly day: string;
+  readonly target: number;
+  readonly released: number;
+}
+
+/** What a release needs to know about now. */
+export interface ReleaseContext {
+  /** Now, as ISO text and epoch ms (clock time). */
+  readonly at: string;
+  readonly now: number;
+  /** Today in the campaign's time zone. */
+  readonly day: string;
+  readonly calendar: SendCalendar;
+  /** The reply-link token of a message. */
+  readonly token: (messageId: string) => string;
+  /** How many call tasks the operators' list can take now (unlimited when absent). */
+  readonly callRoom?: number;
 }
 
 export interface PacerStore {
@@ -31,12 +52,31 @@ export interface PacerStore {
    */
   selectRecipients(campaign: Campaign, query: CohortQuery, at: string): Promise<number>;
   activeCampaigns(): Promise<CampaignRecord[]>;
+  /** What the pacer released on a local day of a campaign. */
+  pacingDay(campaignId: string, day: string): Promise<PacingDay | null>;
+  /** The latest pacing day before `day` (the one whose shortfall is carried). */
+  lastPacingDay(campaignId: string, beforeDay: string): Promise<PacingDay | null>;
+  /** Records the day's target unless the day exists already; returns the day as stored. */
+  openPacingDay(campaignId: string, day: string, target: number, at: string): Promise<PacingDay>;
   /**
-   * The next `limit` pending messages in priority order become `queued`, each with the first
-   * channel of its step that reaches the citizen; opted-out citizens become `opted_out` and
-   * unreachable ones `failed` (NO_CHANNEL) on the way. Returns the queued ones.
+   * The next pending invitations in priority order become `queued`, up to `limit`: each with
+   * the first channel of its step that reaches the citizen and whose window is open, and a slot
+   * at a centre serving the citizen (allocated in the same transaction). Opted-out citizens
+   * become `opted_out`, unreachable ones `failed` (NO_CHANNEL), citizens no centre serves
+   * `failed` (NO_CENTER); citizens whose centres are full stay pending, in their place. The
+   * day's released count grows in the same transaction.
    */
-  releaseNext(campaign: Campaign, limit: number, linkToken: (messageId: string) => string, at: string): Promise<Released[]>;
+  releaseInvitations(campaign: Campaign, limit: number, ctx: ReleaseContext): Promise<{ released: Released[]; dayReleased: number }>;
+  /** Reminders and follow-ups due by now become `queued` (or `cancelled` when their appointment no longer needs them). */
+  releaseDue(campaign: Campaign, limit: number, ctx: ReleaseContext): Promise<Released[]>;
+  /** Creates the reminders and follow-ups whose trigger has fired; returns how many. */
+  scheduleSteps(campaign: Campaign, ctx: ReleaseContext): Promise<number>;
+  /** Free places on `day` at the centres serving the campaign's regions. */
+  openSlots(campaign: Campaign, day: string): Promise<number>;
+  /** The expected acceptance, learnt from the answers so far within the campaign's bounds. */
+  acceptance(campaign: Campaign): Promise<number>;
+  /** Held or confirmed appointments on or after `day` (reminders may still be due). */
+  liveAppointments(campaignId: string, day: string): Promise<number>;
   /** Queued messages older than `before`, whose jobs may have been lost (Redis restarted). */
   staleQueued(before: string, limit: number): Promise<Released[]>;
   /** Messages claimed before `before` and never recorded: their worker died. → `unknown`. */

@@ -8,13 +8,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
-import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
-import { contextFor, provisionalStart, SAMPLE_CENTER } from '../campaigns/messages.js';
+import { contextFor } from '../campaigns/messages.js';
+import type { Campaign } from '../campaigns/schema.js';
 import { ChannelError, type ChannelAdapter, type OutboundMessage } from '../channels/channel.js';
 import type { Channel } from '../core/channels.js';
 import { isInvitoError } from '../core/errors.js';
 import type { TemplateLibrary } from '../messages/index.js';
+import { SendCalendar } from '../pacer/windows.js';
 import type { DispatchStore, MessageForSend } from './store.js';
 
 /** The error brake, from the campaign's `errors` keys. */
@@ -41,9 +42,14 @@ export interface JobInfo {
   /** Attempts already made before this one (BullMQ's attemptsMade). */
   readonly attemptsMade: number;
   readonly maxAttempts: number;
+  /**
+   * Puts the job off until a clock time (epoch ms): the channel's send window is closed now.
+   * Without it the message is sent anyway (direct calls in tests of other rules).
+   */
+  defer?(until: number): Promise<void>;
 }
 
-export type Outcome = 'sent' | 'skipped' | 'opted_out' | 'paused' | 'cancelled' | 'unknown' | 'failed' | 'retry';
+export type Outcome = 'sent' | 'skipped' | 'opted_out' | 'paused' | 'cancelled' | 'unknown' | 'failed' | 'retry' | 'deferred';
 
 function recipient(m: MessageForSend, channel: Channel): string | null {
   switch (channel) {
@@ -60,19 +66,14 @@ function recipient(m: MessageForSend, channel: Channel): string | null {
 export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Outcome> {
   const now = deps.now ?? (() => new Date());
   const iso = (): string => now().toISOString();
-  // Time-zone arithmetic is the costliest part of a render; the provisional appointment and the
-  // local date change at most once a minute, so they are computed once a minute per centre.
-  const minuteCache = new Map<string, { minute: number; start: string; asOf: string }>();
-  const timing = (campaign: MessageForSend['campaign'], centerId: string, center: Parameters<typeof provisionalStart>[0]): { start: string; asOf: string } => {
-    const minute = Math.floor(now().getTime() / 60_000);
-    const key = `${campaign.id}|${centerId}`;
-    const hit = minuteCache.get(key);
-    if (hit && hit.minute === minute) return hit;
-    const at = DateTime.fromJSDate(now());
-    const fresh = { minute, start: provisionalStart(center, campaign, at), asOf: at.setZone(campaign.timezone).toISODate()! };
-    if (minuteCache.size > 10_000) minuteCache.clear();
-    minuteCache.set(key, fresh);
-    return fresh;
+  // A send calendar per campaign definition, built once (it caches windows and holidays).
+  const calendars = new Map<string, { campaign: Campaign; calendar: SendCalendar }>();
+  const calendarOf = (campaign: Campaign): SendCalendar => {
+    const hit = calendars.get(campaign.id);
+    if (hit && hit.campaign === campaign) return hit.calendar;
+    const calendar = new SendCalendar(campaign);
+    calendars.set(campaign.id, { campaign, calendar });
+    return calendar;
   };
 
   async function checkBrake(campaignId: string, campaign: MessageForSend['campaign']): Promise<void> {
@@ -113,8 +114,23 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
 
     const step = m.campaign.steps.find((s) => s.id === m.stepId);
     if (!step) return fail(m, null, 'NO_STEP', `campaign ${m.campaignId} has no step ${m.stepId}`);
-    const center = (await deps.store.centerFor(m.citizen)) ?? SAMPLE_CENTER;
-    const { start, asOf } = timing(m.campaign, center.center_id, center);
+    if (!m.appointment) return fail(m, null, 'NO_APPOINTMENT', 'the message carries no appointment');
+    // A reminder or follow-up whose appointment was given up since it was released.
+    if (m.appointment.state === 'released' && step !== m.campaign.steps[0]) {
+      return (await deps.store.transition(m.messageId, ['queued'], 'cancelled', iso())) ? 'cancelled' : 'skipped';
+    }
+    const calendar = calendarOf(m.campaign);
+    const nowMs = now().getTime();
+    if (job.defer && !calendar.isOpen(channel, nowMs)) {
+      // Nothing goes out outside its window: a retry or a late job waits for the next one.
+      const next = calendar.nextOpen(channel, nowMs);
+      if (next === null) return fail(m, null, 'NO_WINDOW', `the ${channel} window of campaign ${m.campaignId} never opens`);
+      await job.defer(next);
+      return 'deferred';
+    }
+    const center = m.appointment.center;
+    const start = m.appointment.start;
+    const asOf = calendar.localDay(nowMs);
     let outbound: OutboundMessage;
     try {
       const context = contextFor({

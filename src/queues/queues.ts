@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Channel } from '../core/channels.js';
 import { CHANNELS } from '../core/channels.js';
 import { InvitoError } from '../core/errors.js';
+import type { ReleaseSink } from '../pacer/release.js';
 import type { Released } from '../pacer/store.js';
 
 /** Queue names (BullMQ forbids `:` in names and ids). */
@@ -21,6 +22,12 @@ export interface QueueSettings {
   readonly attempts: number;
   /** First retry delay; doubles each attempt, with jitter. @defaultValue 2000 */
   readonly backoffMs: number;
+  /**
+   * How many times faster than real time the campaign clock runs (`--time-scale`): the
+   * ceilings are per clock second, so BullMQ's real-time limits are this many times higher.
+   * @defaultValue 1
+   */
+  readonly timeScale?: number;
 }
 
 /**
@@ -76,7 +83,7 @@ export interface MessageJob {
   readonly messageId: string;
 }
 
-export class Queues {
+export class Queues implements ReleaseSink {
   private readonly queues = new Map<Channel, Queue<MessageJob>>();
 
   constructor(
@@ -90,6 +97,11 @@ export class Queues {
     return this.queues.get(channel)!;
   }
 
+  /** The provider's ceiling for a channel, per clock second (null: unlimited). */
+  ceiling(channel: Channel): number | null {
+    return this.settings.limits[channel];
+  }
+
   /** Writes the configured ceilings into Redis, where every worker reads them. */
   async applyRateLimits(): Promise<void> {
     for (const ch of CHANNELS) {
@@ -97,7 +109,7 @@ export class Queues {
       const q = this.queue(ch);
       if (limit === null) await q.removeGlobalRateLimit();
       else {
-        const { max, duration } = rateLimitFor(limit);
+        const { max, duration } = rateLimitFor(limit * (this.settings.timeScale ?? 1));
         await q.setGlobalRateLimit(max, duration);
       }
     }

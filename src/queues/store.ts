@@ -20,13 +20,13 @@ export interface MessageForSend {
   readonly citizen: CitizenCard;
   readonly campaignStatus: CampaignStatus;
   readonly campaign: Campaign;
+  /** The appointment the message carries (allocated at release), with its centre. */
+  readonly appointment: { readonly state: 'held' | 'confirmed' | 'released'; readonly start: string; readonly center: CenterCard } | null;
 }
 
 export interface DispatchStore {
   /** The message with its citizen and campaign, or null when it does not exist. */
   loadForSend(messageId: string): Promise<MessageForSend | null>;
-  /** A centre serving the citizen (for the appointment, until slot allocation lands). */
-  centerFor(citizen: CitizenCard): Promise<CenterCard | null>;
   /** `queued` → `sending` with this worker's token. False when the message is not queued or the citizen has opted out. */
   claim(messageId: string, token: string, at: string): Promise<boolean>;
   /** `sending` → `sent`, then applies any receipt that arrived before this record. */

@@ -3,13 +3,14 @@
  * election decides which process actually releases each campaign). Stops gracefully: no new
  * jobs, the ones in flight finish and are recorded.
  */
-import { Worker } from 'bullmq';
+import { DelayedError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ChannelAdapter } from '../channels/channel.js';
 import type { Channel } from '../core/channels.js';
 import type { TemplateLibrary } from '../messages/index.js';
-import { Releaser, type ReleaserOptions } from '../pacer/release.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import { RedisLock, Releaser, type ReleaserOptions } from '../pacer/release.js';
 import type { PacerStore } from '../pacer/store.js';
 import { makeProcessor, type Outcome } from './process.js';
 import { type MessageJob, queueName, Queues, type QueueSettings } from './queues.js';
@@ -30,7 +31,9 @@ export interface WorkerOptions {
   readonly lockMs?: number;
   /** Run the releaser in this process too. @defaultValue true */
   readonly release?: boolean;
-  readonly releaser?: Partial<Omit<ReleaserOptions, 'store' | 'queues' | 'redis'>>;
+  readonly releaser?: Partial<Omit<ReleaserOptions, 'store' | 'sink' | 'lock' | 'clock'>> & { readonly lockMs?: number };
+  /** The campaign clock (scaled by `--time-scale`). @defaultValue the system clock */
+  readonly clock?: Clock;
   readonly owner: string;
   readonly log?: Logger;
   /** Base of reply links. @defaultValue INVITO_PUBLIC_URL */
@@ -50,12 +53,12 @@ export interface RunningWorker {
  * `INVITO_LOCK_MS`, `INVITO_RELEASE_TICK_MS`, `INVITO_RECONCILE_MS`, `INVITO_STALE_QUEUED_MS`,
  * `INVITO_CLAIM_TIMEOUT_MS`. Unset values keep the defaults.
  */
-export function workerTimings(env: NodeJS.ProcessEnv = process.env): { lockMs?: number; releaser: Partial<ReleaserOptions> } {
+export function workerTimings(env: NodeJS.ProcessEnv = process.env): { lockMs?: number; releaser: NonNullable<WorkerOptions['releaser']> } {
   const ms = (k: string): number | undefined => {
     const v = Number(env[k]);
     return env[k] && Number.isFinite(v) && v > 0 ? v : undefined;
   };
-  const releaser: Partial<ReleaserOptions> = {};
+  const releaser: NonNullable<WorkerOptions['releaser']> = {};
   const tick = ms('INVITO_RELEASE_TICK_MS');
   const reconcile = ms('INVITO_RECONCILE_MS');
   const stale = ms('INVITO_STALE_QUEUED_MS');
@@ -69,10 +72,12 @@ export function workerTimings(env: NodeJS.ProcessEnv = process.env): { lockMs?: 
 }
 
 export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
+  const clock = o.clock ?? systemClock;
   const queues = new Queues(o.connection(), o.settings);
   await queues.applyRateLimits();
   const process = makeProcessor({
     store: o.store,
+    now: () => clock.now(),
     channels: o.channels,
     library: o.library,
     ...(o.log ? { log: o.log } : {}),
@@ -82,9 +87,16 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   for (const [channel] of Object.entries(o.channels) as [Channel, ChannelAdapter][]) {
     const w = new Worker<MessageJob>(
       queueName(channel),
-      async (job) => {
-        const outcome = await process({ messageId: job.data.messageId, attemptsMade: job.attemptsMade, maxAttempts: job.opts.attempts ?? 1 });
+      async (job, token) => {
+        const outcome = await process({
+          messageId: job.data.messageId,
+          attemptsMade: job.attemptsMade,
+          maxAttempts: job.opts.attempts ?? 1,
+          // Clock time to real time: under --time-scale a night passes in seconds.
+          defer: (until) => job.moveToDelayed(Date.now() + Math.max(0, clock.toReal(until - clock.now().getTime())), token),
+        });
         o.onOutcome?.(channel, outcome);
+        if (outcome === 'deferred') throw new DelayedError();
         return outcome;
       },
       {
@@ -99,7 +111,15 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   }
   let releaser: Releaser | null = null;
   if (o.release !== false) {
-    releaser = new Releaser({ store: o.store, queues, redis: o.connection(), owner: o.owner, ...(o.log ? { log: o.log } : {}), ...o.releaser });
+    const { lockMs: leaderLockMs, ...rest } = o.releaser ?? {};
+    releaser = new Releaser({
+      store: o.store,
+      sink: queues,
+      lock: new RedisLock(o.connection(), o.settings.prefix, o.owner, leaderLockMs ?? 5000),
+      clock,
+      ...(o.log ? { log: o.log } : {}),
+      ...rest,
+    });
     releaser.start();
   }
   return {

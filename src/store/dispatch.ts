@@ -9,13 +9,18 @@
  * Every transition is one conditional UPDATE on the current state, so two workers, a retried
  * job or a late webhook can never move a message backwards or send it twice.
  */
-import { type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Insertable, type Kysely, sql, type Transaction } from 'kysely';
+import { messageKey } from '../campaigns/messages.js';
+import { isInvitoError } from '../core/errors.js';
+import type { AppointmentStore } from '../pacer/appointments.js';
+import { acceptanceEstimate } from '../pacer/slots.js';
+import { allocateSlot, candidateCenters, KyselyAppointmentStore } from './slots.js';
 import { type Campaign, campaignSchema } from '../campaigns/schema.js';
 import type { CenterCard, CitizenCard } from '../campaigns/store.js';
 import type { CallTaskStore } from '../channels/call.js';
 import type { Channel } from '../core/channels.js';
 import type { CohortQuery } from '../cohort/criteria.js';
-import type { CampaignRecord, PacerStore, Released } from '../pacer/store.js';
+import type { CampaignRecord, PacerStore, PacingDay, Released, ReleaseContext } from '../pacer/store.js';
 import type { CampaignStatus, DispatchStore, MessageForSend } from '../queues/store.js';
 import type { StatusRow, ReportStore } from '../reports/store.js';
 import { KyselyCampaignStore } from './campaigns.js';
@@ -33,6 +38,8 @@ const LOAD_COLUMNS = [
   'm.message_id', 'm.campaign_id', 'm.step_id', 'm.state', 'm.channel', 'm.link_token',
   'c.citizen_id', 'c.given_name', 'c.family_name', 'c.birth_date', 'c.sex', 'c.language', 'c.phone', 'c.email',
   'c.region', 'c.asl', 'c.municipality', 'c.opt_out', 'k.status', 'k.definition',
+  'a.state as appointment_state', 'a.start_at', 'z.center_id', 'z.name as center_name', 'z.address as center_address',
+  'z.municipality as center_municipality', 'z.opening as center_opening', 'z.daily_capacity as center_capacity',
 ] as const;
 
 interface LoadRow {
@@ -40,6 +47,8 @@ interface LoadRow {
   citizen_id: string; given_name: string | null; family_name: string | null; birth_date: string; sex: 'M' | 'F' | 'X' | null; language: string;
   phone: string | null; email: string | null; region: string | null; asl: string | null; municipality: string | null; opt_out: number;
   status: CampaignStatus; definition: string;
+  appointment_state: string | null; start_at: string | null; center_id: string | null; center_name: string | null; center_address: string | null;
+  center_municipality: string | null; center_opening: string | null; center_capacity: number | null;
 }
 
 /** A stored definition, through the schema again: keys added since its launch get their defaults. */
@@ -68,11 +77,14 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
    */
   private readonly grouped: { claim: GroupCommit<{ id: string; token: string; at: string }>; sent: GroupCommit<{ id: string; token: string; provider: string; at: string }> } | null;
 
+  private readonly appointments: AppointmentStore;
+
   constructor(
     private readonly db: Kysely<Database>,
-    dialect: 'sqlite' | 'postgres' = 'postgres',
+    private readonly dialect: 'sqlite' | 'postgres' = 'postgres',
   ) {
     this.cards = new KyselyCampaignStore(db);
+    this.appointments = new KyselyAppointmentStore(db, dialect);
     this.hot = this.prepareHot();
     this.grouped = dialect === 'sqlite' ? { claim: new GroupCommit(db, this.hot.claim), sent: new GroupCommit(db, this.hot.sent) } : null;
   }
@@ -84,6 +96,8 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
         .selectFrom('messages as m')
         .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
         .innerJoin('campaigns as k', 'k.campaign_id', 'm.campaign_id')
+        .leftJoin('appointments as a', 'a.appointment_id', 'm.appointment_id')
+        .leftJoin('centers as z', 'z.center_id', 'a.center_id')
         .select(LOAD_COLUMNS)
         .where('m.message_id', '=', param('id')),
     );
@@ -207,60 +221,299 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
     return c?.recipients ?? 0;
   }
 
-  async releaseNext(campaign: Campaign, limit: number, linkToken: (messageId: string) => string, at: string): Promise<Released[]> {
-    if (limit <= 0) return [];
+  // ── pacing ───────────────────────────────────────────────────────────────────────────────
+
+  async pacingDay(campaignId: string, day: string): Promise<PacingDay | null> {
+    const r = await this.db.selectFrom('pacing_days').select(['day', 'target', 'released']).where('campaign_id', '=', campaignId).where('day', '=', day).executeTakeFirst();
+    return r ? { day: r.day, target: Number(r.target), released: Number(r.released) } : null;
+  }
+
+  async lastPacingDay(campaignId: string, beforeDay: string): Promise<PacingDay | null> {
+    const r = await this.db
+      .selectFrom('pacing_days')
+      .select(['day', 'target', 'released'])
+      .where('campaign_id', '=', campaignId)
+      .where('day', '<', beforeDay)
+      .orderBy('day', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return r ? { day: r.day, target: Number(r.target), released: Number(r.released) } : null;
+  }
+
+  async openPacingDay(campaignId: string, day: string, target: number, at: string): Promise<PacingDay> {
+    await this.db
+      .insertInto('pacing_days')
+      .values({ campaign_id: campaignId, day, target, released: 0, updated_at: at })
+      .onConflict((oc) => oc.columns(['campaign_id', 'day']).doNothing())
+      .execute();
+    return (await this.pacingDay(campaignId, day))!;
+  }
+
+  async releaseInvitations(campaign: Campaign, limit: number, ctx: ReleaseContext): Promise<{ released: Released[]; dayReleased: number }> {
+    const step = campaign.steps[0]!;
+    return this.db.transaction().execute(async (trx) => {
+      const released: Released[] = [];
+      if (limit > 0) {
+        // Citizens whose channel is closed now or whose centres are full keep their place, so
+        // read a little beyond the limit to fill it from those behind them.
+        const rows = await trx
+          .selectFrom('messages as m')
+          .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
+          .select(['m.message_id', 'c.citizen_id', 'c.phone', 'c.email', 'c.opt_out', 'c.region', 'c.asl', 'c.municipality'])
+          .where('m.campaign_id', '=', campaign.id)
+          .where('m.state', '=', 'pending')
+          .where('m.step_id', '=', step.id)
+          .orderBy('m.seq')
+          .limit(limit + Math.min(1000, Math.ceil(limit / 4) + 20))
+          .execute();
+        const queued = new Map<Channel, { id: string; token: string }[]>();
+        const optedOut: string[] = [];
+        const unreachable: string[] = [];
+        const unserved: string[] = [];
+        let callRoom = ctx.callRoom ?? Infinity;
+        const from = ctx.calendar.addDays(ctx.day, campaign.appointments.lead_days);
+        const to = ctx.calendar.addDays(from, campaign.appointments.horizon_days - 1);
+        let taken = 0;
+        for (const r of rows) {
+          if (taken >= limit) break;
+          if (r.opt_out === 1) {
+            optedOut.push(r.message_id);
+            continue;
+          }
+          const channel = step.channels.find((ch) => reachable(ch, r));
+          if (!channel) {
+            unreachable.push(r.message_id);
+            continue;
+          }
+          if (!ctx.calendar.isOpen(channel, ctx.now)) continue;
+          if (channel === 'call' && callRoom <= 0) continue;
+          const centers = await candidateCenters(trx, r);
+          if (centers.length === 0) {
+            unserved.push(r.message_id);
+            continue;
+          }
+          const slot = await allocateSlot(trx, this.dialect, {
+            appointmentId: r.message_id,
+            campaignId: campaign.id,
+            citizenId: r.citizen_id,
+            centers,
+            fromDay: from,
+            toDay: to,
+            isClosedDay: (d) => ctx.calendar.isClosedDay(d),
+            timezone: campaign.timezone,
+            slotMinutes: campaign.appointments.slot_minutes,
+            at: ctx.at,
+          }).catch((e: unknown) => {
+            if (isInvitoError(e) && e.code === 'NO_SLOT') return null;
+            throw e;
+          });
+          if (!slot) continue; // the centres are full within the horizon: wait for capacity
+          if (channel === 'call') callRoom--;
+          queued.set(channel, [...(queued.get(channel) ?? []), { id: r.message_id, token: ctx.token(r.message_id) }]);
+          taken++;
+        }
+        for (const [channel, items] of queued) {
+          const tokens = sql.join(items.map((i) => sql`when ${i.id} then ${i.token}`), sql` `);
+          const updated = await trx
+            .updateTable('messages')
+            .set({ state: 'queued', channel, link_token: sql`case message_id ${tokens} end`, appointment_id: sql`message_id`, queued_at: ctx.at, updated_at: ctx.at })
+            .where('message_id', 'in', items.map((i) => i.id))
+            .where('state', '=', 'pending')
+            .returning('message_id')
+            .execute();
+          for (const u of updated) released.push({ messageId: u.message_id, channel });
+        }
+        await this.finishUnsendable(trx, { optedOut, unreachable, unserved }, ctx.at);
+        // Jobs go out in priority order.
+        const order = new Map(rows.map((r, i) => [r.message_id, i]));
+        released.sort((a, b) => order.get(a.messageId)! - order.get(b.messageId)!);
+      }
+      const day = await trx
+        .updateTable('pacing_days')
+        .set((eb) => ({ released: eb('released', '+', released.length), updated_at: ctx.at }))
+        .where('campaign_id', '=', campaign.id)
+        .where('day', '=', ctx.day)
+        .returning('released')
+        .executeTakeFirst();
+      return { released, dayReleased: Number(day?.released ?? released.length) };
+    });
+  }
+
+  /** Messages that will never be sent: opted out, unreachable by the step's channels, or with no centre serving the citizen. */
+  private async finishUnsendable(trx: Transaction<Database>, m: { optedOut: string[]; unreachable: string[]; unserved: string[] }, at: string): Promise<void> {
+    if (m.optedOut.length > 0) {
+      await trx.updateTable('messages').set({ state: 'opted_out', final_at: at, updated_at: at }).where('message_id', 'in', m.optedOut).where('state', '=', 'pending').execute();
+    }
+    const fail = async (ids: string[], code: string, detail: string): Promise<void> => {
+      if (ids.length === 0) return;
+      await trx.updateTable('messages').set({ state: 'failed', error_code: code, error_detail: detail, final_at: at, updated_at: at }).where('message_id', 'in', ids).where('state', '=', 'pending').execute();
+    };
+    await fail(m.unreachable, 'NO_CHANNEL', "none of the step's channels reaches the citizen");
+    await fail(m.unserved, 'NO_CENTER', "no vaccination centre serves the citizen's area");
+  }
+
+  async releaseDue(campaign: Campaign, limit: number, ctx: ReleaseContext): Promise<Released[]> {
     return this.db.transaction().execute(async (trx) => {
       const rows = await trx
         .selectFrom('messages as m')
         .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
-        .select(['m.message_id', 'm.step_id', 'c.phone', 'c.email', 'c.opt_out'])
+        .leftJoin('appointments as a', 'a.appointment_id', 'm.appointment_id')
+        .select(['m.message_id', 'm.step_id', 'c.phone', 'c.email', 'c.opt_out', 'a.state as appointment', 'a.start_at'])
         .where('m.campaign_id', '=', campaign.id)
         .where('m.state', '=', 'pending')
+        .where('m.due_at', '<=', ctx.at)
+        .orderBy('m.due_at')
         .orderBy('m.seq')
         .limit(limit)
         .execute();
-      // Decide each message's outcome in JS (channel choice, link token), then write them in
-      // a few set-based statements rather than one UPDATE per message.
-      const queued = new Map<Channel, { id: string; token: string }[]>();
+      const queued = new Map<Channel, string[]>();
       const optedOut: string[] = [];
       const unreachable: string[] = [];
+      const moot: string[] = [];
+      let callRoom = ctx.callRoom ?? Infinity;
       for (const r of rows) {
+        const step = campaign.steps.find((s) => s.id === r.step_id);
         if (r.opt_out === 1) {
           optedOut.push(r.message_id);
           continue;
         }
-        const step = campaign.steps.find((s) => s.id === r.step_id);
-        const channel = step?.channels.find((ch) => reachable(ch, r));
-        if (!channel) unreachable.push(r.message_id);
-        else queued.set(channel, [...(queued.get(channel) ?? []), { id: r.message_id, token: linkToken(r.message_id) }]);
+        // A reminder of a released appointment, or a follow-up to someone who has answered since.
+        const needed = step?.send && 'before_appointment' in step.send
+          ? (r.appointment === 'held' || r.appointment === 'confirmed') && r.start_at !== null && Date.parse(r.start_at) > ctx.now
+          : r.appointment === 'held';
+        if (!step || !needed) {
+          moot.push(r.message_id);
+          continue;
+        }
+        const channel = step.channels.find((ch) => reachable(ch, r));
+        if (!channel) {
+          unreachable.push(r.message_id);
+          continue;
+        }
+        if (!ctx.calendar.isOpen(channel, ctx.now)) continue;
+        if (channel === 'call' && callRoom-- <= 0) continue;
+        queued.set(channel, [...(queued.get(channel) ?? []), r.message_id]);
       }
       const released: Released[] = [];
-      for (const [channel, items] of queued) {
-        const tokens = sql.join(items.map((i) => sql`when ${i.id} then ${i.token}`), sql` `);
+      for (const [channel, ids] of queued) {
+        const tokens = sql.join(ids.map((id) => sql`when ${id} then ${ctx.token(id)}`), sql` `);
         const updated = await trx
           .updateTable('messages')
-          .set({ state: 'queued', channel, link_token: sql`case message_id ${tokens} end`, queued_at: at, updated_at: at })
-          .where('message_id', 'in', items.map((i) => i.id))
+          .set({ state: 'queued', channel, link_token: sql`case message_id ${tokens} end`, queued_at: ctx.at, updated_at: ctx.at })
+          .where('message_id', 'in', ids)
           .where('state', '=', 'pending')
           .returning('message_id')
           .execute();
         for (const u of updated) released.push({ messageId: u.message_id, channel });
       }
-      if (optedOut.length > 0) {
-        await trx.updateTable('messages').set({ state: 'opted_out', final_at: at, updated_at: at }).where('message_id', 'in', optedOut).where('state', '=', 'pending').execute();
-      }
-      if (unreachable.length > 0) {
+      await this.finishUnsendable(trx, { optedOut, unreachable, unserved: [] }, ctx.at);
+      if (moot.length > 0) {
         await trx
           .updateTable('messages')
-          .set({ state: 'failed', error_code: 'NO_CHANNEL', error_detail: 'none of the step\'s channels reaches the citizen', final_at: at, updated_at: at })
-          .where('message_id', 'in', unreachable)
+          .set({ state: 'cancelled', error_detail: 'no longer needed: the appointment was released or the citizen answered', final_at: ctx.at, updated_at: ctx.at })
+          .where('message_id', 'in', moot)
           .where('state', '=', 'pending')
           .execute();
       }
-      // Jobs go out in priority order.
-      const order = new Map(rows.map((r, i) => [r.message_id, i]));
-      return released.sort((a, b) => order.get(a.messageId)! - order.get(b.messageId)!);
+      return released;
     });
+  }
+
+  async scheduleSteps(campaign: Campaign, ctx: ReleaseContext): Promise<number> {
+    const invite = campaign.steps[0]!;
+    let created = 0;
+    for (const step of campaign.steps.slice(1)) {
+      const send = step.send;
+      if (!send) continue;
+      const key = sql<string>`${campaign.id + '.' + step.id + '.'} || a.citizen_id`;
+      const missing = ({ not, exists, selectFrom }: ExpressionBuilder<any, any>) =>
+        not(exists(selectFrom('messages as r').select('r.message_id').whereRef('r.message_id', '=', key)));
+      if ('before_appointment' in send) {
+        const { days, at } = send.before_appointment;
+        // Appointments whose reminder day has come (or is tomorrow, to be ready at the window's start).
+        const rows = await this.db
+          .selectFrom('appointments as a')
+          .innerJoin('messages as m', 'm.message_id', 'a.appointment_id')
+          .select(['a.appointment_id', 'a.citizen_id', 'a.day', 'a.start_at', 'm.seq'])
+          .where('a.campaign_id', '=', campaign.id)
+          .where('a.state', 'in', ['held', 'confirmed'])
+          .where('a.day', '>=', ctx.day)
+          .where('a.day', '<=', ctx.calendar.addDays(ctx.day, days + 1))
+          .where(missing)
+          .limit(50_000)
+          .execute();
+        const channel = step.channels[0]!;
+        const values = rows.map((r) => {
+          const wanted = Math.max(ctx.calendar.at(ctx.calendar.addDays(r.day, -days), at), ctx.now);
+          const due = ctx.calendar.nextOpen(channel, wanted);
+          const inTime = due !== null && due < Date.parse(r.start_at);
+          return {
+            message_id: messageKey(campaign.id, step.id, r.citizen_id), campaign_id: campaign.id, step_id: step.id, citizen_id: r.citizen_id, seq: r.seq,
+            state: (inTime ? 'pending' : 'cancelled') as MessageState, attempts: 0, appointment_id: r.appointment_id,
+            due_at: inTime ? new Date(due).toISOString() : null,
+            error_detail: inTime ? null : 'no send window before the appointment', final_at: inTime ? null : ctx.at, updated_at: ctx.at,
+          };
+        });
+        created += await this.insertMessages(values);
+      } else {
+        const cutoff = new Date(ctx.now - send.no_answer_after.days * 86_400_000).toISOString();
+        const rows = await this.db
+          .selectFrom('messages as a')
+          .innerJoin('appointments as p', 'p.appointment_id', 'a.message_id')
+          .select(['a.message_id', 'a.citizen_id', 'a.seq'])
+          .where('a.campaign_id', '=', campaign.id)
+          .where('a.step_id', '=', invite.id)
+          .where('a.state', 'in', ['sent', 'delivered'])
+          .where('a.sent_at', '<=', cutoff)
+          .where('p.state', '=', 'held')
+          .where(missing)
+          .limit(50_000)
+          .execute();
+        const values = rows.map((r) => ({
+          message_id: messageKey(campaign.id, step.id, r.citizen_id), campaign_id: campaign.id, step_id: step.id, citizen_id: r.citizen_id, seq: r.seq,
+          state: 'pending' as MessageState, attempts: 0, appointment_id: r.message_id, due_at: ctx.at, error_detail: null, final_at: null, updated_at: ctx.at,
+        }));
+        created += await this.insertMessages(values);
+      }
+    }
+    return created;
+  }
+
+  private async insertMessages(values: Insertable<Database['messages']>[]): Promise<number> {
+    let n = 0;
+    for (let i = 0; i < values.length; i += 500) {
+      const chunk = values.slice(i, i + 500);
+      const r = await this.db.insertInto('messages').values(chunk).onConflict((oc) => oc.column('message_id').doNothing()).executeTakeFirst();
+      n += Number(r.numInsertedOrUpdatedRows ?? chunk.length);
+    }
+    return n;
+  }
+
+  async openSlots(campaign: Campaign, day: string): Promise<number> {
+    const centers = await this.centersOfCampaign(campaign);
+    return this.appointments.openSlots(centers, day);
+  }
+
+  private async centersOfCampaign(campaign: Campaign): Promise<string[]> {
+    let q = this.db.selectFrom('centers').select('center_id').orderBy('center_id');
+    if (campaign.cohort.regions && campaign.cohort.regions.length > 0) q = q.where('region', 'in', campaign.cohort.regions);
+    return (await q.execute()).map((r) => r.center_id);
+  }
+
+  async acceptance(campaign: Campaign): Promise<number> {
+    const { confirmed, declined } = await this.appointments.acceptance(campaign.id);
+    return acceptanceEstimate(campaign.pacing.acceptance, confirmed, declined);
+  }
+
+  async liveAppointments(campaignId: string, day: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('appointments')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('campaign_id', '=', campaignId)
+      .where('state', 'in', ['held', 'confirmed'])
+      .where('day', '>=', day)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
   }
 
   async staleQueued(before: string, limit: number): Promise<Released[]> {
@@ -327,23 +580,15 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
       citizen,
       campaignStatus: r.status,
       campaign: this.definition(r.campaign_id, r.definition),
+      appointment:
+        r.start_at !== null && r.center_id !== null
+          ? {
+              state: r.appointment_state as 'held' | 'confirmed' | 'released',
+              start: r.start_at,
+              center: { center_id: r.center_id, name: r.center_name!, address: r.center_address, municipality: r.center_municipality, opening: r.center_opening!, daily_capacity: Number(r.center_capacity) },
+            }
+          : null,
     };
-  }
-
-  /**
-   * Centres change a few times a day at most, and every citizen of an ASL gets the same answer:
-   * cached for a minute per area, so the send path does not ask the database per message.
-   */
-  private readonly centers = new Map<string, { at: number; center: Promise<CenterCard | null> }>();
-
-  centerFor(citizen: CitizenCard): Promise<CenterCard | null> {
-    const key = `${citizen.asl ?? ''}|${citizen.municipality ?? ''}|${citizen.region ?? ''}`;
-    const hit = this.centers.get(key);
-    if (hit && Date.now() - hit.at < 60_000) return hit.center;
-    if (this.centers.size > 10_000) this.centers.clear();
-    const center = this.cards.centerFor(citizen);
-    this.centers.set(key, { at: Date.now(), center });
-    return center;
   }
 
   async claim(messageId: string, token: string, at: string): Promise<boolean> {

@@ -9,6 +9,8 @@ import type { Campaign } from '../../src/campaigns/schema.js';
 import { buildChannels, providerConfig } from '../../src/channels/index.js';
 import type { Channel } from '../../src/core/channels.js';
 import { CHANNELS } from '../../src/core/channels.js';
+import { SendCalendar } from '../../src/pacer/windows.js';
+import type { Released } from '../../src/pacer/store.js';
 import type { QueueSettings } from '../../src/queues/queues.js';
 import { type RunningWorker, startWorker } from '../../src/queues/worker.js';
 import { templateLibrary } from '../../src/campaigns/messages.js';
@@ -71,11 +73,26 @@ steps:
   - id: invite
     channels: ${channels}
     template: invite
-pacing: { daily_target: 1000 }
+pacing: { daily_target: 100000000 }
+windows: { sms: daily 00:00-24:00, email: daily 00:00-24:00, voice: daily 00:00-24:00, call: daily 00:00-24:00 }
+holidays: none
 sms: { max_segments: 6 }
 ${extra}`,
     `${id}.yaml`,
   ).campaign;
+}
+
+/**
+ * Releases up to `limit` invitations of `c` now, as the pacer's tick would (without its quota):
+ * for tests of what a release does to each message.
+ */
+export async function releaseNow(store: KyselyStore, c: Campaign, limit: number, token: (id: string) => string, at: string): Promise<Released[]> {
+  const calendar = new SendCalendar(c);
+  const now = Date.parse(at);
+  const day = calendar.localDay(now);
+  await store.dispatch.openPacingDay(c.id, day, 1_000_000, at);
+  const r = await store.dispatch.releaseInvitations(c, limit, { at, now, day, calendar, token });
+  return r.released;
 }
 
 export const CENTER: CenterRecord = {

@@ -10,6 +10,7 @@ import { CHANNELS, type Channel } from '../../core/channels.js';
 import { InvitoError } from '../../core/errors.js';
 import { launchCampaign } from '../../pacer/launch.js';
 import { queueSettings } from '../../queues/queues.js';
+import { sharedClock } from '../../queues/clock.js';
 import { ensureRedis } from '../../queues/redis.js';
 import { startWorker, workerTimings } from '../../queues/worker.js';
 import { formatStatus, statusReport } from '../../reports/status.js';
@@ -29,10 +30,10 @@ export function register(program: Command): void {
     .command('launch')
     .description('register a campaign and select its recipients in priority order; workers then send')
     .argument('<file>', 'campaign YAML file')
-    .option('--rate <n>', 'messages released per second (until pacing lands)', '10')
+    .option('--rate <n>', "a cap on releases per second, below the providers' ceilings (default: none)")
     .option('--json', 'print one JSON object')
-    .action(async (file: string, opts: { rate: string; json?: boolean }, cmd: Command) => {
-      const rate = positive('--rate', opts.rate);
+    .action(async (file: string, opts: { rate?: string; json?: boolean }, cmd: Command) => {
+      const rate = opts.rate === undefined ? 0 : positive('--rate', opts.rate);
       const { campaign } = await loadCampaign(file);
       const library = await templateLibrary(templatesDir(cmd.optsWithGlobals().templates));
       await withStore(cmd, async (store) => {
@@ -41,7 +42,7 @@ export function register(program: Command): void {
         if (opts.json) printJson({ campaign: campaign.id, ...r });
         else {
           process.stdout.write(
-            `${r.created ? 'Launched' : 'Already launched:'} ${campaign.id}: ${r.recipients.toLocaleString('en')} recipients${r.created ? '' : ` (${r.added} new)`}, released at ${rate}/s by the workers (invito worker).\n`,
+            `${r.created ? 'Launched' : 'Already launched:'} ${campaign.id}: ${r.recipients.toLocaleString('en')} recipients${r.created ? '' : ` (${r.added} new)`}, paced to its daily target by the workers (invito worker)${rate > 0 ? `, at most ${rate}/s` : ''}.\n`,
           );
         }
       });
@@ -53,7 +54,9 @@ export function register(program: Command): void {
     .option('--queues <list>', `channels to consume, comma-separated (${CHANNELS.join(',')})`, CHANNELS.join(','))
     .option('--concurrency <n>', 'jobs in flight per channel', '20')
     .option('--no-release', 'do not take part in releasing campaigns')
-    .action(async (opts: { queues: string; concurrency: string; release: boolean }, cmd: Command) => {
+    .option('--time-scale <k>', 'run the campaign clock K times faster (tests, demos: 1000 plays a day in 86 s); shared by every process through Redis')
+    .option('--start <iso>', 'with --time-scale: the clock time to start from (default now)')
+    .action(async (opts: { queues: string; concurrency: string; release: boolean; timeScale?: string; start?: string }, cmd: Command) => {
       const wanted = opts.queues.split(',').map((q) => q.trim()).filter(Boolean) as Channel[];
       for (const q of wanted) if (!(CHANNELS as readonly string[]).includes(q)) throw new InvitoError('USAGE', `--queues: unknown channel ${q}; channels: ${CHANNELS.join(', ')}`);
       const log = logger();
@@ -63,12 +66,19 @@ export function register(program: Command): void {
         if (redis.private) log.info({ redis: redis.url }, 'started a private Redis for this worker');
         const channels = buildChannels(providerConfig(), wanted, store.dispatch);
         const timings = workerTimings();
+        const settings = queueSettings();
+        const scale = opts.timeScale === undefined ? undefined : positive('--time-scale', opts.timeScale);
+        if (scale !== undefined && scale < 1) throw new InvitoError('USAGE', `--time-scale must be 1 or more, not ${scale}`);
+        const anchorConnection = redis.connection();
+        const clock = await sharedClock(anchorConnection, settings.prefix, scale, opts.start).finally(() => anchorConnection.quit());
+        if (clock.scale !== 1) log.info({ scale: clock.scale, now: clock.now().toISOString() }, 'campaign clock runs faster than real time');
         const worker = await startWorker({
+          clock,
           ...(timings.lockMs ? { lockMs: timings.lockMs } : {}),
           releaser: timings.releaser,
           connection: () => redis.connection(),
           store: store.dispatch,
-          settings: queueSettings(),
+          settings: { ...settings, timeScale: clock.scale },
           channels,
           library,
           concurrency: positive('--concurrency', opts.concurrency),
