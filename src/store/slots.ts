@@ -192,7 +192,7 @@ async function takePlace(ex: Executor, dialect: Dialect, req: SlotRequest): Prom
     }
     if (!choice) return null;
     const { center, day } = choice;
-    await materialise(ex, center, day, req.timezone, req.slotMinutes);
+    if (!free.has(`${center.centerId}|${day}`)) await materialise(ex, center, day, req.timezone, req.slotMinutes);
     const taken = await claim(ex, dialect, center.centerId, day, req.appointmentId);
     if (taken) return { centerId: center.centerId, day, seq: taken.seq, startAt: taken.start_at };
     exhausted.add(`${center.centerId}|${day}`);
