@@ -61,6 +61,19 @@ function at(midnight: DateTime, minutes: number): DateTime {
   return midnight.set({ hour: Math.floor(minutes / 60), minute: minutes % 60 });
 }
 
+/**
+ * The days an invitation released on `today` may offer (inclusive): from `lead_days` after it,
+ * for `horizon_days` days.
+ *
+ * @example appointmentWindow('2021-03-01', { lead_days: 2, horizon_days: 28 }) // { fromDay: '2021-03-03', toDay: '2021-03-30' }
+ */
+export function appointmentWindow(today: string, a: { readonly lead_days: number; readonly horizon_days: number }): { fromDay: string; toDay: string } {
+  const d = ISO_DAY.test(today) ? DateTime.fromISO(today, { zone: 'UTC' }) : null;
+  if (d === null || !d.isValid) throw new InvitoError('USAGE', `"${today}" is not a date (YYYY-MM-DD)`);
+  const from = d.plus({ days: a.lead_days });
+  return { fromDay: from.toISODate()!, toDay: from.plus({ days: a.horizon_days - 1 }).toISODate()! };
+}
+
 /** A campaign's `pacing.acceptance`. */
 export interface AcceptanceSettings {
   /** The prior share of invitations confirmed. */

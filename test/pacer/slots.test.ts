@@ -2,7 +2,7 @@
  * The layout of a centre-day's places and the acceptance estimate: pure arithmetic.
  */
 import { describe, expect, it } from 'vitest';
-import { acceptanceEstimate, slotStarts } from '../../src/pacer/slots.js';
+import { acceptanceEstimate, appointmentWindow, slotStarts } from '../../src/pacer/slots.js';
 import { type OpeningRule, parseOpening } from '../../src/registry/opening.js';
 
 const rules = (text: string): OpeningRule[] => {
@@ -98,5 +98,13 @@ describe('acceptanceEstimate', () => {
   it('never goes below min however many decline, nor above max however many confirm', () => {
     expect(acceptanceEstimate(a, 0, 100_000)).toBe(0.3);
     expect(acceptanceEstimate(a, 100_000, 0)).toBe(0.95);
+  });
+});
+
+describe('appointmentWindow', () => {
+  it('starts lead_days after today and spans horizon_days days, across month ends', () => {
+    expect(appointmentWindow('2021-03-01', { lead_days: 2, horizon_days: 28 })).toEqual({ fromDay: '2021-03-03', toDay: '2021-03-30' });
+    expect(appointmentWindow('2021-02-27', { lead_days: 0, horizon_days: 3 })).toEqual({ fromDay: '2021-02-27', toDay: '2021-03-01' });
+    expect(() => appointmentWindow('1 March', { lead_days: 0, horizon_days: 3 })).toThrow(expect.objectContaining({ code: 'USAGE' }));
   });
 });
