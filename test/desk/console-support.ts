@@ -128,9 +128,12 @@ export class Client {
     return this.request('POST', path, { _csrf: this.token, ...form });
   }
 
+  /** Signs in as a browser does, then opens the page it is sent to (which holds the session's CSRF token). */
   async signIn(operatorId: string, password: string = PASSWORD): Promise<Answer> {
     await this.get('/console/sign-in');
-    return this.post('/console/sign-in', { operator: operatorId, password });
+    const r = await this.post('/console/sign-in', { operator: operatorId, password });
+    if (r.status === 303 && r.location) await this.get(r.location);
+    return r;
   }
 }
 
