@@ -20,8 +20,8 @@ import type { CallTasksTable, Database } from './schema.js';
 import type { CallAttemptsTable, OperatorsTable } from './schema-desk.js';
 import { atomically, candidateCenters, confirmAppointment, type Executor, reclaimAppointment, rebookAppointment, releaseAppointment } from './slots.js';
 
-/** How many candidates one pick looks at: enough to step over those closed on the way or leased under our feet. */
-const CANDIDATES = 20;
+/** Tasks one pick may close (opted out, do not call) or lose to another operator before it gives up for now. */
+const MAX_STEPS = 200;
 
 const parseAnswers = (text: string | null): Record<string, string> => {
   if (!text) return {};
@@ -207,8 +207,10 @@ export class KyselyDeskStore implements DeskStore {
   async leaseNext(q: NextQuery): Promise<CallTask | null> {
     if (q.campaignIds.length === 0 || q.languages.length === 0) return null;
     return atomically(this.db, this.dialect, async (trx) => {
-      for (;;) {
-        const candidates = await trx
+      // One row at a time: a locked row stays locked until commit, and locking a batch would hide
+      // the whole batch from the operators asking at the same moment.
+      for (let step = 0; step < MAX_STEPS; step++) {
+        const c = await trx
           .selectFrom('call_tasks as t')
           .innerJoin('citizens as c', 'c.citizen_id', 't.citizen_id')
           .select(['t.task_id', 'c.opt_out', 'c.do_not_call_at'])
@@ -219,32 +221,30 @@ export class KyselyDeskStore implements DeskStore {
           .orderBy('t.priority')
           .orderBy('t.seq')
           .orderBy('t.task_id')
-          .limit(CANDIDATES)
+          .limit(1)
           .$if(this.dialect === 'postgres', (s) => s.forUpdate('t').skipLocked())
-          .execute();
-        if (candidates.length === 0) return null;
-        for (const c of candidates) {
-          const barred: ClosedReason | null = c.do_not_call_at ? 'do_not_call' : Number(c.opt_out) === 1 ? 'opted_out' : null;
-          if (barred) {
-            await trx
-              .updateTable('call_tasks')
-              .set({ state: 'closed', closed_reason: barred, lease_operator: null, lease_until: null, updated_at: q.now })
-              .where('task_id', '=', c.task_id)
-              .where('state', '!=', 'closed')
-              .execute();
-            continue;
-          }
-          const leased = await trx
-            .updateTable('call_tasks as t')
-            .set({ state: 'leased', lease_operator: q.operatorId, lease_until: q.leaseUntil, updated_at: q.now })
-            .where('t.task_id', '=', c.task_id)
-            .where((eb) => free(eb, q))
-            .returningAll()
-            .executeTakeFirst();
-          if (leased) return toTask(leased);
+          .executeTakeFirst();
+        if (!c) return null;
+        const barred: ClosedReason | null = c.do_not_call_at ? 'do_not_call' : Number(c.opt_out) === 1 ? 'opted_out' : null;
+        if (barred) {
+          await trx
+            .updateTable('call_tasks')
+            .set({ state: 'closed', closed_reason: barred, lease_operator: null, lease_until: null, updated_at: q.now })
+            .where('task_id', '=', c.task_id)
+            .where('state', '!=', 'closed')
+            .execute();
+          continue;
         }
-        // Every candidate was barred (now closed) or taken: look again.
+        const leased = await trx
+          .updateTable('call_tasks as t')
+          .set({ state: 'leased', lease_operator: q.operatorId, lease_until: q.leaseUntil, updated_at: q.now })
+          .where('t.task_id', '=', c.task_id)
+          .where((eb) => free(eb, q))
+          .returningAll()
+          .executeTakeFirst();
+        if (leased) return toTask(leased);
       }
+      return null;
     });
   }
 
