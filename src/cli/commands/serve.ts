@@ -1,6 +1,6 @@
 /**
  * `invito serve [--port 8080] [--host 127.0.0.1]`: the feedback server (Twilio status and
- * inbound webhooks, reply links) until SIGINT/SIGTERM.
+ * inbound webhooks, reply links) and the operators' web console (`/console`) until SIGINT/SIGTERM.
  *
  * Environment: `TWILIO_AUTH_TOKEN` (required: it checks every webhook's signature) and
  * `INVITO_PUBLIC_URL`, the base URL Twilio and citizens reach the server at (default
@@ -8,8 +8,11 @@
  */
 import type { Command } from 'commander';
 import { pino } from 'pino';
+import { campaignZones } from '../../console/zones.js';
 import { InvitoError } from '../../core/errors.js';
+import { Desk } from '../../desk/desk.js';
 import { FEEDBACK_PATHS, type RunningFeedbackServer, checkPublicUrl, startFeedbackServer } from '../../feedback/server.js';
+import { KyselyConsoleStore } from '../../store/console.js';
 import { storeFor, untilSignal } from '../context.js';
 
 export {
@@ -47,7 +50,9 @@ export function register(program: Command): void {
       const logger = pino({ name: 'invito-serve', level: opts.logLevel }, pino.destination(2));
       const store = await storeFor(cmd);
       try {
-        const server = await startFeedbackServer({ store: store.feedback, authToken, publicUrl, port, host: opts.host, logger });
+        const desk = new Desk({ store: store.desk, ...(publicUrl ? { publicUrl } : {}) });
+        const webConsole = { desk, store: new KyselyConsoleStore(store.db), campaignZone: campaignZones(store.desk) };
+        const server = await startFeedbackServer({ store: store.feedback, authToken, publicUrl, port, host: opts.host, logger, console: webConsole });
         logger.info({ url: server.url }, 'feedback server listening');
         process.stdout.write(
           [
@@ -55,6 +60,7 @@ export function register(program: Command): void {
             `  status callback  ${server.publicUrl}${FEEDBACK_PATHS.status}`,
             `  inbound SMS      ${server.publicUrl}${FEEDBACK_PATHS.inbound}`,
             `  reply links      ${server.publicUrl}/r/<token>/<confirm|decline|optout>`,
+            `  web console      ${server.publicUrl}/console`,
             '',
           ].join('\n'),
         );
