@@ -4,11 +4,13 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isInvitoError } from '../core/errors.js';
+import { register as registerCalls } from './commands/calls.js';
 import { register as registerCampaign } from './commands/campaign.js';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerDispatch } from './commands/dispatch.js';
 import { register as registerGenerate } from './commands/generate.js';
 import { register as registerImport } from './commands/import.js';
+import { register as registerOperators } from './commands/operators.js';
 import { register as registerSandbox } from './commands/sandbox.js';
 import { register as registerServe } from './commands/serve.js';
 
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerDispatch(program);
   registerSandbox(program);
   registerServe(program);
+  registerOperators(program);
+  registerCalls(program);
   registerDemo(program);
   return program;
 }

@@ -16,7 +16,8 @@ import { CENTER, citizens, releaseNow } from '../support/dispatch.js';
 /** Monday 1 March 2021, 10:30 in Rome: inside `mon-sat 09:00-19:00`. */
 export const MONDAY = '2021-03-01T09:30:00.000Z';
 
-export function callCampaign(id: string, extra = ''): Campaign {
+/** A call campaign; `always`: calls at any hour of any day (for tests that run at the real time). */
+export function callCampaign(id: string, extra = '', always = false): Campaign {
   return parseCampaign(
     `id: ${id}
 name: "Chiamate"
@@ -28,8 +29,8 @@ steps:
     channels: [call]
     template: invite
 pacing: { daily_target: 100000000 }
-windows: { call: mon-sat 09:00-19:00 }
-holidays: IT
+windows: { call: ${always ? 'daily 00:00-24:00' : 'mon-sat 09:00-19:00'} }
+holidays: ${always ? 'none' : 'IT'}
 ${extra}`,
     `${id}.yaml`,
   ).campaign;
@@ -45,11 +46,11 @@ export interface World {
  * `n` citizens (ids `${prefix}00000`…; every fifth speaks German, the rest Italian), a call
  * campaign over them, released and turned into call tasks at `at`.
  */
-export async function callWorld(store: KyselyStore, o: { id?: string; n: number; prefix?: string; extra?: string; at?: string; centers?: boolean }): Promise<World> {
+export async function callWorld(store: KyselyStore, o: { id?: string; n: number; prefix?: string; extra?: string; at?: string; centers?: boolean; always?: boolean }): Promise<World> {
   const at = o.at ?? MONDAY;
   if (o.centers !== false) await store.registry.writeCenters('seed', [CENTER]);
   await store.registry.writeCitizens(`seed-${o.prefix ?? 'P'}`, citizens(o.n, o.n, 0, o.prefix ?? 'P'));
-  const campaign = callCampaign(o.id ?? 'calls', o.extra);
+  const campaign = callCampaign(o.id ?? 'calls', o.extra, o.always);
   await launchCampaign(store.dispatch, campaign, 100, at);
   const released = await releaseNow(store, campaign, o.n, (id) => linkToken(id), at);
   const channel = new CallChannel(store.dispatch, () => new Date(at));

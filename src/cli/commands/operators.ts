@@ -1,0 +1,72 @@
+/**
+ * `invito operators add|list|disable`: the call desk's accounts. Passwords are read from stdin
+ * (`--password-stdin`), never from the command line, where `ps` and shell history would keep them.
+ */
+import type { Command } from 'commander';
+import { InvitoError } from '../../core/errors.js';
+import { Desk, type Operator } from '../../desk/desk.js';
+import { printJson, withStore } from '../context.js';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+const line = (o: Operator): string =>
+  `${o.operatorId}\t${o.name}\t${o.languages.join(',')}\t${o.role}${o.disabled ? '\tdisabled' : ''}${o.lastSeenAt ? `\tseen ${o.lastSeenAt}` : ''}`;
+
+export function register(program: Command): void {
+  const ops = program.command('operators').description('call desk operators: add, list, disable');
+
+  ops
+    .command('add')
+    .description('add an operator (or a supervisor)')
+    .argument('<id>', 'operator id (letters, digits, ".", "_", "-")')
+    .requiredOption('--name <name>', 'display name')
+    .requiredOption('--languages <codes>', 'languages spoken, ISO 639-1, comma-separated (it,en)')
+    .option('--supervisor', 'may release and reassign tasks and see the figures')
+    .option('--password-stdin', 'read the console password from stdin (at least 8 characters)')
+    .option('--json', 'print the operator as JSON')
+    .action(async (id: string, opts: { name: string; languages: string; supervisor?: boolean; passwordStdin?: boolean; json?: boolean }, cmd: Command) => {
+      const password = opts.passwordStdin ? await readStdin() : undefined;
+      if (opts.passwordStdin && !password) throw new InvitoError('USAGE', '--password-stdin: stdin was empty');
+      await withStore(cmd, async (store) => {
+        const desk = new Desk({ store: store.desk });
+        const o = await desk.addOperator({
+          operatorId: id,
+          name: opts.name,
+          languages: opts.languages.split(','),
+          role: opts.supervisor ? 'supervisor' : 'operator',
+          ...(password !== undefined ? { password } : {}),
+        });
+        if (opts.json) printJson(o);
+        else process.stdout.write(`added ${line(o)}\n`);
+      });
+    });
+
+  ops
+    .command('list')
+    .description('every operator: id, name, languages, role, disabled, last seen')
+    .option('--json', 'print a JSON array')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      await withStore(cmd, async (store) => {
+        const all = await new Desk({ store: store.desk }).operators();
+        if (opts.json) printJson(all);
+        else process.stdout.write(all.map((o) => line(o) + '\n').join(''));
+      });
+    });
+
+  ops
+    .command('disable')
+    .description('stop giving the operator calls and console access (their lease runs out and the task goes back)')
+    .argument('<id>', 'operator id')
+    .option('--json', 'print the operator as JSON')
+    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+      await withStore(cmd, async (store) => {
+        const o = await new Desk({ store: store.desk }).disableOperator(id);
+        if (opts.json) printJson(o);
+        else process.stdout.write(`disabled ${o.operatorId}\n`);
+      });
+    });
+}
