@@ -183,7 +183,7 @@ function formatForecast(plan: Plan, lines: string[]): void {
   lines.push('', `Forecast from ${f.start} (acceptance ${f.acceptance}, ceiling ${f.ceilingPerSecond === null ? 'none' : `${fmt(f.ceilingPerSecond)}/s`})`);
   if (!f.capacityModelled) lines.push('  No centres in the registry: invitations are paced without slots.');
   if (f.unserved > 0) lines.push(`  ${fmt(f.unserved)} citizens have no centre serving them and are not invited.`);
-  lines.push(plan.completesOn ? `  Cohort fully invited on ${plan.completesOn} (${plan.days} days)` : `  Cohort not fully invited within ${schedule.length} days`);
+  lines.push(plan.completesOn ? `  Cohort fully invited on ${plan.completesOn} (${plan.days} day${plan.days === 1 ? '' : 's'})` : `  Cohort not fully invited within ${schedule.length} days`);
   const cov = plan.coverage!;
   lines.push(`  ${Math.round(cov.share * 100)}% coverage (appointments) ${cov.reachedOn ? `on ${cov.reachedOn}` : 'not reached'}`);
   lines.push('', '  Week of       Invitations  Appointments  Capacity');
