@@ -76,8 +76,8 @@ export function callPage(viewer: Viewer, card: TaskCard, o: { walk: WalkState; z
   const zone = o.zone;
   const appt = card.appointment;
   const cardPanel = html`<section class="panel" aria-labelledby="citizen"><h2 id="citizen" class="name">${citizen.name ?? `Citizen ${citizen.citizenId}`}</h2>
+<p class="phone" aria-label="Phone">${citizen.phone ? html`<a href="tel:${citizen.phone}">${citizen.phone}</a>` : 'no phone number'}</p>
 <dl class="card">
-<dt>Phone</dt><dd class="phone">${citizen.phone ? html`<a href="tel:${citizen.phone}">${citizen.phone}</a>` : '—'}</dd>
 <dt>Age</dt><dd>${citizen.age ?? '—'}</dd>
 <dt>Language</dt><dd>${citizen.language}</dd>
 <dt>Municipality</dt><dd>${citizen.municipality ?? '—'}</dd>
@@ -120,7 +120,7 @@ export function callPage(viewer: Viewer, card: TaskCard, o: { walk: WalkState; z
 <form method="post" action="${path}/answer" aria-labelledby="q">${csrfField(viewer.csrfToken)}<input type="hidden" name="node" value="${w.nodeId}">
 <div class="answers">${w.node.answers.map(
           (a, i) =>
-            html`<button type="submit" name="answer" value="${a.id}"${i < 9 ? html` accesskey="${i + 1}"` : ''}${i === 0 ? ' autofocus' : ''}>${i < 9 ? html`<span class="kbd">${i + 1}</span> ` : ''}${a.label}</button>`,
+            html`<button type="submit" name="answer" value="${a.id}"${i < 9 ? html` accesskey="${i + 1}"` : ''}${i === 0 ? ' autofocus' : ''}>${i < 9 ? html`<span class="kbd" aria-hidden="true">${i + 1}</span> ` : ''}${a.label}</button>`,
         )}</div></form>`
       : html`<p class="question">Script done: <strong>${w.outcome ? label(w.outcome) : '—'}</strong>. Record the outcome below.</p>`;
   const scriptText = card.script
@@ -145,9 +145,15 @@ export function callPage(viewer: Viewer, card: TaskCard, o: { walk: WalkState; z
   )}</div>
 </form></section>`;
 
+  // Three columns on a call-centre desktop: who (card, history), what to say (questions, then
+  // the script to read), how it ended (wrap-up). The questions come first: they are what the
+  // operator acts on, and the script scrolls in its own box.
   return page(
     `Call ${task.taskId}`,
-    html`<div class="grid"><div>${cardPanel}</div><div><section class="panel" aria-labelledby="script"><h2 id="script">Script</h2>${scriptText}${trail}${question}</section>${wrapPanel}</div></div>`,
+    html`<div class="call"><div class="col">${cardPanel}</div>
+<div class="col"><section class="panel" aria-labelledby="script"><h2 id="script">Script</h2>${trail}${question}</section>
+<section class="panel" aria-labelledby="text"><h2 id="text">What to say${card.script ? html` <span class="muted">(${card.script.templateId}, ${card.script.language})</span>` : ''}</h2>${scriptText}</section></div>
+<div class="col">${wrapPanel}</div></div>`,
     viewer,
     o.notice,
   );
