@@ -113,7 +113,7 @@ export class Desk {
     const ok = await verifyPassword(password, op?.passwordHash ?? (await (dummyHash ??= hashPassword('no operator'))));
     if (!op || !op.passwordHash || !ok || op.disabled) throw new InvitoError('SIGN_IN_FAILED', 'unknown operator or wrong password');
     await this.store.touchOperator(operatorId, this.now().toISOString());
-    return publicOperator(op);
+    return this.operator(operatorId);
   }
 
   // ── the list ─────────────────────────────────────────────────────────────────
