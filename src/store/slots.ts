@@ -481,7 +481,11 @@ export class KyselyAppointmentStore implements AppointmentStore {
     return r ? toAppointment(r) : null;
   }
 
-  /** Cached per area key for a minute: the release path asks for every citizen. */
+  /**
+   * Cached per area key for a minute: the release path asks for every citizen. It reads through
+   * the store's own connection, so on SQLite ask before opening a transaction (inside one, the
+   * single connection is the transaction's and a cache miss would wait for it forever).
+   */
   candidates(citizen: CitizenPlace): Promise<CenterInfo[]> {
     const key = `${citizen.municipality?.toUpperCase() ?? ''}|${citizen.asl?.toUpperCase() ?? ''}|${citizen.region ?? ''}`;
     // Real time, not the campaign clock: this bounds how stale a cache is, it decides nothing.
