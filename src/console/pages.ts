@@ -134,7 +134,7 @@ export function callPage(viewer: Viewer, card: TaskCard, o: { walk: WalkState; z
 <form method="post" action="${path}/done">${csrfField(viewer.csrfToken)}${w.outcome === 'other_slot' ? html`<input type="hidden" name="otherSlot" value="1">` : ''}
 <label for="note">Wrap-up note${w.triage ? ' (triage: what worries them)' : ''}</label>
 <textarea id="note" name="note" maxlength="2000"${w.triage ? ' required' : ''}>${wrap.note ?? ''}</textarea>
-<fieldset><legend>Callback (for the Callback outcome)</legend><div class="inline">
+<fieldset><legend>Callback time</legend><div class="inline">
 <div><label for="callbackAt">When (${zone})</label><input type="datetime-local" id="callbackAt" name="callbackAt" min="${minLocal}" value="${wrap.callbackAt ?? ''}"></div>
 <div><span class="radio"><input type="radio" id="cb-me" name="callbackFor" value="me"${wrap.callbackFor === 'anyone' ? '' : ' checked'}><label for="cb-me">for me</label></span>
 <span class="radio"><input type="radio" id="cb-anyone" name="callbackFor" value="anyone"${wrap.callbackFor === 'anyone' ? ' checked' : ''}><label for="cb-anyone">for anyone</label></span></div>

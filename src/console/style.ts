@@ -61,6 +61,11 @@ legend{font-weight:600;padding:0 .25rem}
 .alert.ok{background:#e6f4ea;border-color:#2e7d32;color:#1b4d1f}
 .muted{color:#5f6670}
 .signin{max-width:24rem;margin:4rem auto}
-.stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:1rem}
+.stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:.75rem;margin-bottom:.75rem}
+.stats>.panel{margin-top:0}
+td .inline{flex-wrap:nowrap;align-items:center;gap:.5rem}
+td form{margin:0}
+td select{width:auto}
+td button{min-height:2.25rem;padding:.2rem .75rem}
 .kbd{font-family:ui-monospace,monospace;font-size:.8rem;border:1px solid #aaa;border-radius:.2rem;padding:0 .25rem;background:#fafafa;color:#333}
 `.trim();
