@@ -141,7 +141,7 @@ export class Desk {
       return this.cardOf(await this.mustTask(held.taskId), byId.get(held.campaignId));
     }
 
-    await this.store.adoptNewTasks(new Map(campaigns.map((c) => [c.campaignId, c.definition.calls.priority])));
+    await this.adopt(campaigns);
     const open = campaigns.filter((c) => c.status === 'active' && this.calendar(c.definition).isOpen('call', now.getTime()));
     if (open.length === 0) return null;
     const shortest = Math.min(...open.map((c) => c.definition.calls.lease_minutes));
@@ -277,6 +277,7 @@ export class Desk {
   /** Tasks, by campaign, priority and order. */
   async list(filter: ListFilter = {}): Promise<CallTask[]> {
     if (filter.limit !== undefined && !(Number.isInteger(filter.limit) && filter.limit > 0)) throw new InvitoError('USAGE', 'the list limit must be a whole number above 0');
+    await this.adopt(await this.store.campaigns());
     return this.store.tasks(filter);
   }
 
@@ -391,6 +392,11 @@ export class Desk {
 
   private now(): Date {
     return this.clock.now();
+  }
+
+  /** Language, order and priority for the tasks the call channel made since the last look. */
+  private async adopt(campaigns: readonly DeskCampaign[]): Promise<void> {
+    await this.store.adoptNewTasks(new Map(campaigns.map((c) => [c.campaignId, c.definition.calls.priority])));
   }
 
   private calendar(c: Campaign): SendCalendar {

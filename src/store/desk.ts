@@ -409,7 +409,8 @@ export class KyselyDeskStore implements DeskStore {
       .selectFrom('call_tasks')
       .select(['campaign_id', 'state', due.as('due'), (eb) => eb.fn.countAll().as('n')])
       .where('state', '!=', 'closed')
-      .groupBy(['campaign_id', 'state', due])
+      // By the output name: the expression's parameter would make it a different one to PostgreSQL.
+      .groupBy(['campaign_id', 'state', sql.ref('due')])
       .execute();
     const closed = await this.db
       .selectFrom('call_tasks')
