@@ -339,14 +339,20 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
         return send(reply, status, supervisorPage(c.viewer, { stats, tasks, operators, zone, ...(notice ? { notice } : {}) }), notice?.kind === 'error' ? notice.code : undefined);
       };
 
-      scope.get<{ Querystring: { released?: string; reassigned?: string; to?: string } }>('/supervisor', async (req, reply) => {
-        const q = req.query;
-        const notice: Notice | undefined =
-          typeof q.released === 'string'
-            ? { kind: 'ok', text: `Task ${q.released} is back on the list.` }
-            : typeof q.reassigned === 'string'
-              ? { kind: 'ok', text: `Task ${q.reassigned} now belongs to ${typeof q.to === 'string' ? q.to : 'the operator chosen'}.` }
-              : undefined;
+      scope.get<{ Querystring: { released?: string; reassigned?: string } }>('/supervisor', async (req, reply) => {
+        // After a release or reassignment (post/redirect/get): said from the task as it is now,
+        // so a crafted link cannot put words on the page.
+        const { released, reassigned } = req.query;
+        const id = typeof released === 'string' ? released : typeof reassigned === 'string' ? reassigned : '';
+        let notice: Notice | undefined;
+        if (id) {
+          const task = await desk.task(id).catch((e: unknown) => {
+            if (isInvitoError(e)) return null;
+            throw e;
+          });
+          if (task && typeof released === 'string' && task.state === 'open') notice = { kind: 'ok', text: `Task ${task.taskId} is back on the list.` };
+          if (task && typeof reassigned === 'string' && task.leaseOperator) notice = { kind: 'ok', text: `Task ${task.taskId} now belongs to ${task.leaseOperator}.` };
+        }
         return renderSupervisor(req, reply, 200, notice);
       });
 
@@ -372,7 +378,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
           return renderSupervisor(req, reply, e.status, errorNotice(e));
         }
         log?.info({ operatorId: c.operator.operatorId, taskId: req.params.taskId, to }, 'task reassigned');
-        return reply.redirect(`${BASE}/supervisor?reassigned=${encodeURIComponent(req.params.taskId)}&to=${encodeURIComponent(to)}`, 303);
+        return reply.redirect(`${BASE}/supervisor?reassigned=${encodeURIComponent(req.params.taskId)}`, 303);
       });
     },
     { prefix: BASE },

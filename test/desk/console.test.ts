@@ -169,8 +169,15 @@ for (const dialect of DIALECTS) {
       const moved = await sup.post(`/console/supervisor/tasks/${encodeURIComponent(taskId)}/reassign`, { operator: 'op2' });
       expect(moved.status).toBe(303);
       expect((await task(t, taskId)).lease_operator).toBe('op2');
+      expect(alertOf((await sup.get(moved.location!)).text)).toBe(`Task ${taskId} now belongs to op2.`);
       const released = await sup.post(`/console/supervisor/tasks/${encodeURIComponent(taskId)}/release`);
       expect(released.status).toBe(303);
+      expect((await task(t, taskId)).state).toBe('open');
+      // Releasing it again: the desk refuses, the page says why, and the task stays as it is.
+      const again = await sup.post(`/console/supervisor/tasks/${encodeURIComponent(taskId)}/release`);
+      expect(again.status).toBe(409);
+      expect(again.headers.get('x-invito-error')).toBe('TASK_STATE');
+      expect(alertOf(again.text)).toContain('TASK_STATE');
       expect((await task(t, taskId)).state).toBe('open');
       // op1 no longer holds it: the desk says so on the page.
       const gone = await client.get(`/console/calls/${encodeURIComponent(taskId)}`);
