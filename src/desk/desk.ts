@@ -251,6 +251,7 @@ export class Desk {
     };
     const written = await this.store.complete({
       taskId,
+      citizenId: task.citizenId,
       operatorId,
       attemptsBefore: task.attempts,
       now: now.toISOString(),

@@ -52,6 +52,7 @@ export type AppointmentAction =
  */
 export interface Completion {
   readonly taskId: string;
+  readonly citizenId: string;
   readonly operatorId: string;
   /** The attempts the desk saw: the write applies only if no other completion came in between. */
   readonly attemptsBefore: number;

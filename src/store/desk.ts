@@ -297,11 +297,11 @@ export class KyselyDeskStore implements DeskStore {
       await trx
         .insertInto('call_attempts')
         .values({
-          attempt_id: a.attemptId, task_id: a.taskId, campaign_id: a.campaignId, citizen_id: (await citizenOf(trx, c.taskId)),
+          attempt_id: a.attemptId, task_id: a.taskId, campaign_id: a.campaignId, citizen_id: c.citizenId,
           operator_id: a.operatorId, disposition: a.disposition, answers: JSON.stringify(a.answers), note: a.note, callback_at: a.callbackAt, at: c.now,
         })
         .execute();
-      if (c.doNotCall) await barCitizen(trx, c.taskId, c.now);
+      if (c.doNotCall) await barCitizen(trx, c.citizenId, c.now);
       if (c.appointment) await applyAppointment(trx, this.dialect, c.appointment, c.now);
       return true;
     });
@@ -457,14 +457,8 @@ function free(eb: ExpressionBuilder<{ t: CallTasksTable }, 't'>, q: NextQuery) {
   ]);
 }
 
-async function citizenOf(trx: Executor, taskId: string): Promise<string> {
-  const r = await trx.selectFrom('call_tasks').select('citizen_id').where('task_id', '=', taskId).executeTakeFirstOrThrow();
-  return r.citizen_id;
-}
-
 /** Do not call: the citizen's mark, and every other task of theirs (any campaign) closed. */
-async function barCitizen(trx: Executor, taskId: string, now: string): Promise<void> {
-  const citizenId = await citizenOf(trx, taskId);
+async function barCitizen(trx: Executor, citizenId: string, now: string): Promise<void> {
   await trx.updateTable('citizens').set({ do_not_call_at: now }).where('citizen_id', '=', citizenId).where('do_not_call_at', 'is', null).execute();
   await trx
     .updateTable('call_tasks')
