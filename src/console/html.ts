@@ -3,6 +3,7 @@
  * into a page; `Html` marks strings that are already markup, so nothing is escaped twice or missed.
  */
 import { createHash } from 'node:crypto';
+import { CONSOLE_JS } from './script.js';
 import { CONSOLE_CSS } from './style.js';
 
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -40,14 +41,17 @@ export const BASE = '/console';
 export const CSS_PATH = `${BASE}/console.css`;
 const CSS_ETAG = `"${createHash('sha256').update(CONSOLE_CSS).digest('base64url').slice(0, 16)}"`;
 export const cssAsset = { body: CONSOLE_CSS, etag: CSS_ETAG };
+export const JS_PATH = `${BASE}/console.js`;
+export const jsAsset = { body: CONSOLE_JS, etag: `"${createHash('sha256').update(CONSOLE_JS).digest('base64url').slice(0, 16)}"` };
 
 /**
- * Headers for every console page: nothing loads from elsewhere and no script runs; a page
+ * Headers for every console page: nothing loads from elsewhere and only the console's own
+ * script runs (no inline script, so injected markup cannot run any); a page
  * about a citizen is never cached; links do not leak the path to other sites.
  */
 export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy': "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'referrer-policy': 'same-origin',
   'x-content-type-options': 'nosniff',
   'cache-control': 'no-store',
@@ -89,7 +93,7 @@ export function page(title: string, body: Html, viewer?: Viewer, n?: Notice): st
   return (
     '<!doctype html>\n' +
     html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow"><title>${title} · invito</title><link rel="stylesheet" href="${CSS_PATH}"></head>
+<meta name="robots" content="noindex, nofollow"><title>${title} · invito</title><link rel="stylesheet" href="${CSS_PATH}"><script src="${JS_PATH}" defer></script></head>
 <body>${bar}<main>${notice(n)}${body}</main></body></html>
 `.value
   );

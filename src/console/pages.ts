@@ -55,7 +55,7 @@ export function deskPage(viewer: Viewer, o: { held: readonly CallTask[]; notice?
     html`<div class="panel"><h1>Ready for the next call</h1>
 <p class="muted">Due callbacks come first, then each campaign's order. Only citizens in their call window and speaking your languages.</p>
 <form method="post" action="${BASE}/desk/next">${csrfField(viewer.csrfToken)}
-<button type="submit" class="big" autofocus accesskey="n">Next call</button> <span class="muted"><span class="kbd">Alt</span>+<span class="kbd">N</span></span></form></div>
+<button type="submit" class="big" autofocus data-key="n" aria-keyshortcuts="N">Next call</button> <span class="muted">or press <span class="kbd">N</span></span></form></div>
 ${held}`,
     viewer,
     o.notice,
@@ -120,7 +120,7 @@ export function callPage(viewer: Viewer, card: TaskCard, o: { walk: WalkState; z
 <form method="post" action="${path}/answer" aria-labelledby="q">${csrfField(viewer.csrfToken)}<input type="hidden" name="node" value="${w.nodeId}">
 <div class="answers">${w.node.answers.map(
           (a, i) =>
-            html`<button type="submit" name="answer" value="${a.id}"${i < 9 ? html` accesskey="${i + 1}"` : ''}${i === 0 ? ' autofocus' : ''}>${i < 9 ? html`<span class="kbd" aria-hidden="true">${i + 1}</span> ` : ''}${a.label}</button>`,
+            html`<button type="submit" name="answer" value="${a.id}"${i < 9 ? html` data-key="${i + 1}" aria-keyshortcuts="${i + 1}"` : ''}${i === 0 ? ' autofocus' : ''}>${i < 9 ? html`<span class="kbd" aria-hidden="true">${i + 1}</span> ` : ''}${a.label}</button>`,
         )}</div></form>`
       : html`<p class="question">Script done: <strong>${w.outcome ? label(w.outcome) : '—'}</strong>. Record the outcome below.</p>`;
   const scriptText = card.script

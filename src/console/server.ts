@@ -22,7 +22,7 @@ import type { Logger } from 'pino';
 import { DISPOSITIONS, type Disposition } from '../campaigns/schema-desk.js';
 import { InvitoError, isInvitoError } from '../core/errors.js';
 import type { Desk, DoneInput, Operator, TaskCard } from '../desk/desk.js';
-import { BASE, CSS_PATH, type Notice, PAGE_HEADERS, type Viewer, cssAsset } from './html.js';
+import { BASE, CSS_PATH, JS_PATH, type Notice, PAGE_HEADERS, type Viewer, cssAsset, jsAsset } from './html.js';
 import { type WrapUp, callPage, deskPage, doneNotice, messagePage, signInPage, supervisorPage } from './pages.js';
 import { type Session, Sessions, csrfMatches } from './sessions.js';
 import type { ConsoleStore } from './store.js';
@@ -85,7 +85,7 @@ interface Signed {
 }
 
 /**
- * Registers the console's routes and assets under `/console` on the feedback server.
+ * Registers the console's routes and assets (one style sheet, one small script) under `/console` on the feedback server.
  *
  * @example
  * registerConsole(app, { desk, store: new KyselyConsoleStore(db), campaignZone, publicUrl: () => 'https://invito.example.org' });
@@ -116,7 +116,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
 
   const publicRoute = (req: FastifyRequest): boolean => {
     const url = req.routeOptions.url;
-    return url === `${BASE}/sign-in` || url === CSS_PATH;
+    return url === `${BASE}/sign-in` || url === CSS_PATH || url === JS_PATH;
   };
 
   app.register(
@@ -171,11 +171,13 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
         return c;
       };
 
-      scope.get('/console.css', async (req, reply) => {
-        reply.header('content-type', 'text/css; charset=utf-8').header('etag', cssAsset.etag).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff');
-        if (req.headers['if-none-match'] === cssAsset.etag) return reply.code(304).send();
-        return reply.send(cssAsset.body);
-      });
+      for (const [path, type, asset] of [['/console.css', 'text/css', cssAsset], ['/console.js', 'text/javascript', jsAsset]] as const) {
+        scope.get(path, async (req, reply) => {
+          reply.header('content-type', `${type}; charset=utf-8`).header('etag', asset.etag).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff');
+          if (req.headers['if-none-match'] === asset.etag) return reply.code(304).send();
+          return reply.send(asset.body);
+        });
+      }
 
       scope.get('/', async (_req, reply) => reply.redirect(`${BASE}/desk`, 303));
 
