@@ -3,12 +3,11 @@
  * connections of their own; on SQLite from several processes sharing the file (the built
  * dist/, as the CLI and the console run), each with several operators asking at once.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -23,7 +22,6 @@ import { callWorld, MONDAY } from './support.js';
 const OPERATORS = Array.from({ length: 50 }, (_, i) => `op${String(i).padStart(2, '0')}`);
 const DIST = join(import.meta.dirname, '..', '..', 'dist');
 const built = existsSync(join(DIST, 'desk', 'desk.js'));
-const run = promisify(execFile);
 
 /** Every operator got a task, and no task went to two of them. */
 function expectDistinct(pairs: readonly (readonly [string, string | null])[], tasks: number): void {
@@ -81,6 +79,7 @@ describe.skipIf(!built)('50 simultaneous requests on sqlite', () => {
       await store.close();
     }
     const child = join(dir, 'next.mjs');
+    // Each process opens the store, says "ready", and asks only when told "go": all five ask at once.
     writeFileSync(
       child,
       `import { KyselyStore } from ${JSON.stringify(pathToFileURL(join(DIST, 'store', 'index.js')).href)};
@@ -89,14 +88,32 @@ import { ManualClock } from ${JSON.stringify(pathToFileURL(join(DIST, 'core', 'c
 const [file, at, ...ops] = process.argv.slice(2);
 const store = await KyselyStore.open(file);
 const desk = new Desk({ store: store.desk, clock: new ManualClock(at) });
+await store.desk.campaigns();
+process.stderr.write('ready\\n');
+await new Promise((resolve) => process.stdin.once('data', resolve));
 const pairs = await Promise.all(ops.map(async (op) => [op, (await desk.next(op))?.task.taskId ?? null]));
 await store.close();
 process.stdout.write(JSON.stringify(pairs));
+process.stdin.destroy();
 `,
     );
     const groups = Array.from({ length: 5 }, (_, g) => OPERATORS.filter((_, i) => i % 5 === g));
-    const outputs = await Promise.all(groups.map((ops) => run(process.execPath, [child, file, MONDAY, ...ops], { timeout: 60_000 })));
-    const pairs = outputs.flatMap((o) => JSON.parse(o.stdout) as [string, string | null][]);
+    const children = groups.map((ops) => spawn(process.execPath, [child, file, MONDAY, ...ops]));
+    const outputs = children.map(
+      (c) =>
+        new Promise<{ stdout: string }>((resolve, reject) => {
+          let stdout = '';
+          let stderr = '';
+          c.stdout.on('data', (d) => (stdout += d));
+          c.stderr.on('data', (d) => (stderr += d));
+          c.on('error', reject);
+          c.on('close', (code) => (code === 0 ? resolve({ stdout }) : reject(new Error(`child exited ${code}: ${stderr}`))));
+        }),
+    );
+    await Promise.all(children.map((c) => new Promise<void>((resolve) => c.stderr.on('data', (d) => String(d).includes('ready') && resolve()))));
+    for (const c of children) c.stdin.write('go\n');
+    const settled = await Promise.all(outputs);
+    const pairs = settled.flatMap((o) => JSON.parse(o.stdout) as [string, string | null][]);
     expect(pairs).toHaveLength(50);
     expectDistinct(pairs, 80);
     const check = await KyselyStore.open(file);
