@@ -259,20 +259,6 @@ export function forecast(campaign: Campaign, groups: readonly ServedGroup[], cen
     return n;
   };
 
-  const isOpenDay = (i: number): boolean => cal.openMs(cal.pacingChannel, dateAt(i)) > 0;
-  /**
-   * Free slots for `daily_target: capacity` on day index `d`: those of d + lead_days, and of the
-   * days after it that the next open day cannot reach at its own lead time (so a Saturday also
-   * fills the Tuesday that no Sunday invitation would); every day open, it is d + lead_days alone.
-   */
-  const targetSlots = (d: number): number => {
-    let next = d + 1;
-    while (next < d + 30 && !isOpenDay(next)) next++;
-    let sum = 0;
-    for (let i = d + lead; i < next + lead; i++) sum += sumArr(freeOn(i));
-    return sum;
-  };
-
   const schedule: ForecastDay[] = [];
   const accByDay: number[] = [];
   let previous: { target: number; released: number } | null = null;
@@ -288,7 +274,8 @@ export function forecast(campaign: Campaign, groups: readonly ServedGroup[], cen
     let released = 0;
     let acceptedToday = 0;
     if (open && completesOn === null) {
-      const openSlots = capacityModelled ? targetSlots(d) : 0;
+      // As the releaser does: the free slots of day + lead_days alone.
+      const openSlots = capacityModelled ? sumArr(freeOn(d + lead)) : 0;
       target = dayTarget(campaign, baseTarget(campaign, day, { openSlots, acceptance }), previous);
       const cap = ceiling === null ? Infinity : Math.floor((ceiling * cal.openMs(cal.pacingChannel, day)) / 1000);
       let wanted = Math.min(target, cap, servable);
