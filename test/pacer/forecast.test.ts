@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { planCampaign } from '../../src/campaigns/plan.js';
 import { campaignSchema, type Campaign } from '../../src/campaigns/schema.js';
@@ -218,5 +223,43 @@ describe('forecast model', () => {
     expect(f.schedule).toHaveLength(30);
     expect(f.completesOn).toBeNull();
     expect(f.days).toBeNull();
+  });
+});
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const built = existsSync(join(ROOT, 'dist', 'cli', 'main.js'));
+
+async function plan(...args: string[]): Promise<{ code: number; stdout: string }> {
+  const cwd = mkdtempSync(join(tmpdir(), 'invito-plan-'));
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin', 'invito.js'), 'plan', join(ROOT, 'campaigns', 'over80-dose1.yaml'), '--json', ...args], { cwd, env: { ...process.env, INVITO_DB: '' } });
+    return { code: 0, stdout };
+  } catch (e) {
+    const err = e as { code: number; stdout: string };
+    return { code: err.code, stdout: err.stdout };
+  }
+}
+
+describe.skipIf(!built)('invito plan (built): the forecast options', () => {
+  it('--start and --days-max shape the schedule; --coverage is echoed with its day', async () => {
+    const r = await plan('--start', '2021-03-06', '--days-max', '3', '--coverage', '0.5');
+    expect(r.code).toBe(0);
+    const p = JSON.parse(r.stdout);
+    expect(p.forecast.start).toBe('2021-03-06');
+    expect(p.schedule[0].date).toBe('2021-03-06');
+    expect(p.schedule.length).toBeLessThanOrEqual(3);
+    expect(p.coverage.share).toBe(0.5);
+    expect(p).toHaveProperty('completesOn');
+    expect(p).toHaveProperty('days');
+  });
+
+  it('a bad option is a usage error naming it, before anything runs', async () => {
+    for (const [args, name] of [[['--start', '2021-02-30'], '--start'], [['--coverage', '0'], '--coverage'], [['--days-max', '1.5'], '--days-max']] as const) {
+      const r = await plan(...args);
+      expect(r.code).toBe(2);
+      const err = JSON.parse(r.stdout).error;
+      expect(err.code).toBe('USAGE');
+      expect(err.message).toContain(name);
+    }
   });
 });
