@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvitoError } from '../../src/core/errors.js';
 import { DISPOSITIONS, type Desk } from '../../src/desk/desk.js';
 import type { ManualClock } from '../../src/core/clock.js';
+import { atomically, releaseAppointment } from '../../src/store/slots.js';
 import { DIALECTS, type TestStore } from '../support/stores.js';
 import { attemptCount, callWorld, deskAt, MINUTE, MONDAY, taskRow, type World } from './support.js';
 
@@ -362,6 +363,23 @@ for (const dialect of DIALECTS) {
         const now = await appointment(id);
         expect(now.state).toBe('confirmed');
         expect(now.day > old.day).toBe(true);
+      });
+
+      it('booked after the citizen declined by SMS takes their place back while it is free; once it is gone, APPOINTMENT_STATE and nothing changed', async () => {
+        const id = (await desk.next('ana'))!.task.taskId;
+        await atomically(t.store.db, t.store.dialect, (trx) => releaseAppointment(trx, id, 'declined', MONDAY));
+        await desk.done('ana', id, { disposition: 'booked' });
+        expect(await appointment(id)).toMatchObject({ state: 'confirmed' });
+
+        const other = (await desk.next('ana'))!.task.taskId;
+        const place = await appointment(other);
+        await atomically(t.store.db, t.store.dialect, (trx) => releaseAppointment(trx, other, 'declined', MONDAY));
+        // Someone else takes the freed place.
+        await t.store.db.updateTable('slots').set({ appointment_id: 'someone.else' }).where('day', '=', place.day).where('seq', '=', place.seq).execute();
+        const before = await taskRow(t.store, other);
+        expect(await code(desk.done('ana', other, { disposition: 'booked' }))).toBe('APPOINTMENT_STATE');
+        expect(await taskRow(t.store, other)).toEqual(before);
+        expect(await appointment(other)).toMatchObject({ state: 'released' });
       });
 
       it('a triage answer flags the task for a health worker', async () => {
