@@ -55,7 +55,7 @@ export function deskPage(viewer: Viewer, o: { held: readonly CallTask[]; notice?
     html`<div class="panel"><h1>Ready for the next call</h1>
 <p class="muted">Due callbacks come first, then each campaign's order. Only citizens in their call window and speaking your languages.</p>
 <form method="post" action="${BASE}/desk/next">${csrfField(viewer.csrfToken)}
-<button type="submit" class="big" autofocus data-key="n" aria-keyshortcuts="N">Next call</button> <span class="muted">or press <span class="kbd">N</span></span></form></div>
+<button type="submit" class="big" autofocus data-key="n" aria-keyshortcuts="N">Next call</button> <span class="muted hint">or press <span class="kbd">N</span></span></form></div>
 ${held}`,
     viewer,
     o.notice,
@@ -93,19 +93,20 @@ export function callPage(viewer: Viewer, card: TaskCard, o: { walk: WalkState; z
 <section class="panel" aria-labelledby="history"><h2 id="history">History</h2>
 <h3>Earlier calls</h3>${
     card.calls.length
-      ? html`<div class="history"><table><thead><tr><th>When</th><th>Operator</th><th>Outcome</th><th>Note</th></tr></thead><tbody>${card.calls.map(
-          (c) => html`<tr><td>${when(c.at, zone)}</td><td>${c.operatorId}</td><td>${label(c.disposition)}${c.callbackAt ? html` (${when(c.callbackAt, zone)})` : ''}</td><td>${c.note ?? ''}</td></tr>`,
-        )}</tbody></table></div>`
+      ? html`<ul class="history">${card.calls.map(
+          (c) =>
+            html`<li><strong>${label(c.disposition)}</strong>${c.callbackAt ? html` for ${when(c.callbackAt, zone)}` : ''} <span class="muted">· ${when(c.at, zone)} · ${c.operatorId}</span>${c.note ? html`<br>${c.note}` : ''}</li>`,
+        )}</ul>`
       : html`<p class="muted">None.</p>`
   }
 <h3>Messages</h3>${
     card.messages.length || card.responses.length
-      ? html`<div class="history"><table><thead><tr><th>When</th><th>What</th><th>Channel</th><th>State</th></tr></thead><tbody>${[
-          ...card.messages.map((m) => ({ at: m.sentAt ?? m.updatedAt, row: html`<td>${m.campaignId} · ${m.stepId}</td><td>${m.channel ?? '—'}</td><td>${m.state}</td>` })),
-          ...card.responses.map((r) => ({ at: r.receivedAt, row: html`<td>reply: ${r.kind}</td><td>${r.channel}</td><td>received</td>` })),
+      ? html`<ul class="history">${[
+          ...card.messages.map((m) => ({ at: m.sentAt ?? m.updatedAt, item: html`<strong>${m.stepId}</strong> by ${m.channel ?? '—'}: ${m.state} <span class="muted">· ${m.campaignId}</span>` })),
+          ...card.responses.map((r) => ({ at: r.receivedAt, item: html`<strong>reply</strong> by ${r.channel}: ${r.kind}` })),
         ]
           .sort((a, b) => a.at.localeCompare(b.at))
-          .map((e) => html`<tr><td>${when(e.at, zone)}</td>${e.row}</tr>`)}</tbody></table></div>`
+          .map((e) => html`<li>${e.item} <span class="muted">· ${when(e.at, zone)}</span></li>`)}</ul>`
       : html`<p class="muted">None.</p>`
   }</section>`;
 

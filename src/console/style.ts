@@ -34,7 +34,9 @@ table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #e3e6ea;vertical-align:top}
 th{color:#444;font-weight:600}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-.history{max-height:14rem;overflow:auto}
+ul.history{list-style:none;margin:0;padding:0;max-height:14rem;overflow:auto;font-size:.9rem}
+ul.history li{padding:.3rem 0;border-bottom:1px solid #e3e6ea;overflow-wrap:anywhere}
+.hint{margin-left:.75rem}
 button,.button{font:inherit;min-height:2.75rem;padding:.4rem 1rem;border:2px solid #0b4f8a;border-radius:.375rem;background:#0b4f8a;color:#fff;cursor:pointer;text-decoration:none;display:inline-block}
 button:hover{background:#083a66}
 button.secondary{background:#fff;color:#0b4f8a}
@@ -42,7 +44,7 @@ button.secondary:hover{background:#e8f0f8}
 button.big{font-size:1.25rem;min-height:3.5rem;padding:.5rem 2rem}
 button:focus-visible,a:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible{outline:3px solid #f2a900;outline-offset:2px}
 .answers,.dispositions{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0 0}
-.dispositions{display:grid;grid-template-columns:1fr 1fr}
+.dispositions{display:grid;grid-template-columns:repeat(auto-fill,minmax(8.5rem,1fr))}
 .dispositions button{min-height:2.5rem;padding:.3rem .5rem}
 .question{font-size:1.15rem;font-weight:600;margin:.25rem 0}
 .script{white-space:pre-wrap;background:#f7f9fb;border-left:4px solid #0b4f8a;padding:.5rem .75rem;margin:0;max-height:calc(100vh - 22rem);min-height:10rem;overflow:auto;font-size:.95rem}

@@ -36,6 +36,11 @@ describe('web console in Chromium', () => {
     await t.store.db.updateTable('citizens').set({ given_name: 'Giuseppina', family_name: 'Bianchi' }).where('citizen_id', '=', 'P00001').execute();
     const { desk, clock } = deskAt(t.store);
     await desk.addOperator({ operatorId: 'giulia', name: 'Giulia Conti', languages: ['it'], password: PASSWORD });
+    // An earlier call that went unanswered, for the card's history: the same citizen comes back first after recycling.
+    await desk.addOperator({ operatorId: 'marco', name: 'Marco Ferri', languages: ['it'] });
+    const first = await desk.next('marco');
+    await desk.done('marco', first!.task.taskId, { disposition: 'no_answer', note: 'Squilla a vuoto, nessuna segreteria.' });
+    clock.advance(3 * 3_600_000);
     server = await startFeedbackServer({
       store: t.store.feedback,
       authToken: 'console-browser-test',
@@ -84,6 +89,7 @@ describe('web console in Chromium', () => {
     expect(await page.locator('h2.name').innerText()).toBe('Giuseppina Bianchi');
     expect(await page.locator('p.phone').innerText()).toMatch(/^\+39333\d+$/);
     expect(await page.locator('dl.card').innerText()).toContain('Nuvola');
+    expect(await page.locator('ul.history').first().innerText()).toContain('Squilla a vuoto');
 
     await page.getByRole('button', { name: 'Yes', exact: true }).click();
     await page.getByText('Have you already been vaccinated in this campaign?').waitFor();
@@ -106,8 +112,9 @@ describe('web console in Chromium', () => {
     expect(row?.state).toBe('closed');
     expect(row?.closed_reason).toBe('booked');
     expect(JSON.parse(row!.answers!)).toEqual({ identity: 'yes', vaccinated: 'no', offer: 'yes' });
-    const attempt = await t.store.db.selectFrom('call_attempts').selectAll().where('task_id', '=', taskId).executeTakeFirstOrThrow();
-    expect(attempt.operator_id).toBe('giulia');
+    const attempts = await t.store.db.selectFrom('call_attempts').selectAll().where('task_id', '=', taskId).orderBy('at').execute();
+    expect(attempts.map((a) => [a.operator_id, a.disposition])).toEqual([['marco', 'no_answer'], ['giulia', 'booked']]);
+    const attempt = attempts[1]!;
     expect(attempt.note).toBe('Conferma per telefono; porterà la tessera sanitaria.');
     const appointment = await t.store.db.selectFrom('appointments').select('state').where('appointment_id', '=', row!.message_id).executeTakeFirst();
     expect(appointment?.state).toBe('confirmed');
