@@ -51,6 +51,8 @@ export interface Plan {
     readonly capacityModelled: boolean;
     /** Cohort members no centre serves (not invited: they cannot be given an appointment). */
     readonly unserved: number;
+    /** Cohort members none of the invitation's channels reaches (not invited). */
+    readonly unreachable: number;
   };
 }
 
@@ -130,7 +132,7 @@ export async function planCampaign(stores: PlanStores, campaign: Campaign, libra
 async function forecastPart(stores: PlanStores, campaign: Campaign, options: ForecastOptions | undefined): Promise<Partial<Plan>> {
   if (!options || !stores.forecast) return {};
   const q = cohortQuery(campaign);
-  const [groups, centers] = await Promise.all([stores.forecast.servedGroups(q), stores.forecast.centerCapacities()]);
+  const [groups, centers] = await Promise.all([stores.forecast.servedGroups(q, campaign.steps[0]!.channels), stores.forecast.centerCapacities()]);
   const f = forecast(campaign, groups, centers, options);
   return {
     schedule: f.schedule,
@@ -138,7 +140,7 @@ async function forecastPart(stores: PlanStores, campaign: Campaign, options: For
     days: f.days,
     coverage: f.coverage,
     utilisation: f.centers,
-    forecast: { start: f.start, acceptance: f.acceptance, ceilingPerSecond: f.ceilingPerSecond, capacityModelled: f.capacityModelled, unserved: f.unserved },
+    forecast: { start: f.start, acceptance: f.acceptance, ceilingPerSecond: f.ceilingPerSecond, capacityModelled: f.capacityModelled, unserved: f.unserved, unreachable: f.unreachable },
   };
 }
 
@@ -183,6 +185,7 @@ function formatForecast(plan: Plan, lines: string[]): void {
   lines.push('', `Forecast from ${f.start} (acceptance ${f.acceptance}, ceiling ${f.ceilingPerSecond === null ? 'none' : `${fmt(f.ceilingPerSecond)}/s`})`);
   if (!f.capacityModelled) lines.push('  No centres in the registry: invitations are paced without slots.');
   if (f.unserved > 0) lines.push(`  ${fmt(f.unserved)} citizens have no centre serving them and are not invited.`);
+  if (f.unreachable > 0) lines.push(`  ${fmt(f.unreachable)} citizens are reached by none of the invitation's channels and are not invited.`);
   lines.push(plan.completesOn ? `  Cohort fully invited on ${plan.completesOn} (${plan.days} day${plan.days === 1 ? '' : 's'})` : `  Cohort not fully invited within ${schedule.length} days`);
   const cov = plan.coverage!;
   lines.push(`  ${Math.round(cov.share * 100)}% coverage (appointments) ${cov.reachedOn ? `on ${cov.reachedOn}` : 'not reached'}`);

@@ -11,12 +11,15 @@
  *   day's window (ceiling × open seconds) and by the slots the citizens' centres still have
  *   between day + lead_days and the end of the horizon: an invitation always carries a slot.
  * - The cohort is invited in priority order (rank by rank); inside a rank, groups of citizens
- *   served by the same centres are invited in proportion to what is left of each.
+ *   served by the same centres are invited in proportion to what is left of each. Members no
+ *   centre serves, or none of the invitation's channels reaches, are never invited (the
+ *   releaser fails them without counting them against the target).
  * - Of each invitation the expected acceptance share keeps its slot; the rest decline and their
  *   slots go back to the pool for later invitations. So a centre-day ends with
  *   min(capacity, accepted demand) appointments and is never booked past its capacity.
  */
 import type { Campaign } from '../campaigns/schema.js';
+import type { Channel } from '../core/channels.js';
 import type { CohortQuery } from '../cohort/criteria.js';
 import { parseOpening } from '../registry/opening.js';
 import { baseTarget, dayTarget } from './quota.js';
@@ -28,7 +31,10 @@ export interface ServedGroup {
   readonly rank: number;
   /** Centres serving these members (catchment by municipality or ASL, else the region); empty when none does. */
   readonly centers: readonly string[];
+  /** Members one of the invitation's channels reaches. */
   readonly members: number;
+  /** Members none of them reaches: the releaser fails them (NO_CHANNEL) without counting them. */
+  readonly unreachable: number;
 }
 
 export interface CenterCapacity {
@@ -40,8 +46,8 @@ export interface CenterCapacity {
 
 /** What the forecast reads from the store: counts, never citizens. */
 export interface ForecastStore {
-  /** Cohort members counted by rank and by the set of centres serving them. */
-  servedGroups(query: CohortQuery): Promise<ServedGroup[]>;
+  /** Cohort members counted by rank and by the set of centres serving them; reachable by `channels` or not. */
+  servedGroups(query: CohortQuery, channels: readonly Channel[]): Promise<ServedGroup[]>;
   /** Every centre with its capacity and opening. */
   centerCapacities(): Promise<CenterCapacity[]>;
 }
@@ -94,6 +100,8 @@ export interface Forecast {
   readonly cohort: number;
   /** Members no centre serves: they cannot be given an appointment, so they are not invited. */
   readonly unserved: number;
+  /** Members none of the invitation's channels reaches: not invited either. */
+  readonly unreachable: number;
   /** False when the registry has no centres: the schedule is then pacing alone, without slots. */
   readonly capacityModelled: boolean;
   readonly acceptance: number;
@@ -188,9 +196,11 @@ export function forecast(campaign: Campaign, groups: readonly ServedGroup[], cen
 
   let cohort = 0;
   let unserved = 0;
+  let unreachable = 0;
   const states: GroupState[] = [];
   for (const g of groups) {
-    cohort += g.members;
+    cohort += g.members + g.unreachable;
+    unreachable += g.unreachable;
     const idx = g.centers.map((c) => centerIndex.get(c)).filter((i): i is number => i !== undefined);
     if (capacityModelled && idx.length === 0) {
       unserved += g.members;
@@ -353,6 +363,7 @@ export function forecast(campaign: Campaign, groups: readonly ServedGroup[], cen
     start,
     cohort,
     unserved,
+    unreachable,
     capacityModelled,
     acceptance,
     ceilingPerSecond: ceiling,

@@ -43,7 +43,9 @@ function citizens(): CitizenRecord[] {
     for (let i = 0; i < p.n; i++) {
       const id = `${p.municipality.slice(0, 3).toUpperCase()}${String(i).padStart(4, '0')}`;
       out.push({
-        citizen_id: id, given_name: null, family_name: null, birth_date: `19${30 + (i % 10)}-05-0${1 + (i % 9)}`, sex: null, phone: '+393331234567', email: null,
+        citizen_id: id, given_name: null, family_name: null, birth_date: `19${30 + (i % 10)}-05-0${1 + (i % 9)}`, sex: null,
+        // A quarter of Tivoli has no phone: only an operator's call reaches them.
+        phone: p.municipality === 'Tivoli' && i % 4 === 0 ? null : '+393331234567', email: null,
         language: 'it', region: p.region, asl: p.asl, municipality: p.municipality, doses: 0, last_dose_date: null, opt_out: false,
         priority_groups: p.municipality === 'Roma' && i < HCW ? ['HCW'] : [], line: line++,
       });
@@ -69,7 +71,7 @@ const COHORT = PLACES.reduce((a, p) => a + p.n, 0);
 const UNSERVED = 10;
 
 const bigCenter = (capacity: number, opening = 'mon-sat 08:00-20:00'): CenterCapacity[] => [{ centerId: 'C', dailyCapacity: capacity, opening }];
-const oneGroup = (members: number, rank = UNRANKED): ServedGroup[] => [{ rank, centers: ['C'], members }];
+const oneGroup = (members: number, rank = UNRANKED): ServedGroup[] => [{ rank, centers: ['C'], members, unreachable: 0 }];
 const row = (f: ReturnType<typeof forecast>, date: string) => f.schedule.find((r) => r.date === date)!;
 
 for (const dialect of DIALECTS) {
@@ -85,16 +87,20 @@ for (const dialect of DIALECTS) {
     });
 
     it('members are grouped by rank and serving centres: catchment by ASL or municipality, else the region, else none', async () => {
-      const groups = await t.store.forecast.servedGroups(cohortQuery(campaign()));
+      const groups = await t.store.forecast.servedGroups(cohortQuery(campaign()), ['sms', 'call']);
       expect(groups).toEqual([
-        { rank: 1, centers: ['L1'], members: HCW },
-        { rank: UNRANKED, centers: [], members: 10 },
-        { rank: UNRANKED, centers: ['L1'], members: 120 - HCW },
-        { rank: UNRANKED, centers: ['L1', 'L2', 'L3'], members: 20 },
-        { rank: UNRANKED, centers: ['L2'], members: 40 },
-        { rank: UNRANKED, centers: ['L3'], members: 30 },
-        { rank: UNRANKED, centers: ['T1'], members: 50 },
+        { rank: 1, centers: ['L1'], members: HCW, unreachable: 0 },
+        { rank: UNRANKED, centers: [], members: 10, unreachable: 0 },
+        { rank: UNRANKED, centers: ['L1'], members: 120 - HCW, unreachable: 0 },
+        { rank: UNRANKED, centers: ['L1', 'L2', 'L3'], members: 20, unreachable: 0 },
+        { rank: UNRANKED, centers: ['L2'], members: 40, unreachable: 0 },
+        { rank: UNRANKED, centers: ['L3'], members: 30, unreachable: 0 },
+        { rank: UNRANKED, centers: ['T1'], members: 50, unreachable: 0 },
       ]);
+      // Without the call, the phoneless quarter of Tivoli is reached by nothing.
+      const bySms = await t.store.forecast.servedGroups(cohortQuery(campaign()), ['sms']);
+      expect(bySms.find((g) => g.centers.join() === 'L2')).toEqual({ rank: UNRANKED, centers: ['L2'], members: 30, unreachable: 10 });
+      expect(bySms.reduce((a, g) => a + g.members + g.unreachable, 0)).toBe(COHORT);
       expect(await t.store.forecast.centerCapacities()).toEqual([
         { centerId: 'L1', dailyCapacity: 20, opening: 'mon-sat 08:00-20:00' },
         { centerId: 'L2', dailyCapacity: 10, opening: 'mon-fri 08:00-20:00' },
@@ -129,8 +135,16 @@ for (const dialect of DIALECTS) {
       expect(Math.abs(appointments - 0.7 * invited)).toBeLessThanOrEqual(7);
     });
 
+    it('members no channel of the invitation reaches are not invited and do not hold up completion', async () => {
+      const c = campaign({ steps: [{ id: 'invite', channels: ['sms'], template: 'invite' }] }, { daily_target: 60 });
+      const plan = await planCampaign(t.store, c, undefined, { forecast: { ceilingPerSecond: null } });
+      expect(plan.forecast).toMatchObject({ unserved: UNSERVED, unreachable: 10 });
+      expect(plan.schedule!.reduce((a, r) => a + r.invitations, 0)).toBe(COHORT - UNSERVED - 10);
+      expect(plan.completesOn).not.toBeNull();
+    });
+
     it('health-care workers (rank 1) are all invited on the first day, before anyone unranked', async () => {
-      const f = forecast(campaign({}, { daily_target: 10 }), await t.store.forecast.servedGroups(cohortQuery(campaign())), await t.store.forecast.centerCapacities(), { ceilingPerSecond: null });
+      const f = forecast(campaign({}, { daily_target: 10 }), await t.store.forecast.servedGroups(cohortQuery(campaign()), ['sms']), await t.store.forecast.centerCapacities(), { ceilingPerSecond: null });
       expect(row(f, '2021-03-01')).toMatchObject({ invitations: HCW, accepted: Math.round(HCW * 0.7) });
       // Only L1 serves them: their acceptances take its first slots, two days later (lead_days).
       expect(row(f, '2021-03-03').appointments).toBe(Math.round(HCW * 0.7));
@@ -210,7 +224,7 @@ describe('forecast model', () => {
   });
 
   it('without centres the schedule is pacing alone: invitations by the target, appointments lead_days later', () => {
-    const f = forecast(campaign({}, { daily_target: 100 }), [{ rank: UNRANKED, centers: [], members: 250 }], [], { ceilingPerSecond: null });
+    const f = forecast(campaign({}, { daily_target: 100 }), [{ rank: UNRANKED, centers: [], members: 250, unreachable: 0 }], [], { ceilingPerSecond: null });
     expect(f.capacityModelled).toBe(false);
     expect(f.unserved).toBe(0);
     expect(f.schedule.map((r) => r.invitations).slice(0, 3)).toEqual([100, 100, 50]);

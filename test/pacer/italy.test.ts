@@ -33,7 +33,7 @@ const replay = (extra: Record<string, unknown> = {}) =>
   });
 
 const AMPLE: CenterCapacity[] = [{ centerId: 'ALL', dailyCapacity: 5_000_000, opening: 'daily 07:00-22:00' }];
-const COHORT = [{ rank: 1, centers: ['ALL'], members: 60_000_000 }];
+const COHORT = [{ rank: 1, centers: ['ALL'], members: 60_000_000, unreachable: 0 }];
 
 describe('plan vs reality: Italy, February–June 2021', () => {
   it('the project copy holds every day from 1 February to 30 June 2021', () => {
