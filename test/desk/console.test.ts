@@ -5,7 +5,11 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, type TestStore } from '../support/stores.js';
+import { campaignZones } from '../../src/console/zones.js';
+import { startFeedbackServer } from '../../src/feedback/server.js';
+import { KyselyConsoleStore } from '../../src/store/console.js';
 import { CAMPAIGN, Client, type ConsoleWorld, alertOf, seedCalls, startConsole } from './console-support.js';
+import { callWorld, deskAt } from './support.js';
 
 const task = (t: TestStore, id: string) => t.store.db.selectFrom('call_tasks').selectAll().where('task_id', '=', id).executeTakeFirstOrThrow();
 const sessionRows = (t: TestStore) => t.store.db.selectFrom('sessions').selectAll().execute();
@@ -261,6 +265,42 @@ for (const dialect of DIALECTS) {
       expect(page.text).not.toContain('<script>');
       expect(page.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
       expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    });
+  });
+
+  describe.skipIf(!dialect.available)(`web console with appointments on ${dialect.name}`, () => {
+    it('"yes, but another day" in the script books the citizen on a later free slot and confirms it', async () => {
+      const t = await dialect.open();
+      try {
+        await callWorld(t.store, { n: 3 });
+        const { desk, clock } = deskAt(t.store);
+        await desk.addOperator({ operatorId: 'op1', name: 'Olga Operatrice', languages: ['it'], password: 'correct horse battery staple' });
+        const server = await startFeedbackServer({
+          store: t.store.feedback, authToken: 'x', port: 0, host: '127.0.0.1', now: () => clock.now(),
+          console: { desk, store: new KyselyConsoleStore(t.store.db), campaignZone: campaignZones(t.store.desk) },
+        });
+        try {
+          const client = new Client(server.url);
+          await client.signIn('op1');
+          const path = (await client.post('/console/desk/next')).location!;
+          const taskId = decodeURIComponent(path.split('/').pop()!);
+          const appointment = () => t.store.db.selectFrom('appointments').select(['state', 'day']).where('appointment_id', '=', taskId).executeTakeFirstOrThrow();
+          const offered = await appointment();
+          await client.get(path);
+          for (const [node, a] of [['identity', 'yes'], ['vaccinated', 'no'], ['offer', 'other_day']]) await client.post(`${path}/answer`, { node: node!, answer: a! });
+          const page = await client.get(path);
+          expect(page.text).toContain('name="otherSlot" value="1"');
+          const done = await client.post(`${path}/done`, { disposition: 'booked', otherSlot: '1' });
+          expect(done.status).toBe(303);
+          const now = await appointment();
+          expect(now.state).toBe('confirmed');
+          expect(now.day > offered.day).toBe(true);
+        } finally {
+          await server.close();
+        }
+      } finally {
+        await t.dispose();
+      }
     });
   });
 }
