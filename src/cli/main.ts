@@ -13,6 +13,7 @@ import { register as registerImport } from './commands/import.js';
 import { register as registerOperators } from './commands/operators.js';
 import { register as registerSandbox } from './commands/sandbox.js';
 import { register as registerServe } from './commands/serve.js';
+import { register as registerSimulate } from './commands/simulate.js';
 
 export function buildProgram(): Command {
   const program = new Command('invito')
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerCampaign(program);
   registerDispatch(program);
   registerSandbox(program);
+  registerSimulate(program);
   registerServe(program);
   registerOperators(program);
   registerCalls(program);

@@ -270,7 +270,6 @@ export function forecast(campaign: Campaign, groups: readonly ServedGroup[], cen
   };
 
   const schedule: ForecastDay[] = [];
-  const accByDay: number[] = [];
   let previous: { target: number; released: number } | null = null;
   let invitedTotal = 0;
   let completesOn: string | null = null;
@@ -321,13 +320,9 @@ export function forecast(campaign: Campaign, groups: readonly ServedGroup[], cen
       invitedTotal += released;
       if (servable === 0) completesOn = day;
     }
-    accByDay.push(acceptedToday);
     schedule.push({ date: day, open, target, invitations: released, accepted: acceptedToday, declined: released - acceptedToday, appointments: 0, capacity: 0, invitedTotal, coverage: 0 });
+    // Played on after the last invitation until the last appointment (or daysMax).
     if (completesOn !== null && d >= lastAppointment) break;
-  }
-  // The schedule runs on to the last appointment, within daysMax.
-  for (let d = schedule.length; d <= Math.min(lastAppointment, daysMax - 1); d++) {
-    schedule.push({ date: dateAt(d), open: cal.openMs(cal.pacingChannel, dateAt(d)) > 0, target: 0, invitations: 0, accepted: 0, declined: 0, appointments: 0, capacity: 0, invitedTotal, coverage: 0 });
   }
 
   let vaccinated = 0;

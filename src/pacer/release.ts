@@ -51,7 +51,8 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 
 /** Locks in Redis (`SET NX PX`, renewed by compare-and-expire). */
 export class RedisLock implements LeaderLock {
-  private readonly held = new Set<string>();
+  /** Locks held, with the real time of their last renewal. */
+  private readonly held = new Map<string, number>();
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -65,18 +66,24 @@ export class RedisLock implements LeaderLock {
 
   async lead(name: string): Promise<boolean> {
     const key = this.key(name);
-    if (this.held.has(name)) {
+    const renewedAt = this.held.get(name);
+    if (renewedAt !== undefined) {
+      // Renewed recently: still ours for at least two thirds of its life, no need to ask Redis.
+      if (Date.now() - renewedAt < this.ttlMs / 3) return true;
       const renewed = (await this.redis.eval(RENEW, 1, key, this.owner, String(this.ttlMs))) as number;
-      if (renewed === 1) return true;
+      if (renewed === 1) {
+        this.held.set(name, Date.now());
+        return true;
+      }
       this.held.delete(name);
     }
     const got = await this.redis.set(key, this.owner, 'PX', this.ttlMs, 'NX');
-    if (got === 'OK') this.held.add(name);
+    if (got === 'OK') this.held.set(name, Date.now());
     return got === 'OK';
   }
 
   async releaseAll(): Promise<void> {
-    for (const name of this.held) await this.redis.eval(RELEASE, 1, this.key(name), this.owner).catch(() => {});
+    for (const name of this.held.keys()) await this.redis.eval(RELEASE, 1, this.key(name), this.owner).catch(() => {});
     this.held.clear();
   }
 }
@@ -92,16 +99,17 @@ export interface ReleaserOptions {
   readonly tickMs?: number;
   /** How often the reconciler runs (real ms). @defaultValue 15000 */
   readonly reconcileMs?: number;
-  /** A queued message older than this (clock ms) without progress gets its job added again. @defaultValue 60000 */
+  /** A queued message older than this (real ms) without progress gets its job added again. @defaultValue 60000 */
   readonly staleQueuedMs?: number;
-  /** A claim older than this (clock ms) was never recorded: its worker died mid-send. @defaultValue 600000 */
+  /** A claim older than this (real ms) was never recorded: its worker died mid-send. @defaultValue 600000 */
   readonly claimTimeoutMs?: number;
   /** Seconds of work (real time) kept waiting in the queues at most. @defaultValue 5 */
   readonly backlogSeconds?: number;
   /**
    * The longest stretch of clock time one tick may stand for: after a stall (a dead leader, a
    * paused campaign) the pacer does not release the missed ticks in one burst — the rest of
-   * the window absorbs them. @defaultValue 60000, or two ticks of a faster clock
+   * the window absorbs them — and no tick releases more than a second of the providers'
+   * ceiling. @defaultValue 1000, or two ticks of a scaled clock when longer
    */
   readonly maxStepMs?: number;
   /** How often (clock ms) reminders and follow-ups are looked for. @defaultValue 60000 */
@@ -126,6 +134,16 @@ export interface TickReport {
   readonly due: number;
 }
 
+/**
+ * Spreads a tick's releases evenly over the next `overMs` of clock time (never past the window's
+ * end), so a provider sees them at the pace the quota meant, not in one burst per tick.
+ */
+export function spread(released: readonly Released[], now: number, overMs: number): Released[] {
+  const n = released.length;
+  if (n <= 1 || overMs <= 0) return [...released];
+  return released.map((r, i) => ({ ...r, notBefore: now + Math.floor((i * overMs) / n) }));
+}
+
 export class Releaser {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -146,7 +164,7 @@ export class Releaser {
       scheduleEveryMs: 60_000,
       clock,
       ...options,
-      maxStepMs: options.maxStepMs ?? Math.max(60_000, Number.isFinite(clock.scale) ? 2 * tickMs * clock.scale : 0),
+      maxStepMs: options.maxStepMs ?? Math.max(1000, Number.isFinite(clock.scale) ? 2 * tickMs * clock.scale : 0),
     };
   }
 
@@ -244,7 +262,7 @@ export class Releaser {
       const want = Math.min(release, 5000);
       if (want > 0 && (await this.roomInQueues(want, step))) {
         const r = await this.o.store.releaseInvitations(campaign, want, ctx);
-        await this.o.sink.add(r.released);
+        await this.o.sink.add(spread(r.released, nowMs, Math.min(step, cal.remainingOpenMs(ch, nowMs))));
         st.released = r.dayReleased;
         invitations = r.released.length;
         st.carry = carry;
@@ -292,9 +310,9 @@ export class Releaser {
 
   /** Completed: every message has an outcome and no reminder or follow-up can still arise. */
   private async checkCompleted(campaign: Campaign, ctx: ReleaseContext): Promise<void> {
-    // Counting scans the campaign's unfinished messages: at most once a real second.
+    // Counting scans the campaign's unfinished messages: at most every few real seconds.
     const real = Date.now();
-    if (real - (this.lastCount.get(campaign.id) ?? 0) < 1000) return;
+    if (real - (this.lastCount.get(campaign.id) ?? 0) < 3000) return;
     this.lastCount.set(campaign.id, real);
     const left = await this.o.store.unfinished(campaign.id);
     if (left.pending + left.queued + left.sending > 0) return;
@@ -305,9 +323,11 @@ export class Releaser {
 
   /** Repairs after crashes; safe to run any time. */
   async reconcile(now: Date = this.o.clock.now()): Promise<{ requeued: number; expired: number }> {
-    const stale = await this.o.store.staleQueued(new Date(now.getTime() - this.o.staleQueuedMs).toISOString(), 10_000);
+    // The thresholds are real durations (a lost job, a dead worker); the stamps are clock times.
+    const scale = Number.isFinite(this.o.clock.scale) ? this.o.clock.scale : 1;
+    const stale = await this.o.store.staleQueued(new Date(now.getTime() - this.o.staleQueuedMs * scale).toISOString(), 10_000);
     await this.o.sink.add(stale);
-    const expired = await this.o.store.expireClaims(new Date(now.getTime() - this.o.claimTimeoutMs).toISOString(), now.toISOString());
+    const expired = await this.o.store.expireClaims(new Date(now.getTime() - this.o.claimTimeoutMs * scale).toISOString(), now.toISOString());
     if (stale.length > 0 || expired > 0) this.o.log?.warn({ requeued: stale.length, expired }, 'reconciled queued messages and expired claims');
     return { requeued: stale.length, expired };
   }

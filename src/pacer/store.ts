@@ -18,6 +18,11 @@ export interface CampaignRecord {
 export interface Released {
   readonly messageId: string;
   readonly channel: Channel;
+  /**
+   * Clock time (epoch ms) before which the message should not go: a tick's releases are spread
+   * over the tick, so the providers see an even flow rather than a burst per tick.
+   */
+  readonly notBefore?: number;
 }
 
 export interface PacingDay {

@@ -6,6 +6,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Channel } from '../core/channels.js';
 import { CHANNELS } from '../core/channels.js';
+import { type Clock, systemClock } from '../core/clock.js';
 import { InvitoError } from '../core/errors.js';
 import type { ReleaseSink } from '../pacer/release.js';
 import type { Released } from '../pacer/store.js';
@@ -89,6 +90,8 @@ export class Queues implements ReleaseSink {
   constructor(
     private readonly connection: Redis,
     readonly settings: QueueSettings,
+    /** The campaign clock, to turn a release's `notBefore` into a real delay. */
+    private readonly clock: Clock = systemClock,
   ) {
     for (const ch of CHANNELS) this.queues.set(ch, new Queue<MessageJob>(queueName(ch), { connection, prefix: settings.prefix }));
   }
@@ -126,6 +129,7 @@ export class Queues implements ReleaseSink {
           data: { messageId: r.messageId },
           opts: {
             jobId: r.messageId,
+            ...(r.notBefore !== undefined ? { delay: Math.max(0, Math.round(this.clock.toReal(r.notBefore - this.clock.now().getTime()))) } : {}),
             attempts: this.settings.attempts,
             backoff: { type: 'exponential', delay: this.settings.backoffMs, jitter: 0.5 },
             // Redis holds only work in flight: the store is the record.

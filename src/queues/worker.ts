@@ -73,7 +73,7 @@ export function workerTimings(env: NodeJS.ProcessEnv = process.env): { lockMs?: 
 
 export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const clock = o.clock ?? systemClock;
-  const queues = new Queues(o.connection(), o.settings);
+  const queues = new Queues(o.connection(), o.settings, clock);
   await queues.applyRateLimits();
   const process = makeProcessor({
     store: o.store,

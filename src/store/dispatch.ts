@@ -9,12 +9,12 @@
  * Every transition is one conditional UPDATE on the current state, so two workers, a retried
  * job or a late webhook can never move a message backwards or send it twice.
  */
-import { type ExpressionBuilder, type Insertable, type Kysely, sql, type Transaction } from 'kysely';
+import { type ExpressionBuilder, type Insertable, type Kysely, sql } from 'kysely';
 import { messageKey } from '../campaigns/messages.js';
 import { isInvitoError } from '../core/errors.js';
-import type { AppointmentStore } from '../pacer/appointments.js';
+import type { AppointmentStore, CenterInfo } from '../pacer/appointments.js';
 import { acceptanceEstimate } from '../pacer/slots.js';
-import { allocateSlot, candidateCenters, KyselyAppointmentStore } from './slots.js';
+import { allocateSlots, atomically, candidateCenters, type Executor, KyselyAppointmentStore, releaseAppointment } from './slots.js';
 import { type Campaign, campaignSchema } from '../campaigns/schema.js';
 import type { CenterCard, CitizenCard } from '../campaigns/store.js';
 import type { CallTaskStore } from '../channels/call.js';
@@ -53,9 +53,9 @@ interface LoadRow {
 
 /** A stored definition, through the schema again: keys added since its launch get their defaults. */
 const storedCampaign = (text: string): Campaign => campaignSchema.parse(JSON.parse(text));
-const record = (r: CampaignRow): CampaignRecord => ({
+const record = (r: CampaignRow, definition: Campaign = storedCampaign(r.definition)): CampaignRecord => ({
   campaignId: r.campaign_id,
-  definition: storedCampaign(r.definition),
+  definition,
   status: r.status,
   statusReason: r.status_reason,
   releaseRate: r.release_rate,
@@ -181,7 +181,8 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
 
   async activeCampaigns(): Promise<CampaignRecord[]> {
     const rows = await this.db.selectFrom('campaigns').selectAll().where('status', '=', 'active').orderBy('campaign_id').execute();
-    return rows.map(record);
+    // Asked every tick: each definition is parsed once.
+    return rows.map((r) => ({ ...record(r, this.definition(r.campaign_id, r.definition)) }));
   }
 
   async selectRecipients(campaign: Campaign, q: CohortQuery, at: string): Promise<number> {
@@ -251,7 +252,9 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
 
   async releaseInvitations(campaign: Campaign, limit: number, ctx: ReleaseContext): Promise<{ released: Released[]; dayReleased: number }> {
     const step = campaign.steps[0]!;
-    return this.db.transaction().execute(async (trx) => {
+    // BEGIN IMMEDIATE on SQLite: the transaction reads before it writes, and workers in other
+    // processes write all the time (a deferred one would fail to upgrade its lock).
+    return atomically(this.db, this.dialect, async (trx) => {
       const released: Released[] = [];
       if (limit > 0) {
         // Citizens whose channel is closed now or whose centres are full keep their place, so
@@ -273,9 +276,11 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
         let callRoom = ctx.callRoom ?? Infinity;
         const from = ctx.calendar.addDays(ctx.day, campaign.appointments.lead_days);
         const to = ctx.calendar.addDays(from, campaign.appointments.horizon_days - 1);
-        let taken = 0;
+        // Decide each citizen's channel first; then allocate slots per group of citizens with
+        // the same candidate centres, in a few statements per group.
+        const wanted: { id: string; citizen: string; channel: Channel; centers: CenterInfo[]; key: string }[] = [];
         for (const r of rows) {
-          if (taken >= limit) break;
+          if (wanted.length >= limit) break;
           if (r.opt_out === 1) {
             optedOut.push(r.message_id);
             continue;
@@ -286,31 +291,37 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
             continue;
           }
           if (!ctx.calendar.isOpen(channel, ctx.now)) continue;
-          if (channel === 'call' && callRoom <= 0) continue;
-          const centers = await candidateCenters(trx, r);
+          if (channel === 'call' && callRoom-- <= 0) continue;
+          const centers = await this.candidatesIn(trx, r);
           if (centers.length === 0) {
             unserved.push(r.message_id);
             continue;
           }
-          const slot = await allocateSlot(trx, this.dialect, {
-            appointmentId: r.message_id,
-            campaignId: campaign.id,
-            citizenId: r.citizen_id,
-            centers,
-            fromDay: from,
-            toDay: to,
-            isClosedDay: (d) => ctx.calendar.isClosedDay(d),
-            timezone: campaign.timezone,
-            slotMinutes: campaign.appointments.slot_minutes,
-            at: ctx.at,
-          }).catch((e: unknown) => {
-            if (isInvitoError(e) && e.code === 'NO_SLOT') return null;
-            throw e;
+          wanted.push({ id: r.message_id, citizen: r.citizen_id, channel, centers, key: centers.map((c) => c.centerId).join('|') });
+        }
+        const groups = new Map<string, typeof wanted>();
+        for (const w of wanted) groups.set(w.key, [...(groups.get(w.key) ?? []), w]);
+        for (const group of groups.values()) {
+          const slots = await allocateSlots(
+            trx,
+            this.dialect,
+            group.map((w) => ({
+              appointmentId: w.id,
+              campaignId: campaign.id,
+              citizenId: w.citizen,
+              centers: w.centers,
+              fromDay: from,
+              toDay: to,
+              isClosedDay: (d: string) => ctx.calendar.isClosedDay(d),
+              timezone: campaign.timezone,
+              slotMinutes: campaign.appointments.slot_minutes,
+              at: ctx.at,
+            })),
+          );
+          // Without a slot (the centres are full within the horizon) a citizen waits, in their place.
+          group.forEach((w, i) => {
+            if (slots[i]) queued.set(w.channel, [...(queued.get(w.channel) ?? []), { id: w.id, token: ctx.token(w.id) }]);
           });
-          if (!slot) continue; // the centres are full within the horizon: wait for capacity
-          if (channel === 'call') callRoom--;
-          queued.set(channel, [...(queued.get(channel) ?? []), { id: r.message_id, token: ctx.token(r.message_id) }]);
-          taken++;
         }
         for (const [channel, items] of queued) {
           const tokens = sql.join(items.map((i) => sql`when ${i.id} then ${i.token}`), sql` `);
@@ -339,8 +350,24 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
     });
   }
 
+  /**
+   * Centres serving a citizen, cached for a minute per area: every citizen of an ASL gets the
+   * same answer and the release path must not ask per message. Read through the transaction
+   * (on SQLite the connection is the transaction's while it runs).
+   */
+  private readonly centerCache = new Map<string, { at: number; centers: CenterInfo[] }>();
+  private async candidatesIn(trx: Executor, c: { region: string | null; asl: string | null; municipality: string | null }): Promise<CenterInfo[]> {
+    const key = `${c.asl ?? ''}|${c.municipality ?? ''}|${c.region ?? ''}`;
+    const hit = this.centerCache.get(key);
+    if (hit && Date.now() - hit.at < 60_000) return hit.centers;
+    if (this.centerCache.size > 10_000) this.centerCache.clear();
+    const centers = await candidateCenters(trx, c);
+    this.centerCache.set(key, { at: Date.now(), centers });
+    return centers;
+  }
+
   /** Messages that will never be sent: opted out, unreachable by the step's channels, or with no centre serving the citizen. */
-  private async finishUnsendable(trx: Transaction<Database>, m: { optedOut: string[]; unreachable: string[]; unserved: string[] }, at: string): Promise<void> {
+  private async finishUnsendable(trx: Executor, m: { optedOut: string[]; unreachable: string[]; unserved: string[] }, at: string): Promise<void> {
     if (m.optedOut.length > 0) {
       await trx.updateTable('messages').set({ state: 'opted_out', final_at: at, updated_at: at }).where('message_id', 'in', m.optedOut).where('state', '=', 'pending').execute();
     }
@@ -353,7 +380,7 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
   }
 
   async releaseDue(campaign: Campaign, limit: number, ctx: ReleaseContext): Promise<Released[]> {
-    return this.db.transaction().execute(async (trx) => {
+    return atomically(this.db, this.dialect, async (trx) => {
       const rows = await trx
         .selectFrom('messages as m')
         .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
@@ -551,16 +578,6 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
     return out;
   }
 
-  async cancelUnsent(campaignId: string, at: string): Promise<number> {
-    const res = await this.db
-      .updateTable('messages')
-      .set({ state: 'cancelled', final_at: at, updated_at: at })
-      .where('campaign_id', '=', campaignId)
-      .where('state', 'in', ['pending', 'queued'])
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows);
-  }
-
   // ── sending ──────────────────────────────────────────────────────────────────────────────
 
   async loadForSend(messageId: string): Promise<MessageForSend | null> {
@@ -617,7 +634,26 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
       .set({ state: 'failed', error_code: code, error_detail: detail, final_at: at, updated_at: at })
       .where('message_id', '=', messageId);
     q = token === null ? q.where('state', '=', 'queued') : q.where('claim_token', '=', token).where('state', '=', 'sending');
-    await q.execute();
+    // A failed invitation frees its slot for the next citizen, in the same transaction.
+    await atomically(this.db, this.dialect, async (trx) => {
+      const res = await trx.executeQuery(q.compile());
+      if (Number(res.numAffectedRows ?? 0) === 1) await releaseAppointment(trx, messageId, 'undelivered', at);
+    });
+  }
+
+  async cancelUnsent(campaignId: string, at: string): Promise<number> {
+    return atomically(this.db, this.dialect, async (trx) => {
+      const res = await trx
+        .updateTable('messages')
+        .set({ state: 'cancelled', final_at: at, updated_at: at })
+        .where('campaign_id', '=', campaignId)
+        .where('state', 'in', ['pending', 'queued'])
+        .executeTakeFirst();
+      // Slots offered and not yet confirmed go back to the centres; a confirmed one stays the citizen's.
+      const held = await trx.selectFrom('appointments').select('appointment_id').where('campaign_id', '=', campaignId).where('state', '=', 'held').execute();
+      for (const a of held) await releaseAppointment(trx, a.appointment_id, 'cancelled', at);
+      return Number(res.numUpdatedRows);
+    });
   }
 
   async markUnknown(messageId: string, detail: string, at: string): Promise<void> {
@@ -679,6 +715,6 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
   async campaigns(campaignId?: string): Promise<CampaignRecord[]> {
     let q = this.db.selectFrom('campaigns').selectAll().orderBy('campaign_id');
     if (campaignId) q = q.where('campaign_id', '=', campaignId);
-    return (await q.execute()).map(record);
+    return (await q.execute()).map((r) => record(r));
   }
 }

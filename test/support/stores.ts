@@ -65,7 +65,17 @@ export const DIALECTS: readonly DialectCase[] = [
     available: postgresAvailable,
     async open() {
       const schema = `t_${process.pid}_${Date.now().toString(36)}_${seq++}`;
-      const store = await KyselyStore.open(PG_URL, { pgSchema: schema, poolSize: 4 });
+      // Kysely's migrator looks at every schema of the database; one that another test drops at
+      // that moment fails the look ("schema … does not exist", 3F000): harmless, try again.
+      let store: KyselyStore | undefined;
+      for (let attempt = 1; !store; attempt++) {
+        try {
+          store = await KyselyStore.open(PG_URL, { pgSchema: schema, poolSize: 4 });
+        } catch (e) {
+          if (attempt >= 5 || !/does not exist/.test(String((e as Error).message))) throw e;
+          await new Promise((r) => setTimeout(r, 50 * attempt));
+        }
+      }
       return {
         store,
         async dispose() {
