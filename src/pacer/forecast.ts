@@ -187,6 +187,11 @@ export function forecast(campaign: Campaign, groups: readonly ServedGroup[], cen
     }
     return f;
   };
+  /** Slots a day offered before any booking. */
+  const offeredOn = (i: number): Int32Array => {
+    freeOn(i);
+    return offered[i]!;
+  };
   const booked = new Map<number, Int32Array>();
   const bookedOn = (i: number): Int32Array => {
     let b = booked.get(i);
@@ -335,10 +340,6 @@ export function forecast(campaign: Campaign, groups: readonly ServedGroup[], cen
     if (reachedOn === null && cohort > 0 && vaccinated >= needed) reachedOn = row.date;
     return { ...row, appointments, capacity, coverage: cohort > 0 ? round(vaccinated / cohort, 4) : 0 };
   });
-  function offeredOn(d: number): Int32Array {
-    freeOn(d);
-    return offered[d]!;
-  }
 
   const usage = centers.map((c, k) => {
     let cap = 0;
