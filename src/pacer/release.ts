@@ -234,7 +234,8 @@ export class Releaser {
       day: cal.localDay(nowMs),
       calendar: cal,
       token: (id) => linkToken(id),
-      ...(this.o.callRoom ? { callRoom: await this.o.callRoom(campaign.id, now) } : {}),
+      // The desk's hopper: call tasks only as fast as the operators on shift can work them.
+      ...(this.o.callRoom && campaign.steps.some((s) => s.channels.includes('call')) ? { callRoom: await this.o.callRoom(campaign.id, now) } : {}),
     };
 
     // 1. Reminders and follow-ups.
