@@ -78,8 +78,10 @@ export class RedisLock implements LeaderLock {
       this.held.delete(name);
     }
     const got = await this.redis.set(key, this.owner, 'PX', this.ttlMs, 'NX');
-    if (got === 'OK') this.held.set(name, Date.now());
-    return got === 'OK';
+    // A lock already in our name (this owner restarted its releaser) is ours again.
+    const ours = got === 'OK' || (await this.redis.eval(RENEW, 1, key, this.owner, String(this.ttlMs))) === 1;
+    if (ours) this.held.set(name, Date.now());
+    return ours;
   }
 
   async releaseAll(): Promise<void> {

@@ -138,7 +138,12 @@ export class InstantProvider implements ReleaseSink {
       const iso = new Date(at).toISOString();
       const token = `sim-${r.messageId}`;
       if (!(await this.store.dispatch.claim(r.messageId, token, iso))) continue;
-      await this.store.dispatch.recordSent(r.messageId, token, token, iso);
+      // A call goes on the operators' list, as the call channel does.
+      const provider =
+        r.channel === 'call'
+          ? await this.store.dispatch.createCallTask({ messageId: r.messageId, campaignId: r.messageId.split('.')[0]!, citizenId: citizenOf(r.messageId), at: iso })
+          : token;
+      await this.store.dispatch.recordSent(r.messageId, token, provider, iso);
       this.sent.push({ messageId: r.messageId, at });
     }
   }

@@ -28,6 +28,26 @@ import { cohortWhere, rankExpression } from './cohort.js';
 import { GroupCommit, param, prepare } from './prepared.js';
 import type { Database, MessageState } from './schema.js';
 
+/**
+ * When a reminder goes: `days` before the appointment's day at local `at`. When the window is
+ * closed then (a Sunday, a holiday), at the same time on the last open day before — the citizen
+ * hears before the appointment, not after — else at the next opening if that is still before
+ * the appointment; never before now. Null when no window is left before the appointment.
+ */
+export function reminderTime(ctx: Pick<ReleaseContext, 'calendar' | 'now'>, channel: Channel, day: string, days: number, at: string, start: number): number | null {
+  const cal = ctx.calendar;
+  const wanted = cal.at(cal.addDays(day, -days), at);
+  for (let back = 0; back < 7; back++) {
+    const t = cal.at(cal.addDays(day, -days - back), at);
+    if (t < ctx.now) break;
+    if (cal.isOpen(channel, t) && t < start) return t;
+  }
+  const next = cal.nextOpen(channel, Math.max(wanted, ctx.now));
+  if (next !== null && next < start) return next;
+  const now = cal.isOpen(channel, ctx.now) && ctx.now < start ? ctx.now : null;
+  return now;
+}
+
 function reachable(channel: Channel, c: { phone: string | null; email: string | null }): boolean {
   return channel === 'call' ? true : channel === 'email' ? c.email !== null : c.phone !== null;
 }
@@ -465,15 +485,15 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
           .where('a.campaign_id', '=', campaign.id)
           .where('a.state', 'in', ['held', 'confirmed'])
           .where('a.day', '>=', ctx.day)
-          .where('a.day', '<=', ctx.calendar.addDays(ctx.day, days + 1))
+          // A few days ahead: a reminder whose day is closed moves to an earlier open day.
+          .where('a.day', '<=', ctx.calendar.addDays(ctx.day, days + 4))
           .where(missing)
           .limit(50_000)
           .execute();
         const channel = step.channels[0]!;
         const values = rows.map((r) => {
-          const wanted = Math.max(ctx.calendar.at(ctx.calendar.addDays(r.day, -days), at), ctx.now);
-          const due = ctx.calendar.nextOpen(channel, wanted);
-          const inTime = due !== null && due < Date.parse(r.start_at);
+          const due = reminderTime(ctx, channel, r.day, days, at, Date.parse(r.start_at));
+          const inTime = due !== null;
           return {
             message_id: messageKey(campaign.id, step.id, r.citizen_id), campaign_id: campaign.id, step_id: step.id, citizen_id: r.citizen_id, seq: r.seq,
             state: (inTime ? 'pending' : 'cancelled') as MessageState, attempts: 0, appointment_id: r.appointment_id,

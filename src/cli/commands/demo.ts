@@ -2,8 +2,9 @@
  * `invito demo`: the README's first command. On the embedded defaults — a SQLite file, the
  * configured Redis or a private one, the local provider sandbox — it generates a synthetic
  * registry and a few centres, imports them, validates and plans the sample campaign, launches
- * it fast, runs workers and the webhook server, waits for the delivery receipts, and prints
- * what a health authority wants to know.
+ * it and plays its first days on a clock running `--time-scale` times faster (the pacer's
+ * windows, daily target, appointments and reminders as they really run), with workers and the
+ * webhook server, and prints what a health authority wants to know.
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
@@ -16,9 +17,12 @@ import { loadCampaign } from '../../campaigns/load.js';
 import { templateLibrary, templatesDir } from '../../campaigns/messages.js';
 import { formatPlan, planCampaign } from '../../campaigns/plan.js';
 import { buildChannels, providerConfig } from '../../channels/index.js';
-import { CHANNELS } from '../../core/channels.js';
+import { CHANNELS, type Channel } from '../../core/channels.js';
+import { scaledClock } from '../../core/clock.js';
+import { InvitoError } from '../../core/errors.js';
 import { startFeedbackServer } from '../../feedback/server.js';
 import { launchCampaign } from '../../pacer/launch.js';
+import { SendCalendar } from '../../pacer/windows.js';
 import { queueSettings } from '../../queues/queues.js';
 import { deleteKeys, ensureRedis } from '../../queues/redis.js';
 import { startWorker } from '../../queues/worker.js';
@@ -27,6 +31,25 @@ import { importCenters, importCitizens } from '../../registry/import.js';
 import { formatStatus, statusReport } from '../../reports/status.js';
 import { sendInboundMessage, startSandbox } from '../../sandbox/index.js';
 import { KyselyStore } from '../../store/index.js';
+
+const fmt = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+
+/** One played day: what went out, by step, and the appointments made. */
+async function dayLine(store: KyselyStore, campaignId: string, calendar: SendCalendar, day: string): Promise<string> {
+  const from = new Date(calendar.dayStart(day)).toISOString();
+  const to = new Date(calendar.dayStart(calendar.addDays(day, 1))).toISOString();
+  const rows = await store.db
+    .selectFrom('messages')
+    .select(['step_id', (eb) => eb.fn.countAll().as('n')])
+    .where('campaign_id', '=', campaignId)
+    .where('queued_at', '>=', from)
+    .where('queued_at', '<', to)
+    .groupBy('step_id')
+    .execute();
+  const n = (step: string): number => Number(rows.find((r) => r.step_id === step)?.n ?? 0);
+  const pending = await store.db.selectFrom('messages').select((eb) => eb.fn.countAll().as('n')).where('campaign_id', '=', campaignId).where('state', '=', 'pending').where('step_id', '=', 'invite').executeTakeFirstOrThrow();
+  return `${n('invite')} invitations (each with a slot), ${n('reminder')} reminders, ${n('follow-up')} follow-up calls; ${Number(pending.n)} invitations still to go`;
+}
 
 const SAMPLE_CAMPAIGN = new URL('../../../campaigns/over80-dose1.yaml', import.meta.url);
 
@@ -42,9 +65,14 @@ export function register(program: Command): void {
     .command('demo')
     .description('run a whole campaign on synthetic data and the local provider sandbox')
     .option('--citizens <n>', 'synthetic citizens (Lazio)', '4000')
-    .option('--rate <n>', 'messages released per second', '200')
+    .option('--time-scale <k>', 'how many times faster than real time the campaign clock runs', '2000')
+    .option('--days <n>', 'campaign days to play', '2')
     .option('--dir <dir>', 'where the demo keeps its files and its store', '.invito/demo')
-    .action(async (opts: { citizens: string; rate: string; dir: string }, cmd: Command) => {
+    .action(async (opts: { citizens: string; timeScale: string; days: string; dir: string }, cmd: Command) => {
+      const scale = Number(opts.timeScale);
+      const days = Number(opts.days);
+      if (!(scale >= 1)) throw new InvitoError('USAGE', `--time-scale must be 1 or more, not ${opts.timeScale}`);
+      if (!Number.isInteger(days) || days < 1 || days > 14) throw new InvitoError('USAGE', `--days must be a whole number from 1 to 14, not ${opts.days}`);
       const say = (s: string): void => void process.stdout.write(s + '\n');
       const count = Number(opts.citizens);
       const dir = opts.dir;
@@ -74,14 +102,21 @@ export function register(program: Command): void {
 
         const file = decodeURIComponent(SAMPLE_CAMPAIGN.pathname);
         const { campaign: base } = await loadCampaign(file);
-        const campaign = { ...base, cohort: { ...base.cohort, regions: ['LAZ' as const] } };
         const library = await templateLibrary(templatesDir((cmd.optsWithGlobals() as { templates?: string }).templates));
+        const inLazio = { ...base, cohort: { ...base.cohort, regions: ['LAZ' as const] } };
+        const cohort = (await planCampaign(store, inLazio, library)).cohort.total;
+        // A target that spreads the synthetic cohort over the days played.
+        const campaign = { ...inLazio, pacing: { ...inLazio.pacing, daily_target: Math.max(1, Math.ceil(cohort / days)) } };
         await assertCampaignSound({ campaign, file, library, store: store.campaigns });
-        say(`3. The sample campaign ${campaign.id} (restricted to Lazio) is valid. Its plan:\n`);
+        say(`3. The sample campaign ${campaign.id} (restricted to Lazio, ${campaign.pacing.daily_target} invitations a day) is valid. Its plan:\n`);
         process.stdout.write(formatPlan(await planCampaign(store, campaign, library), campaign).replace(/^/gm, '   '));
+        const calendar = new SendCalendar(campaign);
+        // The clock starts a minute before the next send window opens.
+        const start = (calendar.nextOpen(calendar.pacingChannel, Date.now()) ?? Date.now()) - 60_000;
+        const clock = scaledClock(scale, start);
 
         say(`\n4. Starting the provider sandbox (${sandbox.apiUrl}, ${sandbox.smtpUrl}), the webhook server and a worker; Redis at ${redis.url}${redis.private ? ' (a private one)' : ''}…`);
-        const server = await startFeedbackServer({ store: store.feedback, authToken: sandbox.authToken, port: 0 });
+        const server = await startFeedbackServer({ store: store.feedback, authToken: sandbox.authToken, port: 0, now: () => clock.now() });
         stop.push(() => server.close());
         const env = {
           ...sandbox.env,
@@ -93,7 +128,8 @@ export function register(program: Command): void {
         const worker = await startWorker({
           connection: () => redis.connection(),
           store: store.dispatch,
-          settings: { ...queueSettings(), prefix },
+          settings: { ...queueSettings(), prefix, timeScale: scale },
+          clock,
           channels: buildChannels(providerConfig(env), CHANNELS, store.dispatch),
           library,
           owner: `demo-${process.pid}`,
@@ -103,21 +139,21 @@ export function register(program: Command): void {
         });
         stop = [() => worker.close(), ...stop];
 
-        const launched = await launchCampaign(store.dispatch, campaign, Number(opts.rate), new Date().toISOString());
-        say(`5. Launched: ${launched.recipients.toLocaleString('en')} recipients, released at ${opts.rate}/s in priority order…`);
-        const started = Date.now();
-        for (;;) {
-          const c2 = await store.dispatch.campaign(campaign.id);
-          if (c2?.status !== 'active') break;
+        const launched = await launchCampaign(store.dispatch, campaign, 0, clock.now().toISOString());
+        say(`5. Launched: ${launched.recipients.toLocaleString('en')} recipients in priority order. The campaign clock runs ${scale}× faster from ${fmt(clock.now().getTime())}:`);
+        const firstDay = calendar.localDay(clock.now());
+        const end = calendar.dayStart(calendar.addDays(firstDay, days));
+        let shown = firstDay;
+        while (clock.now().getTime() < end) {
           await new Promise((r) => setTimeout(r, 250));
+          const today = calendar.localDay(clock.now());
+          if (today !== shown) {
+            say(`   ${shown}: ${await dayLine(store, campaign.id, calendar, shown)}`);
+            shown = today;
+          }
         }
-        say(`   every message handed to its channel in ${((Date.now() - started) / 1000).toFixed(1)} s; waiting for the delivery receipts…`);
+        if (shown !== calendar.localDay(end)) say(`   ${shown}: ${await dayLine(store, campaign.id, calendar, shown)}`);
         await sandbox.idle();
-        for (let i = 0; i < 40; i++) {
-          const rows = await store.dispatch.statusCounts(campaign.id);
-          if (!rows.some((r) => r.state === 'sent' && r.channel === 'sms')) break;
-          await new Promise((r) => setTimeout(r, 250));
-        }
 
         // A citizen answers STOP: opted out of every later message of every campaign.
         const someone = await store.db
@@ -139,7 +175,11 @@ export function register(program: Command): void {
         say(
           `\n   The providers received ${out.messages.length} SMS and ${out.emails.length} emails; ${Number(tasks.n)} citizens with neither a phone nor an email are on the operators' call list.`,
         );
-        say(`   Nobody was messaged twice: ${new Set(out.messages.map((m) => m.to)).size} distinct phones for ${out.messages.length} SMS.`);
+        const sent = await store.db.selectFrom('messages').select(['channel', 'sent_at']).where('campaign_id', '=', campaign.id).where('sent_at', 'is not', null).execute();
+        const outside = sent.filter((m) => !calendar.isOpen(m.channel as Channel, Date.parse(m.sent_at!))).length;
+        say(`   Sent inside their windows: ${sent.length - outside} of ${sent.length} (outside: ${outside}).`);
+        const smsSent = sent.filter((m) => m.channel === 'sms').length;
+        say(`   Nobody was messaged twice: the provider got ${out.messages.length} SMS for ${smsSent} SMS messages (one per citizen and step) sent.`);
         say(`\n   Files: ${dir}/ (the synthetic registry, its rejects, the store). Next: invito status --db ${dbUrl}`);
       } finally {
         for (const s of stop) await s();

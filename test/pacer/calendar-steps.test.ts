@@ -1,0 +1,152 @@
+/**
+ * The pacer's calendar and its later steps, on a manual clock with the real releaser, store
+ * (both dialects) and Redis lock: holidays and Sundays send nothing, a DST day keeps its
+ * 09:00–20:00 window, reminders go the day before at 10:00 (or the last open day before),
+ * follow-ups reach only those who did not answer.
+ */
+import { DateTime } from 'luxon';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseCampaign } from '../../src/campaigns/load.js';
+import type { Campaign } from '../../src/campaigns/schema.js';
+import { launchCampaign } from '../../src/pacer/launch.js';
+import type { CenterRecord } from '../../src/registry/store.js';
+import { citizens, testPrefix } from '../support/dispatch.js';
+import { countsBy, runDays } from '../support/pacing.js';
+import { DIALECTS, type TestStore } from '../support/stores.js';
+
+const ZONE = 'Europe/Rome';
+const local = (day: string, hm: string): number => DateTime.fromISO(`${day}T${hm}`, { zone: ZONE }).toMillis();
+const dayOf = (ms: number): string => DateTime.fromMillis(ms, { zone: ZONE }).toISODate()!;
+const hm = (ms: number): string => DateTime.fromMillis(ms, { zone: ZONE }).toFormat('HH:mm');
+
+const CENTER: CenterRecord = {
+  center_id: 'LAZ-0001', name: 'Nuvola', region: 'LAZ', asl: 'RM1', municipality: 'Roma', address: 'Viale Asia 40',
+  daily_capacity: 50, opening: 'mon-sat 08:00-20:00', catchment: ['RM1'], line: 2,
+};
+
+function campaign(extra: string, target = 20, lead = 1): Campaign {
+  return parseCampaign(
+    `id: cal
+name: Calendar
+reference_date: 2021-03-01
+cohort: { age: { min: 60 } }
+steps:
+  - { id: invite, channels: [sms], template: invite }
+  - { id: reminder, channels: [sms], template: reminder, send: { before_appointment: { days: 1, at: "10:00" } } }
+pacing: { daily_target: ${target} }
+appointments: { lead_days: ${lead}, horizon_days: 14 }
+sms: { max_segments: 6 }
+${extra}`,
+    'cal.yaml',
+  ).campaign;
+}
+
+for (const dialect of DIALECTS) {
+  describe.skipIf(!dialect.available)(`pacing calendar and steps on ${dialect.name}`, () => {
+    let t: TestStore;
+    let redis: ReturnType<typeof testPrefix>;
+    beforeEach(async () => {
+      t = await dialect.open();
+      redis = testPrefix();
+      await t.store.registry.writeCenters('seed', [CENTER]);
+    });
+    afterEach(async () => {
+      await redis.cleanup();
+      await t.dispose();
+    });
+
+    const play = (c: Campaign, from: string, to: string, before?: (at: number) => Promise<void>) =>
+      runDays({ store: t.store, prefix: redis.prefix, ceilings: { sms: 10 }, window: [local(from, "00:00"), local(to, "00:00")], tickMs: 300_000, from: local(from, '00:00'), to: local(to, '00:00'), ...(before ? { before } : {}) });
+
+    it('sends nothing on Sundays and public holidays, and a closed day does not add its target to the next', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(200, 200, 0));
+      const c = campaign('windows: { sms: "mon-sat 09:00-20:00" }\nholidays: IT');
+      await launchCampaign(t.store.dispatch, c, 0, new Date(local('2021-04-02', '00:00')).toISOString());
+      // Friday 2 April … Tuesday 6 April 2021: Easter Sunday, then Easter Monday (a holiday).
+      await play(c, '2021-04-02', '2021-04-07');
+      const perDay = new Map<string, number>();
+      for (const [at, n] of await countsBy(t.store, 'cal', 'queued_at')) perDay.set(dayOf(at), (perDay.get(dayOf(at)) ?? 0) + n);
+      const invites = await t.store.db.selectFrom('messages').select(['queued_at']).where('step_id', '=', 'invite').where('queued_at', 'is not', null).execute();
+      const byDay = new Map<string, number>();
+      for (const m of invites) byDay.set(dayOf(Date.parse(m.queued_at!)), (byDay.get(dayOf(Date.parse(m.queued_at!))) ?? 0) + 1);
+      expect(Object.fromEntries(byDay)).toEqual({ '2021-04-02': 20, '2021-04-03': 20, '2021-04-06': 20 });
+      expect(await t.store.dispatch.pacingDay('cal', '2021-04-06')).toMatchObject({ target: 20, released: 20 });
+      // No appointment on the holiday either.
+      const onHoliday = await t.store.db.selectFrom('appointments').select('appointment_id').where('day', 'in', ['2021-04-04', '2021-04-05']).execute();
+      expect(onHoliday).toEqual([]);
+    });
+
+    it('keeps a DST day’s window at 09:00–20:00 local (23-hour and 25-hour days)', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(100, 100, 0));
+      const c = campaign('windows: { sms: "daily 09:00-20:00" }\nholidays: none', 44);
+      await launchCampaign(t.store.dispatch, c, 0, new Date(local('2021-03-28', '00:00')).toISOString());
+      await play(c, '2021-03-28', '2021-03-29');
+      const times = [...(await countsBy(t.store, 'cal', 'queued_at')).keys()];
+      const invites = await t.store.db.selectFrom('messages').select(['queued_at']).where('step_id', '=', 'invite').where('queued_at', 'is not', null).execute();
+      expect(invites).toHaveLength(44);
+      for (const at of times) expect(hm(at) >= '09:00' && hm(at) < '20:00', hm(at)).toBe(true);
+      // 09:00–20:00 in Rome is 07:00–18:00 UTC after the spring change (08:00–19:00 before it).
+      expect(Math.min(...times)).toBeGreaterThanOrEqual(Date.parse('2021-03-28T07:00:00Z'));
+      expect(Math.max(...times)).toBeLessThan(Date.parse('2021-03-28T18:00:00Z'));
+    });
+
+    it('sends each reminder the day before the appointment at 10:00, or the last open day before it', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(60, 60, 0));
+      const c = campaign('windows: { sms: "mon-sat 09:00-20:00" }\nholidays: none', 20, 2);
+      await launchCampaign(t.store.dispatch, c, 0, new Date(local('2021-03-03', '00:00')).toISOString());
+      // Wednesday 3 … Tuesday 9 March: Friday's invitations have Monday appointments (Sunday closed),
+      // whose reminders go on Saturday.
+      await play(c, '2021-03-03', '2021-03-10');
+      const rows = await t.store.db
+        .selectFrom('messages as m')
+        .innerJoin('appointments as a', 'a.appointment_id', 'm.appointment_id')
+        .select(['m.sent_at', 'a.start_at', 'a.day'])
+        .where('m.step_id', '=', 'reminder')
+        .execute();
+      expect(rows.length).toBe(60);
+      for (const r of rows) {
+        const sent = Date.parse(r.sent_at!);
+        expect(sent).toBeLessThan(Date.parse(r.start_at));
+        const expected = DateTime.fromISO(r.day, { zone: ZONE }).minus({ days: DateTime.fromISO(r.day).weekday === 1 ? 2 : 1 }).toISODate();
+        expect(`${dayOf(sent)} ${hm(sent)}`, r.day).toBe(`${expected} 10:00`);
+      }
+    });
+
+    it('sends the follow-up only to citizens who neither confirmed nor declined within the days given', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(6, 6, 0));
+      const c = parseCampaign(
+        `id: fup
+name: Follow-up
+reference_date: 2021-03-01
+cohort: { age: { min: 60 } }
+steps:
+  - { id: invite, channels: [sms], template: invite }
+  - { id: follow-up, channels: [call], template: followup, send: { no_answer_after: { days: 2 } } }
+pacing: { daily_target: 6 }
+windows: { sms: "mon-sat 09:00-20:00", call: "mon-sat 09:00-19:00" }
+holidays: none
+appointments: { lead_days: 3, horizon_days: 14 }
+sms: { max_segments: 6 }`,
+        'fup.yaml',
+      ).campaign;
+      await launchCampaign(t.store.dispatch, c, 0, new Date(local('2021-03-01', '00:00')).toISOString());
+      await play(c, '2021-03-01', '2021-03-02', async (at) => {
+        // On Monday at 15:00 two citizens answer: one confirms, one declines.
+        if (at !== local('2021-03-01', '15:00')) return;
+        await t.store.appointments.confirm('fup.invite.P00000', new Date(at).toISOString());
+        await t.store.appointments.release('fup.invite.P00001', 'declined', new Date(at).toISOString());
+      });
+      await play(c, '2021-03-02', '2021-03-05');
+      const followUps = await t.store.db.selectFrom('messages').select(['citizen_id', 'sent_at', 'state']).where('step_id', '=', 'follow-up').orderBy('citizen_id').execute();
+      expect(followUps.map((f) => f.citizen_id)).toEqual(['P00002', 'P00003', 'P00004', 'P00005']);
+      const invited = await t.store.db.selectFrom('messages').select(['citizen_id', 'sent_at']).where('step_id', '=', 'invite').execute();
+      const sentAt = new Map(invited.map((i) => [i.citizen_id, Date.parse(i.sent_at!)]));
+      for (const f of followUps) {
+        expect(f.state).toBe('sent');
+        expect(Date.parse(f.sent_at!) - sentAt.get(f.citizen_id)!).toBeGreaterThanOrEqual(2 * 86_400_000);
+      }
+      // The call channel put them on the operators' list.
+      expect(await t.store.db.selectFrom('call_tasks').select('task_id').execute()).toHaveLength(4);
+    });
+  });
+}
