@@ -110,7 +110,7 @@ try {
   let pipeRate;
   {
     const store = await KyselyStore.open(join(dir, 'invito.db'));
-    await store.registry.writeCenters('seed', [{ center_id: 'LAZ-0001', name: 'Centro vaccinale Nuvola', region: 'LAZ', asl: 'RM1', municipality: 'Roma', address: 'Viale Asia 40', daily_capacity: 375, opening: 'mon-sat 08:00-20:00', catchment: ['RM1'], line: 2 }]);
+    await store.registry.writeCenters('seed', [{ center_id: 'LAZ-0001', name: 'Centro vaccinale Nuvola', region: 'LAZ', asl: 'RM1', municipality: 'Roma', address: 'Viale Asia 40', daily_capacity: 20000, opening: 'daily 00:00-24:00', catchment: ['RM1'], line: 2 }]);
     const batch = [];
     for (let i = 0; i < N; i++) {
       batch.push({
@@ -122,7 +122,7 @@ try {
     }
     if (batch.length) await store.registry.writeCitizens('bench', batch.splice(0));
     const { campaign } = parseCampaign(
-      'id: bench\nname: Bench\nreference_date: 2021-03-01\ncohort: { age: { min: 18 } }\nsteps: [{ id: invite, channels: [sms, email], template: invite }]\npacing: { daily_target: 1000000 }\nsms: { max_segments: 6 }\n',
+      'id: bench\nname: Bench\nreference_date: 2021-03-01\ncohort: { age: { min: 18 } }\nsteps: [{ id: invite, channels: [sms, email], template: invite }]\npacing: { daily_target: 100000000 }\nwindows: { sms: daily 00:00-24:00, email: daily 00:00-24:00 }\nholidays: none\nsms: { max_segments: 6 }\n',
       'bench.yaml',
     );
     await launchCampaign(store.dispatch, campaign, 1_000_000, new Date().toISOString());

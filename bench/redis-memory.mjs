@@ -27,7 +27,7 @@ const sandbox = await startSandbox({ callbackDelayMs: 10 });
 const store = await KyselyStore.open(join(dir, 'invito.db'));
 try {
   console.log(`invito bench:redis — ${N.toLocaleString('en')} recipients, released at ${RATE}/s for ${SECONDS} s`);
-  await store.registry.writeCenters('seed', [{ center_id: 'LAZ-0001', name: 'Nuvola', region: 'LAZ', asl: 'RM1', municipality: 'Roma', address: 'Viale Asia 40', daily_capacity: 375, opening: 'mon-sat 08:00-20:00', catchment: ['RM1'], line: 2 }]);
+  await store.registry.writeCenters('seed', [{ center_id: 'LAZ-0001', name: 'Nuvola', region: 'LAZ', asl: 'RM1', municipality: 'Roma', address: 'Viale Asia 40', daily_capacity: 50000, opening: 'daily 00:00-24:00', catchment: ['RM1'], line: 2 }]);
   let t = performance.now();
   const batch = [];
   for (let i = 0; i < N; i++) {
@@ -41,7 +41,7 @@ try {
   if (batch.length) await store.registry.writeCitizens('bench', batch.splice(0));
   console.log(`registry written in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   const { campaign } = parseCampaign(
-    'id: everyone\nname: Everyone\nreference_date: 2021-03-01\ncohort: {}\nsteps: [{ id: invite, channels: [sms], template: invite }]\npacing: { daily_target: 100000 }\nsms: { max_segments: 6 }\n',
+    'id: everyone\nname: Everyone\nreference_date: 2021-03-01\ncohort: {}\nsteps: [{ id: invite, channels: [sms], template: invite }]\npacing: { daily_target: 100000000 }\nwindows: { sms: daily 00:00-24:00, email: daily 00:00-24:00 }\nholidays: none\nsms: { max_segments: 6 }\n',
     'everyone.yaml',
   );
   const before = await used();

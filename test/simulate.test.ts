@@ -23,7 +23,7 @@ import { KyselyStore } from '../src/store/index.js';
 import { citizens, REDIS_URL, testPrefix, until, workerEnv } from './support/dispatch.js';
 
 const BIN = fileURLToPath(new URL('../bin/invito.js', import.meta.url));
-const SCALE = 4000;
+const SCALE = 6000;
 const DAYS = 3;
 const SEED = 7;
 const ACCEPT = 0.5;
@@ -139,7 +139,7 @@ describe('simulate agrees with an accelerated real run of the same campaign', ()
     // Every count the same over the run…
     const sum = (side: 'sim' | 'real', k: 'invitations' | 'acceptances' | 'declines' | 'reminders' | 'followUps') => table.reduce((n, r) => n + r[side][k], 0);
     for (const k of ['invitations', 'acceptances', 'declines', 'followUps'] as const) expect(sum('real', k), k).toBe(sum('sim', k));
-    // …and each day's within two: at --time-scale 4000 a tick is minutes of clock time, and on a
+    // …and each day's within two: at --time-scale 6000 a tick is minutes of clock time, and on a
     // loaded machine the last tick before 20:00 can come after it — what it would have released
     // is carried to the next open day (as any shortfall), and a reminder whose appointment moved
     // with it may find no window left before the appointment.

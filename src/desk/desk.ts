@@ -543,6 +543,19 @@ export function hopperRoom(store: DeskStore, campaignId: string, now: Date): Pro
   return new Desk({ store }).hopperRoom(campaignId, now);
 }
 
+/**
+ * The pacer's view of the desk: the hopper's room when the installation has operators of its
+ * own; without any (call tasks go to an outside call centre that reads the list), no limit.
+ * Whether there are operators is looked up at most once a minute.
+ */
+export function callRoomFor(store: DeskStore): (campaignId: string, now: Date) => Promise<number> {
+  let known: { at: number; any: boolean } | null = null;
+  return async (campaignId, now) => {
+    if (!known || Date.now() - known.at > 60_000) known = { at: Date.now(), any: (await store.operators()).some((o) => !o.disabled) };
+    return known.any ? hopperRoom(store, campaignId, now) : Number.POSITIVE_INFINITY;
+  };
+}
+
 const notFound = (operatorId: string) => new InvitoError('OPERATOR_NOT_FOUND', `no operator ${operatorId}`);
 
 const leaseUntil = (now: Date, calls: CallsConfig | undefined): string => new Date(now.getTime() + (calls?.lease_minutes ?? 10) * MINUTE).toISOString();

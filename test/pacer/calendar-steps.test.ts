@@ -76,6 +76,29 @@ for (const dialect of DIALECTS) {
       expect(onHoliday).toEqual([]);
     });
 
+    it('with daily_target: capacity invites the open slots of the target day over the expected acceptance', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(300, 300, 0));
+      const c = parseCampaign(
+        `id: cap
+name: Capacity
+reference_date: 2021-03-01
+cohort: { age: { min: 60 } }
+steps: [{ id: invite, channels: [sms], template: invite }]
+pacing: { daily_target: capacity, acceptance: { expected: 0.5, min: 0.3, max: 0.9 } }
+windows: { sms: "mon-sat 09:00-20:00" }
+holidays: none
+appointments: { lead_days: 2, horizon_days: 14 }
+sms: { max_segments: 6 }`,
+        'cap.yaml',
+      ).campaign;
+      await launchCampaign(t.store.dispatch, c, 0, new Date(local('2021-03-01', '00:00')).toISOString());
+      await play(c, '2021-03-01', '2021-03-02');
+      // Wednesday's 50 places at the one centre, over an expected acceptance of 0.5.
+      expect(await t.store.dispatch.pacingDay('cap', '2021-03-01')).toMatchObject({ target: 100, released: 100 });
+      const days = await t.store.db.selectFrom('appointments').select(['day', (eb) => eb.fn.countAll().as('n')]).groupBy('day').orderBy('day').execute();
+      expect(days.map((d) => [d.day, Number(d.n)])).toEqual([['2021-03-03', 50], ['2021-03-04', 50]]);
+    });
+
     it('keeps a DST day’s window at 09:00–20:00 local (23-hour and 25-hour days)', async () => {
       await t.store.registry.writeCitizens('seed', citizens(100, 100, 0));
       const c = campaign('windows: { sms: "daily 09:00-20:00" }\nholidays: none', 44);

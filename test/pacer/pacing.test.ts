@@ -73,7 +73,7 @@ describe('pacing a 110,000-a-day campaign in a 09:00–20:00 window', () => {
       prefix: redis.prefix,
       ceilings: CEILING,
       window: [OPEN, CLOSE],
-      tickMs: 10_000,
+      tickMs: 20_000,
       from: local(DAY, '00:00'),
       to: local('2021-03-03', '09:00') + 10_000,
       killLeaderAt: OUTAGE[1],

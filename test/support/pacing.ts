@@ -1,7 +1,7 @@
 /**
  * Pacing days on a manual clock: the real releaser, store (SQLite) and Redis lock, with the
  * simulator's instantaneous provider taking what is released (at each message's `notBefore`).
- * Ticks every `tickMs` of clock time inside the window, every minute outside it.
+ * Ticks every `tickMs` of clock time inside the window, every five minutes outside it.
  */
 import { ManualClock } from '../../src/core/clock.js';
 import { RedisLock, Releaser } from '../../src/pacer/release.js';
@@ -55,7 +55,7 @@ export async function runDays(o: DayOptions): Promise<void> {
       }
       await o.before?.(t);
       await leader.tick();
-      t += t >= o.window[0] && t < o.window[1] ? o.tickMs : 60_000;
+      t += t >= o.window[0] && t < o.window[1] ? o.tickMs : 300_000;
     }
   } finally {
     await redis.quit();

@@ -8,7 +8,7 @@ import { templateLibrary, templatesDir } from '../../campaigns/messages.js';
 import { buildChannels, providerConfig } from '../../channels/index.js';
 import { CHANNELS, type Channel } from '../../core/channels.js';
 import { InvitoError } from '../../core/errors.js';
-import { hopperRoom } from '../../desk/desk.js';
+import { callRoomFor } from '../../desk/desk.js';
 import { launchCampaign } from '../../pacer/launch.js';
 import { queueSettings } from '../../queues/queues.js';
 import { sharedClock } from '../../queues/clock.js';
@@ -76,7 +76,7 @@ export function register(program: Command): void {
         const worker = await startWorker({
           clock,
           ...(timings.lockMs ? { lockMs: timings.lockMs } : {}),
-          releaser: { ...timings.releaser, callRoom: (id, now) => hopperRoom(store.desk, id, now) },
+          releaser: { ...timings.releaser, callRoom: callRoomFor(store.desk) },
           connection: () => redis.connection(),
           store: store.dispatch,
           settings: { ...settings, timeScale: clock.scale },
