@@ -331,7 +331,8 @@ export class Releaser {
     const stale = await this.o.store.staleQueued(new Date(now.getTime() - this.o.staleQueuedMs * scale).toISOString(), 10_000);
     await this.o.sink.add(stale);
     const expired = await this.o.store.expireClaims(new Date(now.getTime() - this.o.claimTimeoutMs * scale).toISOString(), now.toISOString());
-    if (stale.length > 0 || expired > 0) this.o.log?.warn({ requeued: stale.length, expired }, 'reconciled queued messages and expired claims');
+    const freed = await this.o.store.releaseSlotsOfFailedInvitations(now.toISOString());
+    if (stale.length > 0 || expired > 0 || freed > 0) this.o.log?.warn({ requeued: stale.length, expired, freed }, 'reconciled queued messages, expired claims and slots of failed invitations');
     return { requeued: stale.length, expired };
   }
 }

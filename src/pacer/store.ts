@@ -86,6 +86,11 @@ export interface PacerStore {
   staleQueued(before: string, limit: number): Promise<Released[]>;
   /** Messages claimed before `before` and never recorded: their worker died. → `unknown`. */
   expireClaims(before: string, at: string): Promise<number>;
+  /**
+   * Frees the slots still held by invitations that ended undelivered or failed (a receipt that
+   * overtook the send's record is applied without the feedback server); returns how many.
+   */
+  releaseSlotsOfFailedInvitations(at: string): Promise<number>;
   /** Messages not yet final, by state, for a campaign. */
   unfinished(campaignId: string): Promise<{ pending: number; queued: number; sending: number }>;
   /** Cancels what was not sent: pending and queued → cancelled. */

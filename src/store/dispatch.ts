@@ -552,6 +552,19 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
     return acceptanceEstimate(campaign.pacing.acceptance, confirmed, declined);
   }
 
+  async releaseSlotsOfFailedInvitations(at: string): Promise<number> {
+    const rows = await this.db
+      .selectFrom('appointments as a')
+      .innerJoin('messages as m', 'm.message_id', 'a.appointment_id')
+      .select('a.appointment_id')
+      .where('a.state', '=', 'held')
+      .where('m.state', 'in', ['undelivered', 'failed'])
+      .limit(10_000)
+      .execute();
+    for (const r of rows) await atomically(this.db, this.dialect, (trx) => releaseAppointment(trx, r.appointment_id, 'undelivered', at));
+    return rows.length;
+  }
+
   async liveAppointments(campaignId: string, day: string): Promise<number> {
     const r = await this.db
       .selectFrom('appointments')

@@ -10,7 +10,7 @@ import { parseCampaign } from '../../src/campaigns/load.js';
 import type { Campaign } from '../../src/campaigns/schema.js';
 import { launchCampaign } from '../../src/pacer/launch.js';
 import type { CenterRecord } from '../../src/registry/store.js';
-import { citizens, testPrefix } from '../support/dispatch.js';
+import { citizens, releaseNow, testPrefix } from '../support/dispatch.js';
 import { countsBy, runDays } from '../support/pacing.js';
 import { DIALECTS, type TestStore } from '../support/stores.js';
 
@@ -97,6 +97,24 @@ sms: { max_segments: 6 }`,
       expect(await t.store.dispatch.pacingDay('cap', '2021-03-01')).toMatchObject({ target: 100, released: 100 });
       const days = await t.store.db.selectFrom('appointments').select(['day', (eb) => eb.fn.countAll().as('n')]).groupBy('day').orderBy('day').execute();
       expect(days.map((d) => [d.day, Number(d.n)])).toEqual([['2021-03-03', 50], ['2021-03-04', 50]]);
+    });
+
+    it('frees the slot of an invitation whose undelivered receipt overtook the record of its send', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(2, 2, 0));
+      const c = campaign('windows: { sms: "daily 00:00-24:00" }\nholidays: none');
+      const at = new Date(local('2021-03-01', '10:00')).toISOString();
+      await launchCampaign(t.store.dispatch, c, 0, at);
+      const [m] = await releaseNow(t.store, c, 1, (id) => `tok-${id}`, at);
+      expect(await t.store.dispatch.claim(m!.messageId, 'claim-1', at)).toBe(true);
+      // The provider's "undelivered" arrives before the worker records the send…
+      await t.store.feedback.applyReceipt('SM-overtaken', 'undelivered', '30003', at);
+      await t.store.dispatch.recordSent(m!.messageId, 'claim-1', 'SM-overtaken', at);
+      const msg = await t.store.db.selectFrom('messages').select('state').where('message_id', '=', m!.messageId).executeTakeFirstOrThrow();
+      expect(msg.state).toBe('undelivered');
+      // …so the reconciler frees the slot the invitation offered, for the next citizen.
+      expect(await t.store.dispatch.releaseSlotsOfFailedInvitations(at)).toBe(1);
+      expect(await t.store.appointments.appointment(m!.messageId)).toMatchObject({ state: 'released' });
+      expect(await t.store.dispatch.releaseSlotsOfFailedInvitations(at)).toBe(0);
     });
 
     it('keeps a DST day’s window at 09:00–20:00 local (23-hour and 25-hour days)', async () => {
