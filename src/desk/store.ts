@@ -1,4 +1,5 @@
 /** What the call desk needs from the store (implemented by src/store/desk.ts on both dialects). */
+import type { CitizenCard } from '../campaigns/store.js';
 import type { Campaign } from '../campaigns/schema.js';
 import type { CenterInfo, CitizenPlace, SlotRequest } from '../pacer/appointments.js';
 import type { CallAttempt, CallTask, CardAppointment, CardMessage, CardResponse, ClosedReason, Disposition, ListFilter, Operator, OperatorRole } from './types.js';
@@ -7,19 +8,8 @@ export interface OperatorRecord extends Operator {
   readonly passwordHash: string | null;
 }
 
-export interface DeskCitizen {
-  readonly citizen_id: string;
-  readonly given_name: string | null;
-  readonly family_name: string | null;
-  readonly birth_date: string;
-  readonly sex: 'M' | 'F' | 'X' | null;
-  readonly language: string;
-  readonly phone: string | null;
-  readonly email: string | null;
-  readonly region: string | null;
-  readonly asl: string | null;
-  readonly municipality: string | null;
-  readonly opt_out: boolean;
+/** A citizen as the desk sees one: the card messages use, and whether they said never to call. */
+export interface DeskCitizen extends CitizenCard {
   readonly doNotCallAt: string | null;
 }
 

@@ -15,7 +15,7 @@ import { isInvitoError } from '../core/errors.js';
 import type { AppointmentStore, CenterInfo } from '../pacer/appointments.js';
 import { acceptanceEstimate } from '../pacer/slots.js';
 import { allocateSlots, atomically, candidateCenters, type Executor, KyselyAppointmentStore, releaseAppointment } from './slots.js';
-import { type Campaign, campaignSchema } from '../campaigns/schema.js';
+import { type Campaign, type CampaignStep, campaignSchema } from '../campaigns/schema.js';
 import type { CenterCard, CitizenCard } from '../campaigns/store.js';
 import type { CallTaskStore } from '../channels/call.js';
 import type { Channel } from '../core/channels.js';
@@ -46,6 +46,22 @@ export function reminderTime(ctx: Pick<ReleaseContext, 'calendar' | 'now'>, chan
   if (next !== null && next < start) return next;
   const now = cal.isOpen(channel, ctx.now) && ctx.now < start ? ctx.now : null;
   return now;
+}
+
+/**
+ * The channel a message goes by now: the first of its step's channels that reaches the citizen,
+ * if its window is open and (for a call) the operators' list has room, which it takes.
+ * `unreachable` when no channel ever can; null to wait (closed now, or no room).
+ */
+function channelNow(step: CampaignStep, c: { phone: string | null; email: string | null }, ctx: ReleaseContext, room: { calls: number }): Channel | 'unreachable' | null {
+  const channel = step.channels.find((ch) => reachable(ch, c));
+  if (!channel) return 'unreachable';
+  if (!ctx.calendar.isOpen(channel, ctx.now)) return null;
+  if (channel === 'call') {
+    if (room.calls <= 0) return null;
+    room.calls--;
+  }
+  return channel;
 }
 
 function reachable(channel: Channel, c: { phone: string | null; email: string | null }): boolean {
@@ -293,7 +309,7 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
         const optedOut: string[] = [];
         const unreachable: string[] = [];
         const unserved: string[] = [];
-        let callRoom = ctx.callRoom ?? Infinity;
+        const room = { calls: ctx.callRoom ?? Infinity };
         const from = ctx.calendar.addDays(ctx.day, campaign.appointments.lead_days);
         const to = ctx.calendar.addDays(from, campaign.appointments.horizon_days - 1);
         // Decide each citizen's channel first; then allocate slots per group of citizens with
@@ -305,13 +321,9 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
             optedOut.push(r.message_id);
             continue;
           }
-          const channel = step.channels.find((ch) => reachable(ch, r));
-          if (!channel) {
-            unreachable.push(r.message_id);
-            continue;
-          }
-          if (!ctx.calendar.isOpen(channel, ctx.now)) continue;
-          if (channel === 'call' && callRoom-- <= 0) continue;
+          const channel = channelNow(step, r, ctx, room);
+          if (channel === 'unreachable') unreachable.push(r.message_id);
+          if (typeof channel !== 'string' || channel === 'unreachable') continue;
           const centers = await this.candidatesIn(trx, r);
           if (centers.length === 0) {
             unserved.push(r.message_id);
@@ -417,7 +429,7 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
       const optedOut: string[] = [];
       const unreachable: string[] = [];
       const moot: string[] = [];
-      let callRoom = ctx.callRoom ?? Infinity;
+      const room = { calls: ctx.callRoom ?? Infinity };
       for (const r of rows) {
         const step = campaign.steps.find((s) => s.id === r.step_id);
         if (r.opt_out === 1) {
@@ -432,13 +444,9 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
           moot.push(r.message_id);
           continue;
         }
-        const channel = step.channels.find((ch) => reachable(ch, r));
-        if (!channel) {
-          unreachable.push(r.message_id);
-          continue;
-        }
-        if (!ctx.calendar.isOpen(channel, ctx.now)) continue;
-        if (channel === 'call' && callRoom-- <= 0) continue;
+        const channel = channelNow(step, r, ctx, room);
+        if (channel === 'unreachable') unreachable.push(r.message_id);
+        if (typeof channel !== 'string' || channel === 'unreachable') continue;
         queued.set(channel, [...(queued.get(channel) ?? []), r.message_id]);
       }
       const released: Released[] = [];
