@@ -138,11 +138,14 @@ export interface TickReport {
 
 /**
  * Spreads a tick's releases evenly over the next `overMs` of clock time (never past the window's
- * end), so a provider sees them at the pace the quota meant, not in one burst per tick.
+ * end), so a provider sees them at the pace the quota meant, not in one burst per tick: ticks of
+ * a scaled clock stand for minutes.
  */
 export function spread(released: readonly Released[], now: number, overMs: number): Released[] {
   const n = released.length;
-  if (n <= 1 || overMs <= 0) return [...released];
+  // Ticks under a second of clock time (the real-time default, 250 ms) need no spreading: the
+  // queues' limiter already paces within the second, and delayed jobs cost BullMQ a promotion each.
+  if (n <= 1 || overMs < 1000) return [...released];
   return released.map((r, i) => ({ ...r, notBefore: now + Math.floor((i * overMs) / n) }));
 }
 
