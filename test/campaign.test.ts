@@ -76,6 +76,15 @@ describe('campaign definitions', () => {
     expect(issues[0]!.where).toMatch(/^c\.yaml:\d+:\d+$/);
   });
 
+  it('a holiday calendar date-holidays does not know is an error at the value; a real subdivision is fine', () => {
+    const bad = issuesOf(VALID + 'holidays: IT-BZ\n');
+    expect(bad).toHaveLength(1);
+    expect(bad[0]!.where).toMatch(/^c\.yaml:\d+:11$/);
+    expect(bad[0]!.message).toContain('date-holidays');
+    expect(issuesOf(VALID + 'holidays: IT-32\n')).toEqual([]);
+    expect(issuesOf(VALID + 'holidays: none\n')).toEqual([]);
+  });
+
   it('a min age above the max age is an error', () => {
     const issues = issuesOf(VALID.replace('age: { min: 80 }', 'age: { min: 80, max: 70 }'));
     expect(issues.map((i) => i.message)).toEqual(['cohort.age min must not be greater than max']);

@@ -3,6 +3,7 @@
  * so a misspelt key is an error rather than a silently ignored setting. Later capabilities add
  * keys here (send windows, capacity, reminders); each key is optional or has a stated default.
  */
+import Holidays from 'date-holidays';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { CHANNELS } from '../core/channels.js';
@@ -22,6 +23,15 @@ const isoDate = z
     },
     { error: 'is not a real calendar date' },
   );
+
+/** Whether date-holidays knows a code (`IT`, `IT-32`); `none` turns holidays off. */
+function knownHolidays(code: string): boolean {
+  if (code === 'none') return true;
+  const [country, state] = code.split('-') as [string, string | undefined];
+  const hd = new Holidays();
+  if (!(country in (hd.getCountries() ?? {}))) return false;
+  return state === undefined || state in (hd.getStates(country) ?? {});
+}
 
 const code = z.string().regex(/^[A-Z0-9_-]{1,32}$/, { error: 'must be an upper-case code such as HCW' });
 const age = z.int({ error: 'must be a whole number of years' }).min(0, { error: 'must be 0 or more' }).max(130, { error: 'must be at most 130' });
@@ -157,7 +167,11 @@ export const campaignSchema = z
       .strictObject({ sms: hours.optional(), email: hours.optional(), voice: hours.optional(), call: hours.optional() })
       .default({}),
     /** Public holidays (an ISO country code for `date-holidays`, or `none`): nothing is sent on them. */
-    holidays: z.string().regex(/^([A-Z]{2}(-[A-Z0-9]{1,3})?|none)$/, { error: 'must be a country code such as IT (or IT-BZ), or none' }).default('IT'),
+    holidays: z
+      .string()
+      .regex(/^([A-Z]{2}(-[A-Z0-9]{1,3})?|none)$/, { error: 'must be a country code such as IT (or a subdivision such as IT-32), or none' })
+      .refine(knownHolidays, { error: 'is not a country or subdivision known to date-holidays (IT, IT-32, DE-BY, …)' })
+      .default('IT'),
     /** Extra days without sends (local dates). */
     closed_dates: z.array(isoDate).default([]),
     appointments,
