@@ -22,7 +22,7 @@ import type { Campaign } from '../campaigns/schema.js';
 import type { Channel } from '../core/channels.js';
 import type { CohortQuery } from '../cohort/criteria.js';
 import { parseOpening } from '../registry/opening.js';
-import { baseTarget, dayTarget } from './quota.js';
+import { baseTarget, dayTarget, daysFed } from './quota.js';
 import { SendCalendar } from './windows.js';
 
 /** Cohort members of one priority rank served by the same centres. */
@@ -288,8 +288,11 @@ export function forecast(campaign: Campaign, groups: readonly ServedGroup[], cen
     let released = 0;
     let acceptedToday = 0;
     if (open && completesOn === null) {
-      // As the releaser does: the free slots of day + lead_days alone.
-      const openSlots = capacityModelled ? sumArr(freeOn(d + lead)) : 0;
+      // As the releaser does: the free slots of day + lead_days, and of the days after it that
+      // no sending day targets (the closed sending days that follow).
+      const fed = daysFed((i) => cal.openMs(cal.pacingChannel, dateAt(d + i)) > 0);
+      let openSlots = 0;
+      if (capacityModelled) for (let i = 0; i < fed; i++) openSlots += sumArr(freeOn(d + lead + i));
       target = dayTarget(campaign, baseTarget(campaign, day, { openSlots, acceptance }), previous);
       const cap = ceiling === null ? Infinity : Math.floor((ceiling * cal.openMs(cal.pacingChannel, day)) / 1000);
       let wanted = Math.min(target, cap, servable);

@@ -23,6 +23,18 @@ export function baseTarget(campaign: Campaign, day: string, capacity?: { openSlo
   return Math.floor(capacity.openSlots / capacity.acceptance);
 }
 
+/**
+ * How many appointment days a sending day feeds in `capacity` mode: its own target day
+ * (`lead_days` ahead), plus one for each closed sending day that follows it — Saturday's
+ * invitations fill Monday and Tuesday when Sunday sends nothing, or Tuesday would get only
+ * overflow. `isOpen(i)` tells whether the sending day `i` days ahead is open.
+ */
+export function daysFed(isOpen: (daysAhead: number) => boolean, max = 14): number {
+  let n = 1;
+  while (n < max && !isOpen(n)) n++;
+  return n;
+}
+
 /** The day's target: its base plus the last open day's shortfall (when carried over). */
 export function dayTarget(campaign: Campaign, base: number, previous: { target: number; released: number } | null): number {
   const shortfall = previous && campaign.pacing.carry_over ? Math.max(0, previous.target - previous.released) : 0;

@@ -25,7 +25,7 @@ import { linkToken } from '../campaigns/messages.js';
 import type { Campaign } from '../campaigns/schema.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { Channel } from '../core/channels.js';
-import { baseTarget, dayTarget, tickQuota } from './quota.js';
+import { baseTarget, dayTarget, daysFed, tickQuota } from './quota.js';
 import type { PacerStore, Released, ReleaseContext } from './store.js';
 import { SendCalendar } from './windows.js';
 
@@ -285,8 +285,11 @@ export class Releaser {
       const previous = await this.o.store.lastPacingDay(campaign.id, ctx.day);
       let capacity: { openSlots: number; acceptance: number } | undefined;
       if (campaign.pacing.daily_target === 'capacity' && campaign.pacing.by_date[ctx.day] === undefined) {
-        const target = ctx.calendar.addDays(ctx.day, campaign.appointments.lead_days);
-        capacity = { openSlots: await this.o.store.openSlots(campaign, target), acceptance: await this.o.store.acceptance(campaign) };
+        const cal = ctx.calendar;
+        const fed = daysFed((i) => cal.openMs(cal.pacingChannel, cal.addDays(ctx.day, i)) > 0);
+        let openSlots = 0;
+        for (let i = 0; i < fed; i++) openSlots += await this.o.store.openSlots(campaign, cal.addDays(ctx.day, campaign.appointments.lead_days + i));
+        capacity = { openSlots, acceptance: await this.o.store.acceptance(campaign) };
       }
       const target = dayTarget(campaign, baseTarget(campaign, ctx.day, capacity), previous);
       day = await this.o.store.openPacingDay(campaign.id, ctx.day, target, ctx.at);

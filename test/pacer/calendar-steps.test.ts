@@ -97,6 +97,9 @@ sms: { max_segments: 6 }`,
       expect(await t.store.dispatch.pacingDay('cap', '2021-03-01')).toMatchObject({ target: 100, released: 100 });
       const days = await t.store.db.selectFrom('appointments').select(['day', (eb) => eb.fn.countAll().as('n')]).groupBy('day').orderBy('day').execute();
       expect(days.map((d) => [d.day, Number(d.n)])).toEqual([['2021-03-03', 50], ['2021-03-04', 50]]);
+      // Saturday also feeds Tuesday (no invitations go out on Sunday): Monday's and Tuesday's 100 places.
+      await play(c, '2021-03-06', '2021-03-07');
+      expect(await t.store.dispatch.pacingDay('cap', '2021-03-06')).toMatchObject({ target: 200 });
     });
 
     it('frees the slot of an invitation whose undelivered receipt overtook the record of its send', async () => {
