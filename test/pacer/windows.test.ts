@@ -87,8 +87,10 @@ describe('send calendar', () => {
     expect(none.openMs('sms', '2021-04-05')).toBe(11 * H);
   });
 
-  it('an unknown holiday country is a campaign error', () => {
-    expect(() => new SendCalendar(campaign({ holidays: 'QQ' }))).toThrow(InvitoError);
+  it('an unknown holiday country is a campaign error: the schema refuses it, and so does the calendar', () => {
+    expect(() => campaign({ holidays: 'QQ' })).toThrow(/date-holidays/);
+    // A definition stored before the schema checked the code still cannot build a calendar.
+    expect(() => new SendCalendar({ ...campaign(), holidays: 'QQ' })).toThrow(InvitoError);
   });
 
   it('nextOpen skips the Sunday and the Easter Monday after a Saturday evening', () => {
