@@ -11,7 +11,7 @@ import { ageOn } from '../core/calendar.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { InvitoError, isInvitoError } from '../core/errors.js';
 import type { TemplateLibrary } from '../messages/index.js';
-import { SendCalendar } from '../pacer/windows.js';
+import { calendarOf } from '../pacer/windows.js';
 import { hashPassword, verifyPassword } from './password.js';
 import type { AppointmentAction, DeskCampaign, DeskCitizen, DeskStore, OperatorRecord } from './store.js';
 import type { CallAttempt, CallTask, ClosedReason, DeskStats, DoneInput, DoneResult, ListFilter, NewOperator, Operator, TaskCard } from './types.js';
@@ -57,7 +57,6 @@ export class Desk {
   private readonly store: DeskStore;
   private readonly clock: Clock;
   private readonly templates: () => Promise<TemplateLibrary>;
-  private readonly calendars = new WeakMap<Campaign, SendCalendar>();
 
   constructor(private readonly options: DeskOptions) {
     this.store = options.store;
@@ -142,7 +141,7 @@ export class Desk {
     }
 
     await this.adopt(campaigns);
-    const open = campaigns.filter((c) => c.status === 'active' && this.calendar(c.definition).isOpen('call', now.getTime()));
+    const open = campaigns.filter((c) => c.status === 'active' && calendarOf(c.definition).isOpen('call', now.getTime()));
     if (open.length === 0) return null;
     const shortest = Math.min(...open.map((c) => c.definition.calls.lease_minutes));
     const task = await this.store.leaseNext({
@@ -228,7 +227,7 @@ export class Desk {
         closedReason = null;
         const after = now.getTime() + rule.after_minutes * MINUTE;
         // Due when the call window next opens, so a 18:50 no-answer is not "due" all night.
-        dueAt = new Date(this.calendar(def).nextOpen('call', after) ?? after).toISOString();
+        dueAt = new Date(calendarOf(def).nextOpen('call', after) ?? after).toISOString();
         outcome = 'recycled';
       }
     } else if (d === 'booked') {
@@ -400,12 +399,6 @@ export class Desk {
     await this.store.adoptNewTasks(new Map(campaigns.map((c) => [c.campaignId, c.definition.calls.priority])));
   }
 
-  private calendar(c: Campaign): SendCalendar {
-    let cal = this.calendars.get(c);
-    if (!cal) this.calendars.set(c, (cal = new SendCalendar(c)));
-    return cal;
-  }
-
   private async operatorRecord(operatorId: string): Promise<OperatorRecord> {
     const op = await this.store.operator(operatorId);
     if (!op) throw notFound(operatorId);
@@ -440,7 +433,7 @@ export class Desk {
     if (at.getTime() <= now.getTime()) throw new InvitoError('CALLBACK_INVALID', `task ${taskId}: the callback time ${at.toISOString()} is not in the future`);
     const max = def.calls.callback_max_days;
     if (at.getTime() > now.getTime() + max * 24 * HOUR) throw new InvitoError('CALLBACK_INVALID', `task ${taskId}: the callback time is more than ${max} days ahead (calls.callback_max_days)`);
-    const cal = this.calendar(def);
+    const cal = calendarOf(def);
     if (!cal.isOpen('call', at.getTime())) {
       const next = cal.nextOpen('call', at.getTime());
       const hint = next === null ? '' : `; the window next opens at ${DateTime.fromMillis(next, { zone: def.timezone }).toISO({ suppressMilliseconds: true })}`;
@@ -453,7 +446,7 @@ export class Desk {
   private async otherSlotRequest(def: Campaign, task: CallTask, appointmentId: string, now: Date) {
     const citizen = await this.store.citizen(task.citizenId);
     if (!citizen) throw new InvitoError('CITIZEN_NOT_FOUND', `task ${task.taskId}: no citizen ${task.citizenId}`);
-    const cal = this.calendar(def);
+    const cal = calendarOf(def);
     const current = await this.store.appointment(appointmentId);
     const lead = cal.addDays(cal.localDay(now), def.appointments.lead_days);
     const after = current ? cal.addDays(cal.localDay(new Date(current.start)), 1) : lead;
@@ -484,7 +477,7 @@ export class Desk {
       this.store.attemptsOf(task.citizenId),
       this.store.messageStep(task.messageId),
     ]);
-    const today = this.calendar(def).localDay(this.now());
+    const today = calendarOf(def).localDay(this.now());
     const name = [citizen.given_name, citizen.family_name].filter(Boolean).join(' ') || null;
     const stepId = step?.stepId ?? def.steps[0]!.id;
     const { script, scriptError } = await this.script(def, stepId, citizen, appointment, today, step?.linkToken ?? null);

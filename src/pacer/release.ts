@@ -27,7 +27,7 @@ import { type Clock, systemClock } from '../core/clock.js';
 import type { Channel } from '../core/channels.js';
 import { baseTarget, dayTarget, daysFed, tickQuota } from './quota.js';
 import type { PacerStore, Released, ReleaseContext } from './store.js';
-import { SendCalendar } from './windows.js';
+import { calendarOf } from './windows.js';
 
 /** Where released messages go: the BullMQ queues, or the simulator's instant provider. */
 export interface ReleaseSink {
@@ -154,7 +154,6 @@ export class Releaser {
   private running: Promise<void> | null = null;
   private lastReconcile = 0;
   private readonly state = new Map<string, CampaignState>();
-  private readonly calendars = new Map<string, { campaign: Campaign; calendar: SendCalendar }>();
   private readonly o: Required<Omit<ReleaserOptions, 'log' | 'callRoom' | 'maxStepMs'>> & Pick<ReleaserOptions, 'log' | 'callRoom'> & { maxStepMs: number };
 
   constructor(options: ReleaserOptions) {
@@ -171,15 +170,6 @@ export class Releaser {
       ...options,
       maxStepMs: options.maxStepMs ?? Math.max(1000, Number.isFinite(clock.scale) ? 2 * tickMs * clock.scale : 0),
     };
-  }
-
-  /** The campaign's send calendar, built once per definition. */
-  calendar(campaign: Campaign): SendCalendar {
-    const hit = this.calendars.get(campaign.id);
-    if (hit && hit.campaign === campaign) return hit.calendar;
-    const calendar = new SendCalendar(campaign);
-    this.calendars.set(campaign.id, { campaign, calendar });
-    return calendar;
   }
 
   start(): void {
@@ -228,7 +218,7 @@ export class Releaser {
   private async release(campaign: Campaign, releaseRate: number, now: Date): Promise<TickReport> {
     const nowMs = now.getTime();
     const at = now.toISOString();
-    const cal = this.calendar(campaign);
+    const cal = calendarOf(campaign);
     const st = this.state.get(campaign.id) ?? { day: null, target: 0, released: 0, carry: 0, lastTick: null, lastSchedule: -Infinity };
     this.state.set(campaign.id, st);
     const step = Math.min(st.lastTick === null ? this.o.tickMs * Math.min(this.o.clock.scale, 1e6) : nowMs - st.lastTick, this.o.maxStepMs);

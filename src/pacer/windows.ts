@@ -224,3 +224,15 @@ export class SendCalendar {
     return DateTime.fromObject({ year: y, month: mo, day: d, hour: Math.floor(minute / 60), minute: minute % 60 }, { zone: this.timezone }).toMillis();
   }
 }
+
+const calendars = new WeakMap<Campaign, SendCalendar>();
+
+/**
+ * The calendar of a campaign definition, built once per definition object (stores hand out one
+ * parsed object per stored definition, so every tick and every job of a campaign shares it).
+ */
+export function calendarOf(campaign: Campaign): SendCalendar {
+  let cal = calendars.get(campaign);
+  if (!cal) calendars.set(campaign, (cal = new SendCalendar(campaign)));
+  return cal;
+}

@@ -15,7 +15,7 @@ import { ChannelError, type ChannelAdapter, type OutboundMessage } from '../chan
 import type { Channel } from '../core/channels.js';
 import { isInvitoError } from '../core/errors.js';
 import type { TemplateLibrary } from '../messages/index.js';
-import { SendCalendar } from '../pacer/windows.js';
+import { calendarOf } from '../pacer/windows.js';
 import type { DispatchStore, MessageForSend } from './store.js';
 
 /** The error brake, from the campaign's `errors` keys. */
@@ -66,16 +66,6 @@ function recipient(m: MessageForSend, channel: Channel): string | null {
 export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Outcome> {
   const now = deps.now ?? (() => new Date());
   const iso = (): string => now().toISOString();
-  // A send calendar per campaign definition, built once (it caches windows and holidays).
-  const calendars = new Map<string, { campaign: Campaign; calendar: SendCalendar }>();
-  const calendarOf = (campaign: Campaign): SendCalendar => {
-    const hit = calendars.get(campaign.id);
-    if (hit && hit.campaign === campaign) return hit.calendar;
-    const calendar = new SendCalendar(campaign);
-    calendars.set(campaign.id, { campaign, calendar });
-    return calendar;
-  };
-
   async function checkBrake(campaignId: string, campaign: MessageForSend['campaign']): Promise<void> {
     const brake: ErrorBrake = { share: campaign.errors.pause_above, minFinished: campaign.errors.min_finished };
     const { failed, finished } = await deps.store.outcomes(campaignId);
