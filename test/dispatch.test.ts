@@ -3,6 +3,7 @@
  * Redis, the real twilio SDK and nodemailer against the sandbox.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseCampaign } from '../src/campaigns/load.js';
 import { templateLibrary } from '../src/campaigns/messages.js';
 import { launchCampaign } from '../src/pacer/launch.js';
 import { makeProcessor } from '../src/queues/process.js';
@@ -101,6 +102,25 @@ for (const dialect of DIALECTS) {
       expect(calls.some((x) => /<Say language="it-IT">/.test(x.twiml ?? ''))).toBe(true);
       const rows = await t.store.db.selectFrom('messages').select(['state', 'provider_id']).execute();
       expect(rows.every((r) => r.state === 'sent' && /^CA[0-9a-f]{32}$/.test(r.provider_id!))).toBe(true);
+    });
+
+    it('a job that runs when its channel’s window is closed is put off to the next opening, never sent', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(1, 1, 0));
+      const c = parseCampaign(
+        'id: night\nname: Night\nreference_date: 2021-03-01\ncohort: { age: { min: 60 } }\nsteps: [{ id: invite, channels: [sms], template: invite }]\npacing: { daily_target: 100 }\nwindows: { sms: "mon-sat 09:00-20:00" }\nholidays: none\nsms: { max_segments: 6 }\n',
+        'night.yaml',
+      ).campaign;
+      await launchCampaign(t.store.dispatch, c, 0, AT);
+      const [m] = await releaseNow(t.store, c, 1, (id) => `tok-${id}`, '2021-03-01T10:00:00.000Z'); // 11:00 in Rome
+      // A retry that comes round at 21:30 in Rome (20:30 UTC), after the window closed.
+      const deferred: number[] = [];
+      const process = makeProcessor({ store: t.store.dispatch, channels: sandboxChannels(sandbox, t.store), library: await templateLibrary(), now: () => new Date('2021-03-01T20:30:00.000Z') });
+      const outcome = await process({ messageId: m!.messageId, attemptsMade: 1, maxAttempts: 3, defer: async (until) => void deferred.push(until) });
+      expect(outcome).toBe('deferred');
+      expect(deferred).toEqual([Date.parse('2021-03-02T08:00:00.000Z')]); // Tuesday 09:00 in Rome
+      expect(sandbox.outbox().messages).toHaveLength(0);
+      const row = await t.store.db.selectFrom('messages').select('state').where('message_id', '=', m!.messageId).executeTakeFirstOrThrow();
+      expect(row.state).toBe('queued');
     });
 
     it('launching the same campaign twice duplicates nothing; a changed definition is refused', async () => {
