@@ -8,6 +8,7 @@ import { DateTime } from 'luxon';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCampaign } from '../../src/campaigns/load.js';
 import type { Campaign } from '../../src/campaigns/schema.js';
+import { callRoomFor, Desk } from '../../src/desk/desk.js';
 import { launchCampaign } from '../../src/pacer/launch.js';
 import type { CenterRecord } from '../../src/registry/store.js';
 import { citizens, releaseNow, testPrefix } from '../support/dispatch.js';
@@ -118,6 +119,28 @@ sms: { max_segments: 6 }`,
       expect(await t.store.dispatch.releaseSlotsOfFailedInvitations(at)).toBe(1);
       expect(await t.store.appointments.appointment(m!.messageId)).toMatchObject({ state: 'released' });
       expect(await t.store.dispatch.releaseSlotsOfFailedInvitations(at)).toBe(0);
+    });
+
+    it('releases call tasks only while the desk’s hopper has room, unless the installation has no operators', async () => {
+      // Two citizens with a phone, three with neither: those three are call tasks.
+      await t.store.registry.writeCitizens('seed', citizens(5, 2, 0));
+      const c = parseCampaign(
+        'id: hop\nname: Hopper\nreference_date: 2021-03-01\ncohort: { age: { min: 60 } }\nsteps: [{ id: invite, channels: [sms, call], template: invite }]\npacing: { daily_target: 100 }\nwindows: { sms: "daily 00:00-24:00", call: "daily 00:00-24:00" }\nholidays: none\nsms: { max_segments: 6 }\n',
+        'hop.yaml',
+      ).campaign;
+      const at = new Date(local('2021-03-01', '10:00')).toISOString();
+      await launchCampaign(t.store.dispatch, c, 0, at);
+      const room = callRoomFor(t.store.desk);
+      // No operator accounts: the list is read outside, nothing holds the calls back.
+      expect(await room('hop', new Date(at))).toBe(Number.POSITIVE_INFINITY);
+      // With one room on the list, one call task goes out; the other two keep their place.
+      const released = await releaseNow(t.store, c, 10, (id) => `tok-${id}`, at, 1);
+      expect(released.map((r) => r.channel).sort()).toEqual(['call', 'sms', 'sms']);
+      const pending = await t.store.db.selectFrom('messages').select('message_id').where('state', '=', 'pending').execute();
+      expect(pending).toHaveLength(2);
+      // An operator account that nobody works under: the hopper is empty.
+      await new Desk({ store: t.store.desk }).addOperator({ operatorId: 'giulia', name: 'Giulia', languages: ['it'] });
+      expect(await callRoomFor(t.store.desk)('hop', new Date(at))).toBe(0);
     });
 
     it('keeps a DST day’s window at 09:00–20:00 local (23-hour and 25-hour days)', async () => {

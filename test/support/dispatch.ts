@@ -86,12 +86,12 @@ ${extra}`,
  * Releases up to `limit` invitations of `c` now, as the pacer's tick would (without its quota):
  * for tests of what a release does to each message.
  */
-export async function releaseNow(store: KyselyStore, c: Campaign, limit: number, token: (id: string) => string, at: string): Promise<Released[]> {
+export async function releaseNow(store: KyselyStore, c: Campaign, limit: number, token: (id: string) => string, at: string, callRoom?: number): Promise<Released[]> {
   const calendar = new SendCalendar(c);
   const now = Date.parse(at);
   const day = calendar.localDay(now);
   await store.dispatch.openPacingDay(c.id, day, 1_000_000, at);
-  const r = await store.dispatch.releaseInvitations(c, limit, { at, now, day, calendar, token });
+  const r = await store.dispatch.releaseInvitations(c, limit, { at, now, day, calendar, token, ...(callRoom !== undefined ? { callRoom } : {}) });
   return r.released;
 }
 
