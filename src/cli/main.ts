@@ -18,7 +18,7 @@ import { register as registerSimulate } from './commands/simulate.js';
 export function buildProgram(): Command {
   const program = new Command('invito')
     .description('Outbound campaign scheduler for public-health vaccination campaigns')
-    .option('--db <url>', 'store: a SQLite file or a postgres:// URL (env INVITO_DB)')
+    .option('--db <url>', 'store: a SQLite file path (or sqlite:PATH, file:URL) or a postgres:// URL (env INVITO_DB)')
     .showHelpAfterError()
     .exitOverride();
   registerGenerate(program);
