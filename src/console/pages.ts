@@ -174,7 +174,7 @@ export function doneNotice(outcome: 'closed' | 'recycled' | 'callback', task: Ca
 const outcomeCells = (outcomes: Partial<Record<string, number>>, keys: readonly string[]): Html[] => keys.map((k) => html`<td class="n">${outcomes[k] ?? 0}</td>`);
 
 /** The supervisor's page: list sizes, calls per hour, outcomes, and the tasks being worked. */
-export function supervisorPage(viewer: Viewer, o: { stats: DeskStats; tasks: readonly CallTask[]; operators: readonly Operator[]; zone: string; notice?: Notice }): string {
+export function supervisorPage(viewer: Viewer, o: { stats: DeskStats; tasks: readonly CallTask[]; operators: readonly Operator[]; zone: string; now: Date; notice?: Notice }): string {
   const s = o.stats;
   const max = Math.max(1, ...s.callsPerHour.map((h) => h.calls));
   const used = DISPOSITIONS.filter((d) => s.byOperator.some((r) => (r.outcomes[d] ?? 0) > 0) || s.byCampaign.some((r) => (r.outcomes[d] ?? 0) > 0));
@@ -189,6 +189,16 @@ export function supervisorPage(viewer: Viewer, o: { stats: DeskStats; tasks: rea
         )}</select><button type="submit" class="secondary">Reassign</button></form></div></td></tr>`,
       )}</tbody></table>`
     : html`<p class="muted">No task is being worked.</p>`;
+  const nowIso = o.now.toISOString();
+  const locked = o.operators.filter((op) => op.lockedUntil !== null && op.lockedUntil > nowIso);
+  // Shown only while someone is locked out: it is the supervisor's cue to act.
+  const lockedPanel = locked.length
+    ? html`<section class="panel" aria-labelledby="locked"><h2 id="locked">Locked accounts</h2><p class="muted">Locked after too many failed sign-ins. Unlock only an operator you have spoken to.</p>
+<table><thead><tr><th>Operator</th><th>Locked until</th><th>Action</th></tr></thead><tbody>${locked.map(
+        (op) => html`<tr><td>${op.operatorId} (${op.name})</td><td>${when(op.lockedUntil, o.zone)}</td>
+<td><form method="post" action="${BASE}/supervisor/operators/${encodeURIComponent(op.operatorId)}/unlock">${csrfField(viewer.csrfToken)}<button type="submit" class="secondary">Unlock</button></form></td></tr>`,
+      )}</tbody></table></section>`
+    : html``;
   return page(
     'Supervisor',
     html`<h1>Supervisor</h1><p class="muted">At ${when(s.at, o.zone)} (${o.zone}) · operators on shift: <strong>${s.onShift}</strong> · flagged for a health worker: <strong>${s.triage}</strong></p>
@@ -211,6 +221,7 @@ export function supervisorPage(viewer: Viewer, o: { stats: DeskStats; tasks: rea
           .map(([k, n]) => `${label(k)} ${n}`)
           .join(', ')}</td></tr>`,
     )}</tbody></table></section>
+${lockedPanel}
 <section class="panel"><h2>Tasks being worked</h2>${tasksTable}</section>`,
     viewer,
     o.notice,

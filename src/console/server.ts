@@ -11,17 +11,23 @@
  * - sign-in: the desk checks the scrypt hash; every failure gets one message after the same
  *   pause, whatever failed (no operator enumeration); a disabled operator's sessions stop working
  *   at their next request;
+ * - guessing: failures are counted per client address (@fastify/rate-limit, in this process) and
+ *   per account (on the operator's row, so in every process); past either limit the attempt is
+ *   refused before any password is checked (`SIGN_IN_THROTTLED`, `SIGN_IN_LOCKED`), and every
+ *   failure is logged with the operator id and the address, never what was typed as a password;
+ * - HSTS on every console response when the public URL is https;
  * - roles: supervisor pages refuse operators (`FORBIDDEN`).
  *
  * Logs carry operator and task ids only: pages show names and phones, and nothing of them is logged.
  */
 import { randomBytes } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
 import { DISPOSITIONS, type Disposition } from '../campaigns/schema-desk.js';
-import { InvitoError, isInvitoError } from '../core/errors.js';
-import type { Desk, DoneInput, Operator, TaskCard } from '../desk/desk.js';
+import { ERRORS, InvitoError, isInvitoError } from '../core/errors.js';
+import { type Desk, type DoneInput, type Operator, SignInError, type TaskCard } from '../desk/desk.js';
 import { BASE, CSS_PATH, JS_PATH, type Notice, PAGE_HEADERS, type Viewer, cssAsset, jsAsset } from './html.js';
 import { type WrapUp, callPage, deskPage, doneNotice, messagePage, signInPage, supervisorPage } from './pages.js';
 import { type Session, Sessions, csrfMatches } from './sessions.js';
@@ -29,7 +35,7 @@ import type { ConsoleStore } from './store.js';
 import { answer, back, newWalk, parseWalk, walkState } from './walk.js';
 
 /** What the console uses of the desk. */
-export type ConsoleDesk = Pick<Desk, 'authenticate' | 'operator' | 'operators' | 'next' | 'card' | 'done' | 'list' | 'task' | 'release' | 'reassign' | 'stats'>;
+export type ConsoleDesk = Pick<Desk, 'authenticate' | 'operator' | 'operators' | 'unlockOperator' | 'next' | 'card' | 'done' | 'list' | 'task' | 'release' | 'reassign' | 'stats'>;
 
 /** What `invito serve` gives the console. */
 export interface ConsoleOptions {
@@ -57,6 +63,15 @@ const SIGN_IN_COOKIE = 'invito_sign_in';
  */
 const SIGN_IN_FAILURE_MS = 750;
 const SIGN_IN_FAILED_TEXT = 'Sign-in failed: the operator id or the password is not right, or the account cannot sign in. Ask a supervisor if it keeps failing.';
+/**
+ * Failed sign-ins one client address may make in `windowMs` before its attempts are refused
+ * unchecked (`SIGN_IN_THROTTLED`). Only failures count: a call centre behind one NAT address
+ * signs its whole shift in at eight. Kept in the process's memory: the account lock is the one
+ * that holds across processes and restarts.
+ */
+export const SIGN_IN_ADDRESS_LIMIT = { maxFailures: 20, windowMs: 15 * 60_000 } as const;
+/** One year; without includeSubDomains, since other services may live under the same domain. */
+const HSTS = 'max-age=31536000';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -97,8 +112,13 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
   const log = deps.logger;
   const signed = new WeakMap<FastifyRequest, Signed>();
 
+  const https = (): boolean => deps.publicUrl().startsWith('https:');
+  /** Times on the sign-in page, in the server's zone (named next to them), as on the supervisor's page. */
+  const serverZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const at = (iso: string): string => `${DateTime.fromISO(iso, { zone: serverZone }).toFormat('yyyy-LL-dd HH:mm')} (${serverZone})`;
+
   const cookie = (name: string, value: string, path: string, clear = false): string =>
-    `${name}=${value}; Path=${path}; HttpOnly; SameSite=Lax${deps.publicUrl().startsWith('https:') ? '; Secure' : ''}${clear ? '; Max-Age=0' : ''}`;
+    `${name}=${value}; Path=${path}; HttpOnly; SameSite=Lax${https() ? '; Secure' : ''}${clear ? '; Max-Age=0' : ''}`;
 
   const send = (reply: FastifyReply, status: number, body: string, code?: string) => {
     reply.code(status).headers(PAGE_HEADERS);
@@ -121,6 +141,15 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
 
   app.register(
     async (scope) => {
+      // Not global: only the sign-in form counts failures per address, through `createRateLimit`.
+      await scope.register(rateLimit, { global: false });
+      const addressFailures = scope.createRateLimit({ max: SIGN_IN_ADDRESS_LIMIT.maxFailures, timeWindow: SIGN_IN_ADDRESS_LIMIT.windowMs });
+
+      scope.addHook('onSend', async (_req, reply, payload) => {
+        if (https()) reply.header('strict-transport-security', HSTS);
+        return payload;
+      });
+
       scope.setNotFoundHandler((req, reply) => send(reply, 404, messagePage('Not found', { kind: 'error', text: `There is no page ${req.url.split('?')[0]}.`, code: 'USAGE' }), 'USAGE'));
 
       scope.setErrorHandler((e: Error, req, reply) => {
@@ -191,14 +220,39 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
           return signInForm(reply, 403, { operatorId, notice: { kind: 'error', text: 'The sign-in form is out of date: try again.', code: 'CSRF_INVALID' }, code: 'CSRF_INVALID' });
         }
         const started = performance.now();
+        /**
+         * Every refusal: logged with the operator id only when it names an account (a mistyped
+         * id can be a password) and the client's address, then answered after the same pause.
+         */
+        const refuse = async (code: 'SIGN_IN_FAILED' | 'SIGN_IN_LOCKED' | 'SIGN_IN_THROTTLED', known: boolean, text: string, retryAfterMs?: number) => {
+          log?.warn({ operatorId: known ? operatorId : null, address: req.ip, code }, 'console sign-in failed');
+          await sleep(Math.max(0, SIGN_IN_FAILURE_MS - (performance.now() - started)));
+          if (retryAfterMs !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+          return signInForm(reply, ERRORS[code].status, { operatorId, notice: { kind: 'error', text, code }, code });
+        };
+        const seen = await addressFailures(req, { increment: false });
+        if (!seen.isAllowed && seen.remaining === 0) {
+          const known = await desk.operator(operatorId).then(
+            () => true,
+            (e: unknown) => {
+              if (isInvitoError(e) && e.code === 'OPERATOR_NOT_FOUND') return false;
+              throw e;
+            },
+          );
+          return refuse('SIGN_IN_THROTTLED', known, `Too many failed sign-ins from this address: try again after ${at(new Date(Date.now() + seen.ttl).toISOString())}.`, seen.ttl);
+        }
         let operator: Operator;
         try {
           operator = await desk.authenticate(operatorId, field(req, 'password'));
         } catch (e) {
-          if (!isInvitoError(e) || (e.code !== 'SIGN_IN_FAILED' && e.code !== 'OPERATOR_NOT_FOUND' && e.code !== 'OPERATOR_DISABLED' && e.code !== 'USAGE')) throw e;
-          log?.info({ code: e.code }, 'console sign-in failed');
-          await sleep(Math.max(0, SIGN_IN_FAILURE_MS - (performance.now() - started)));
-          return signInForm(reply, 401, { operatorId, notice: { kind: 'error', text: SIGN_IN_FAILED_TEXT, code: 'SIGN_IN_FAILED' }, code: 'SIGN_IN_FAILED' });
+          if (!isInvitoError(e) || (e.code !== 'SIGN_IN_FAILED' && e.code !== 'SIGN_IN_LOCKED' && e.code !== 'OPERATOR_NOT_FOUND' && e.code !== 'OPERATOR_DISABLED' && e.code !== 'USAGE')) throw e;
+          await addressFailures(req);
+          const known = e instanceof SignInError && e.operatorKnown;
+          const until = e instanceof SignInError ? e.lockedUntil : null;
+          if (e.code === 'SIGN_IN_LOCKED' && until !== null) {
+            return refuse('SIGN_IN_LOCKED', known, `This account is locked after too many failed sign-ins, until ${at(until)}. Try again then, or ask a supervisor to unlock it.`, Date.parse(until) - now().getTime());
+          }
+          return refuse('SIGN_IN_FAILED', known, SIGN_IN_FAILED_TEXT);
         }
         if (operator.disabled) throw new InvitoError('INTERNAL', 'the desk signed in a disabled operator');
         // A session left over in this browser is ended: a new id at every sign-in (no fixation).
@@ -338,13 +392,20 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
         const c = supervisor(req);
         const [stats, tasks, operators] = await Promise.all([desk.stats(), desk.list({ state: 'leased' }), desk.operators()]);
         const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-        return send(reply, status, supervisorPage(c.viewer, { stats, tasks, operators, zone, ...(notice ? { notice } : {}) }), notice?.kind === 'error' ? notice.code : undefined);
+        return send(reply, status, supervisorPage(c.viewer, { stats, tasks, operators, zone, now: now(), ...(notice ? { notice } : {}) }), notice?.kind === 'error' ? notice.code : undefined);
       };
 
-      scope.get<{ Querystring: { released?: string; reassigned?: string } }>('/supervisor', async (req, reply) => {
-        // After a release or reassignment (post/redirect/get): said from the task as it is now,
-        // so a crafted link cannot put words on the page.
-        const { released, reassigned } = req.query;
+      scope.get<{ Querystring: { released?: string; reassigned?: string; unlocked?: string } }>('/supervisor', async (req, reply) => {
+        // After a release, reassignment or unlock (post/redirect/get): said from the task or the
+        // operator as it is now, so a crafted link cannot put words on the page.
+        const { released, reassigned, unlocked } = req.query;
+        if (typeof unlocked === 'string') {
+          const op = await desk.operator(unlocked).catch((e: unknown) => {
+            if (isInvitoError(e)) return null;
+            throw e;
+          });
+          return renderSupervisor(req, reply, 200, op && op.lockedUntil === null ? { kind: 'ok', text: `Operator ${op.operatorId} can sign in again.` } : undefined);
+        }
         const id = typeof released === 'string' ? released : typeof reassigned === 'string' ? reassigned : '';
         let notice: Notice | undefined;
         if (id) {
@@ -368,6 +429,19 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
         }
         log?.info({ operatorId: c.operator.operatorId, taskId: req.params.taskId }, 'task released');
         return reply.redirect(`${BASE}/supervisor?released=${encodeURIComponent(req.params.taskId)}`, 303);
+      });
+
+      scope.post<{ Params: { operatorId: string } }>('/supervisor/operators/:operatorId/unlock', async (req, reply) => {
+        const c = supervisor(req);
+        const id = req.params.operatorId;
+        try {
+          await desk.unlockOperator(id);
+        } catch (e) {
+          if (!isInvitoError(e)) throw e;
+          return renderSupervisor(req, reply, e.status, errorNotice(e));
+        }
+        log?.info({ operatorId: c.operator.operatorId, unlocked: id }, 'operator unlocked');
+        return reply.redirect(`${BASE}/supervisor?unlocked=${encodeURIComponent(id)}`, 303);
       });
 
       scope.post<{ Params: { taskId: string } }>('/supervisor/tasks/:taskId/reassign', async (req, reply) => {

@@ -26,6 +26,10 @@ export const ERRORS = {
   IMPORT_MISSING_COLUMN: spec(400, 3),
   IMPORT_UNKNOWN_COLUMN: spec(400, 3),
   IMPORT_BAD_FORMAT: spec(400, 3),
+  /** The file cannot be read past a line (rows in a row that are not rows): the rows before it are kept. */
+  IMPORT_MALFORMED: spec(400, 3),
+  /** Bytes that are not the file's encoding (Latin-1 read as UTF-8), or a UTF-16/UTF-32 file. */
+  IMPORT_ENCODING: spec(400, 3),
   // campaigns (exit 4)
   CAMPAIGN_INVALID: spec(422, 4),
   CAMPAIGN_NOT_FOUND: spec(404, 4),
@@ -35,6 +39,8 @@ export const ERRORS = {
   // records
   CITIZEN_NOT_FOUND: spec(404, 4),
   CENTER_NOT_FOUND: spec(404, 4),
+  /** A centre row in the store that an import would refuse (an old store, a row written by hand): its campaigns cannot be given slots there. */
+  CENTER_INVALID: spec(422, 4),
   // templates (exit 5)
   TEMPLATE_NOT_FOUND: spec(422, 5),
   TEMPLATE_SYNTAX: spec(422, 5),
@@ -73,6 +79,10 @@ export const ERRORS = {
   // the web console
   SIGN_IN_REQUIRED: spec(401, 2),
   SIGN_IN_FAILED: spec(401, 2),
+  /** Too many failed sign-ins on the account: refused, whatever the password, until the lock ends or is lifted. */
+  SIGN_IN_LOCKED: spec(423, 2),
+  /** Too many failed sign-ins from the client's address: refused before any password is checked. */
+  SIGN_IN_THROTTLED: spec(429, 2),
   CSRF_INVALID: spec(403, 2),
   FORBIDDEN: spec(403, 2),
   INTERNAL: spec(500, 1),

@@ -35,6 +35,24 @@ const NOTE_MAX = 2000;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
+/**
+ * The account lock: `maxFailures` sign-in attempts that do not succeed within `windowMs` lock
+ * the account for `lockMs` (a supervisor or `invito operators unlock` lifts it sooner).
+ */
+export const SIGN_IN_LOCK = { maxFailures: 5, windowMs: 15 * 60_000, lockMs: 15 * 60_000 } as const;
+
+/** A refused sign-in, with what the console logs (never shows): whether the id is an account's, and its lock. */
+export class SignInError extends InvitoError {
+  constructor(
+    code: 'SIGN_IN_FAILED' | 'SIGN_IN_LOCKED',
+    message: string,
+    readonly operatorKnown: boolean,
+    readonly lockedUntil: string | null,
+  ) {
+    super(code, message);
+  }
+}
+
 /** A hash compared against when the operator does not exist, so sign-in takes as long either way. */
 let dummyHash: Promise<string> | null = null;
 
@@ -104,14 +122,39 @@ export class Desk {
   }
 
   /**
-   * Checks an operator's password (the console's sign-in) and marks them seen.
-   * @throws InvitoError SIGN_IN_FAILED (unknown operator, wrong password, no password, disabled: one answer for all)
+   * Checks an operator's password (the console's sign-in) and marks them seen. Every attempt is
+   * counted on the account before the password is checked (see `SIGN_IN_LOCK`): past the limit
+   * the account is locked and refused without a check, so the answer says nothing about the
+   * password.
+   * @throws SignInError SIGN_IN_FAILED (unknown operator, wrong password, no password, disabled: one answer for all),
+   *   SIGN_IN_LOCKED (too many failures: until `lockedUntil`, whatever the password)
    */
   async authenticate(operatorId: string, password: string): Promise<Operator> {
-    const op = OPERATOR_ID.test(operatorId) ? await this.store.operator(operatorId) : null;
+    const now = this.now().getTime();
+    const gate = OPERATOR_ID.test(operatorId)
+      ? await this.store.beginSignIn(operatorId, {
+          now: new Date(now).toISOString(),
+          windowStart: new Date(now - SIGN_IN_LOCK.windowMs).toISOString(),
+          maxFailures: SIGN_IN_LOCK.maxFailures,
+          lockUntil: new Date(now + SIGN_IN_LOCK.lockMs).toISOString(),
+        })
+      : { known: false, allowed: true, lockedUntil: null };
+    if (!gate.allowed) throw new SignInError('SIGN_IN_LOCKED', `operator ${operatorId} is locked after too many failed sign-ins until ${gate.lockedUntil}`, true, gate.lockedUntil);
+    const op = gate.known ? await this.store.operator(operatorId) : null;
     const ok = await verifyPassword(password, op?.passwordHash ?? (await (dummyHash ??= hashPassword('no operator'))));
-    if (!op || !op.passwordHash || !ok || op.disabled) throw new InvitoError('SIGN_IN_FAILED', 'unknown operator or wrong password');
-    await this.store.touchOperator(operatorId, this.now().toISOString());
+    if (!op || !op.passwordHash || !ok || op.disabled) {
+      // The attempt that reached the limit was the last one checked: it says so.
+      if (gate.lockedUntil !== null) throw new SignInError('SIGN_IN_LOCKED', `operator ${operatorId} is locked after too many failed sign-ins until ${gate.lockedUntil}`, true, gate.lockedUntil);
+      throw new SignInError('SIGN_IN_FAILED', 'unknown operator or wrong password', gate.known, null);
+    }
+    await this.store.clearSignInFailures(operatorId);
+    await this.store.touchOperator(operatorId, new Date(now).toISOString());
+    return this.operator(operatorId);
+  }
+
+  /** Lifts a sign-in lock and starts the failure count again. @throws InvitoError OPERATOR_NOT_FOUND */
+  async unlockOperator(operatorId: string): Promise<Operator> {
+    if (!(await this.store.unlockOperator(operatorId))) throw notFound(operatorId);
     return this.operator(operatorId);
   }
 

@@ -8,6 +8,26 @@ export interface OperatorRecord extends Operator {
   readonly passwordHash: string | null;
 }
 
+/** One sign-in attempt as the store counts it (the desk's policy turned into times). */
+export interface SignInAttempt {
+  readonly now: string;
+  /** Failures before this time no longer count. */
+  readonly windowStart: string;
+  readonly maxFailures: number;
+  /** When a lock set by this attempt ends. */
+  readonly lockUntil: string;
+}
+
+/** What the store said about an attempt. */
+export interface SignInGate {
+  /** Whether the account exists (the console logs only ids that are: a mistyped id may be a password). */
+  readonly known: boolean;
+  /** Whether the password may be checked. */
+  readonly allowed: boolean;
+  /** The lock in force: refusing this attempt, or set by it (it is the last one allowed). */
+  readonly lockedUntil: string | null;
+}
+
 /** A citizen as the desk sees one: the card messages use, and whether they said never to call. */
 export interface DeskCitizen extends CitizenCard {
   readonly doNotCallAt: string | null;
@@ -76,6 +96,16 @@ export interface DeskStore {
   setOperatorDisabled(operatorId: string, disabled: boolean): Promise<boolean>;
   setOperatorPassword(operatorId: string, passwordHash: string): Promise<boolean>;
   touchOperator(operatorId: string, at: string): Promise<void>;
+  /**
+   * Counts a sign-in attempt against the account before its password is checked, in one atomic
+   * step, so attempts in parallel cannot all pass: refused while locked; the attempt that
+   * reaches `maxFailures` inside the window sets the lock (a success then clears it).
+   */
+  beginSignIn(operatorId: string, a: SignInAttempt): Promise<SignInGate>;
+  /** A successful sign-in: the count starts again and any lock goes. */
+  clearSignInFailures(operatorId: string): Promise<void>;
+  /** Lifts a lock (a supervisor, `invito operators unlock`); false when there is no such operator. */
+  unlockOperator(operatorId: string): Promise<boolean>;
   /** Enabled operators seen at or after `since`. */
   onShift(since: string): Promise<number>;
 

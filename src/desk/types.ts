@@ -17,6 +17,8 @@ export interface Operator {
   readonly createdAt: string;
   /** Last request seen from the operator: "on shift" when recent. */
   readonly lastSeenAt: string | null;
+  /** Locked after too many failed sign-ins until then (ISO); null when not locked now or ever. A past time means the lock has ended. */
+  readonly lockedUntil: string | null;
 }
 
 export interface NewOperator {

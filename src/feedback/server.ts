@@ -8,7 +8,7 @@
  *
  * It logs ids, counts and statuses only: requests carry phone numbers and what citizens wrote.
  */
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import { type Logger, pino } from 'pino';
 import twilio from 'twilio';
@@ -42,6 +42,12 @@ export interface FeedbackServerOptions {
   readonly now?: () => Date;
   /** The operators' web console under `/console`; without it the server has none. */
   readonly console?: ConsoleOptions;
+  /**
+   * Addresses or CIDR ranges of the reverse proxies in front (`INVITO_TRUST_PROXY`, comma-separated):
+   * only their `X-Forwarded-For` is believed for the client's address, which the console's
+   * sign-in limits and logs go by. @defaultValue none: the connection's address
+   */
+  readonly trustProxy?: string;
 }
 
 /** Twilio's webhooks are a few kB; a reply-link POST is nearly empty. */
@@ -129,6 +135,22 @@ export function checkPublicUrl(publicUrl: string): string {
   return publicUrl.replace(/\/+$/, '');
 }
 
+/**
+ * The proxies whose forwarded address is believed: addresses and CIDR ranges only. A hop count
+ * or `true` would believe whatever a client writes in `X-Forwarded-For`. Throws `CONFIG_INVALID`.
+ */
+export function trustedProxies(list: string): string[] {
+  const entries = list.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const e of entries) {
+    const [address = '', bits, ...rest] = e.split('/');
+    const max = isIP(address) === 4 ? 32 : isIP(address) === 6 ? 128 : 0;
+    if (max === 0 || rest.length > 0 || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= max))) {
+      throw new InvitoError('CONFIG_INVALID', `INVITO_TRUST_PROXY: "${e.slice(0, 60)}" is not an IP address or CIDR range (give the reverse proxies' addresses, comma-separated)`);
+    }
+  }
+  return entries;
+}
+
 /** A form body as a plain object of strings; a repeated name keeps its last value (Twilio repeats none in these webhooks). */
 function parseForm(body: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(body));
@@ -151,6 +173,7 @@ function build(options: Omit<FeedbackServerOptions, 'publicUrl'>, publicUrlOf: (
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
+    ...(options.trustProxy ? { trustProxy: trustedProxies(options.trustProxy) } : {}),
     // Fastify's own request lines carry the URL (reply-link tokens) and the client's address;
     // one line per request, with the route pattern only, is written below instead.
     logController: new LogController({ disableRequestLogging: true }),

@@ -12,7 +12,7 @@ import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysel
 import type { Campaign } from '../campaigns/schema.js';
 import { campaignSchema } from '../campaigns/schema.js';
 import { InvitoError } from '../core/errors.js';
-import type { AppointmentAction, Completion, DeskCampaign, DeskCitizen, DeskStore, NextQuery, OperatorRecord, StatsRows } from '../desk/store.js';
+import type { AppointmentAction, Completion, DeskCampaign, DeskCitizen, DeskStore, NextQuery, OperatorRecord, SignInAttempt, SignInGate, StatsRows } from '../desk/store.js';
 import type { CallAttempt, CallTask, CardAppointment, CardMessage, CardResponse, ClosedReason, Disposition, ListFilter, OperatorRole, TaskState } from '../desk/types.js';
 import type { CenterInfo, CitizenPlace } from '../pacer/appointments.js';
 import type { Dialect } from './open.js';
@@ -77,6 +77,7 @@ const toOperator = (r: Selectable<OperatorsTable>): OperatorRecord => ({
   passwordHash: r.password_hash,
   createdAt: r.created_at,
   lastSeenAt: r.last_seen_at,
+  lockedUntil: r.locked_until,
 });
 
 export class KyselyDeskStore implements DeskStore {
@@ -126,6 +127,38 @@ export class KyselyDeskStore implements DeskStore {
       .where('operator_id', '=', operatorId)
       .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', at)]))
       .execute();
+  }
+
+  async beginSignIn(operatorId: string, a: SignInAttempt): Promise<SignInGate> {
+    return atomically(this.db, this.dialect, async (trx) => {
+      const r = await trx
+        .selectFrom('operators')
+        .select(['failed_sign_ins', 'failed_since', 'locked_until'])
+        .where('operator_id', '=', operatorId)
+        .$if(this.dialect === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst();
+      if (!r) return { known: false, allowed: true, lockedUntil: null };
+      if (r.locked_until !== null && r.locked_until > a.now) return { known: true, allowed: false, lockedUntil: r.locked_until };
+      // A lock that has ended leaves a fresh count: the operator gets their attempts back.
+      const fresh = r.locked_until !== null || r.failed_since === null || r.failed_since < a.windowStart;
+      const failures = fresh ? 1 : Number(r.failed_sign_ins) + 1;
+      const lockedUntil = failures >= a.maxFailures ? a.lockUntil : null;
+      await trx
+        .updateTable('operators')
+        .set({ failed_sign_ins: failures, failed_since: fresh ? a.now : r.failed_since, locked_until: lockedUntil })
+        .where('operator_id', '=', operatorId)
+        .execute();
+      return { known: true, allowed: true, lockedUntil };
+    });
+  }
+
+  async clearSignInFailures(operatorId: string): Promise<void> {
+    await this.db.updateTable('operators').set({ failed_sign_ins: 0, failed_since: null, locked_until: null }).where('operator_id', '=', operatorId).execute();
+  }
+
+  async unlockOperator(operatorId: string): Promise<boolean> {
+    const r = await this.db.updateTable('operators').set({ failed_sign_ins: 0, failed_since: null, locked_until: null }).where('operator_id', '=', operatorId).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   async onShift(since: string): Promise<number> {

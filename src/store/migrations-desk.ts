@@ -71,4 +71,13 @@ export const deskMigrations = (dialect: Dialect): Record<string, Migration> => (
       await db.schema.alterTable('citizens').addColumn('do_not_call_at', 'text').execute();
     },
   },
+  '0006_sign_in_lock': {
+    async up(db: Kysely<any>) {
+      // On the operator's row, not in a server's memory: the lock holds in every process serving
+      // the console and across restarts.
+      await db.schema.alterTable('operators').addColumn('failed_sign_ins', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('operators').addColumn('failed_since', 'text').execute();
+      await db.schema.alterTable('operators').addColumn('locked_until', 'text').execute();
+    },
+  },
 });

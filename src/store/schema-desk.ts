@@ -14,6 +14,12 @@ export interface OperatorsTable {
   created_at: string;
   /** Last request seen: "on shift" when recent (the hopper counts these operators). */
   last_seen_at: string | null;
+  /** Sign-in attempts since `failed_since` that did not succeed (counted before the password is checked). */
+  failed_sign_ins: Generated<number>;
+  /** The first of those attempts: the count starts again once it is older than the window. */
+  failed_since: string | null;
+  /** Refused whatever the password until then (ISO); null: not locked. */
+  locked_until: string | null;
 }
 
 /** Columns the desk adds to `call_tasks` (the table itself is created by migration 0002). */

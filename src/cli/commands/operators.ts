@@ -1,5 +1,5 @@
 /**
- * `invito operators add|list|disable`: the call desk's accounts. Passwords are read from stdin
+ * `invito operators add|list|disable|unlock`: the call desk's accounts. Passwords are read from stdin
  * (`--password-stdin`), never from the command line, where `ps` and shell history would keep them.
  */
 import type { Command } from 'commander';
@@ -13,11 +13,11 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
-const line = (o: Operator): string =>
-  `${o.operatorId}\t${o.name}\t${o.languages.join(',')}\t${o.role}${o.disabled ? '\tdisabled' : ''}${o.lastSeenAt ? `\tseen ${o.lastSeenAt}` : ''}`;
+const line = (o: Operator, now = new Date().toISOString()): string =>
+  `${o.operatorId}\t${o.name}\t${o.languages.join(',')}\t${o.role}${o.disabled ? '\tdisabled' : ''}${o.lockedUntil && o.lockedUntil > now ? `\tlocked until ${o.lockedUntil}` : ''}${o.lastSeenAt ? `\tseen ${o.lastSeenAt}` : ''}`;
 
 export function register(program: Command): void {
-  const ops = program.command('operators').description('call desk operators: add, list, disable');
+  const ops = program.command('operators').description('call desk operators: add, list, disable, unlock');
 
   ops
     .command('add')
@@ -47,7 +47,7 @@ export function register(program: Command): void {
 
   ops
     .command('list')
-    .description('every operator: id, name, languages, role, disabled, last seen')
+    .description('every operator: id, name, languages, role, disabled, locked, last seen')
     .option('--json', 'print a JSON array')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       await withStore(cmd, async (store) => {
@@ -67,6 +67,19 @@ export function register(program: Command): void {
         const o = await new Desk({ store: store.desk }).disableOperator(id);
         if (opts.json) printJson(o);
         else process.stdout.write(`disabled ${o.operatorId}\n`);
+      });
+    });
+
+  ops
+    .command('unlock')
+    .description('lift the lock that failed console sign-ins put on an account (it signs in again at once)')
+    .argument('<id>', 'operator id')
+    .option('--json', 'print the operator as JSON')
+    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+      await withStore(cmd, async (store) => {
+        const o = await new Desk({ store: store.desk }).unlockOperator(id);
+        if (opts.json) printJson(o);
+        else process.stdout.write(`unlocked ${o.operatorId}\n`);
       });
     });
 }
