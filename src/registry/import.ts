@@ -17,7 +17,7 @@ import { type ErrorCode, ERRORS, InvitoError } from '../core/errors.js';
 import type { WorkerInput, WorkerMessage } from './import-worker.js';
 import type { FileEncoding, FileFormat } from './reader.js';
 import type { RegistryStore } from './store.js';
-import { type KindName, type ReadOptions, type RecordOf, type SourceInfo, type ValidatedBatch, validatedBatches } from './validated.js';
+import { type KindName, type ReadOptions, type RecordOf, type SourceInfo, stopError, type ValidatedBatch, validatedBatches } from './validated.js';
 
 export interface ImportSummary {
   imported: number;
@@ -167,6 +167,7 @@ async function importFile<K extends KindName>(
     }
     imported += item.rows.length - duplicates.size;
     options.onProgress?.({ rows: item.read, bytes: item.bytes, size });
+    if (item.stop) throw stopError(path, item.stop, imported);
   }
   return {
     imported,

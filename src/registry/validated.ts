@@ -5,7 +5,8 @@
  */
 import { CENTER_COLUMNS, validateCenter } from './centers.js';
 import { CITIZEN_COLUMNS, validateCitizen } from './citizens.js';
-import { type ColumnRules, type FileEncoding, type FileFormat, isBroken, openSource } from './reader.js';
+import { type ColumnRules, type FileEncoding, type FileFormat, isBroken, isStop, openSource, printable, type StopRecord } from './reader.js';
+import { InvitoError } from '../core/errors.js';
 import type { CenterRecord, CitizenRecord } from './store.js';
 
 export type RowOutcome<R> = { row: R; warnings: string[] } | { reject: string; warnings: string[] };
@@ -52,7 +53,16 @@ export interface ValidatedBatch<R> {
   /** Records read so far and bytes consumed, for progress. */
   readonly read: number;
   readonly bytes: number;
+  /** Set on the last batch when the file cannot be read past a line; the batch holds what came before it. */
+  readonly stop?: StopRecord;
 }
+
+/**
+ * This many unreadable records in a row (no line with the header's fields, no JSON object) is
+ * not a file with a few bad rows but one that cannot be read on — the wrong delimiter, a
+ * binary tail, a truncated copy — and the import stops rather than reject every line after it.
+ */
+export const MAX_BROKEN_RUN = 1000;
 
 export async function* validatedBatches<K extends KindName>(
   kind: K,
@@ -67,12 +77,26 @@ export async function* validatedBatches<K extends KindName>(
   let batch = fresh<RecordOf<K>>();
   // A repeated id inside one batch; repeats across batches are found by the store.
   let lines = new Map<string, number>();
+  let brokenRun = 0;
+  let brokenFrom = 0;
   for await (const rec of source.records()) {
+    if (isStop(rec)) {
+      yield { ...batch, read, bytes: source.bytesRead(), stop: rec };
+      return;
+    }
     read++;
     if (isBroken(rec)) {
       batch.rejects.push([String(rec.line), rec.reason, ...rec.original]);
+      if (brokenRun++ === 0) brokenFrom = rec.line;
+      if (brokenRun >= MAX_BROKEN_RUN) {
+        const as = source.format === 'csv' ? `rows of the header's ${source.columns.length} columns` : 'JSON objects';
+        const reason = `from this line on, ${MAX_BROKEN_RUN} records in a row cannot be read as ${as} (they are in the rejects file)`;
+        yield { ...batch, read, bytes: source.bytesRead(), stop: { stop: 'IMPORT_MALFORMED', line: brokenFrom, reason } };
+        return;
+      }
       continue;
     }
+    brokenRun = 0;
     const outcome = rules.validate(rec.values, rec.line, options.today);
     const id = rec.values[rules.idColumn] ?? '';
     for (const w of outcome.warnings) batch.warnings.push([String(rec.line), id, w]);
@@ -95,6 +119,12 @@ export async function* validatedBatches<K extends KindName>(
     }
   }
   yield { ...batch, read, bytes: source.bytesRead() };
+}
+
+/** The error that ends an import at a stop, saying how much of the file before it was imported. */
+export function stopError(path: string, stop: StopRecord, imported: number): InvitoError {
+  const rows = `${imported} row${imported === 1 ? '' : 's'} before line ${stop.line} ${imported === 1 ? 'was' : 'were'} imported`;
+  return new InvitoError(stop.stop, `${printable(path)}:${stop.line}: ${stop.reason}; the import stopped there (${rows})`);
 }
 
 function fresh<R>(): Omit<ValidatedBatch<R>, 'read' | 'bytes'> {
