@@ -1,5 +1,6 @@
 /** What every command shares: opening the store from `--db` / `INVITO_DB`, and output helpers. */
 import type { Command } from 'commander';
+import pino from 'pino';
 import { KyselyStore } from '../store/index.js';
 
 /** Opens the store named by the global `--db` option, or `INVITO_DB`, or the default SQLite file. */
@@ -17,6 +18,22 @@ export async function withStore<T>(cmd: Command, fn: (store: KyselyStore) => Pro
     await store.close();
   }
 }
+
+/**
+ * A reader that stops early (`| head`) closes the pipe, and the next write fails with EPIPE.
+ * That ends the command quietly with status 0, whatever it was doing: a long writer (`status
+ * --watch`, a worker logging) stops instead of writing into nothing, and nobody sees a stack.
+ */
+export function endOnClosedPipe<S extends NodeJS.EventEmitter>(stream: S): S {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  return stream;
+}
+
+/** Where the JSON logs go (stderr), ending the process like stdout does when its pipe closes. */
+export const logDestination = (): pino.DestinationStream => endOnClosedPipe(pino.destination(2));
 
 export const printJson = (value: unknown): void => {
   process.stdout.write(JSON.stringify(value) + '\n');

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isInvitoError } from '../core/errors.js';
+import { endOnClosedPipe } from './context.js';
 import { register as registerCalls } from './commands/calls.js';
 import { register as registerCampaign } from './commands/campaign.js';
 import { register as registerDemo } from './commands/demo.js';
@@ -34,8 +35,15 @@ export function buildProgram(): Command {
   return program;
 }
 
+let pipesWatched = false;
+
 /** Runs the CLI and resolves to the process exit status. */
 export async function main(argv: string[]): Promise<number> {
+  if (!pipesWatched) {
+    pipesWatched = true;
+    endOnClosedPipe(process.stdout);
+    endOnClosedPipe(process.stderr);
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

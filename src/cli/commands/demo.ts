@@ -31,6 +31,7 @@ import { importCenters, importCitizens } from '../../registry/import.js';
 import { formatStatus, statusReport } from '../../reports/status.js';
 import { sendInboundMessage, startSandbox } from '../../sandbox/index.js';
 import { KyselyStore } from '../../store/index.js';
+import { logDestination } from '../context.js';
 
 const fmt = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 
@@ -79,7 +80,7 @@ export function register(program: Command): void {
       // A fresh store each run, so the demo can be run again and shows the same story.
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
-      const log = pino({ level: process.env.INVITO_LOG_LEVEL || 'warn' }, pino.destination(2));
+      const log = pino({ level: process.env.INVITO_LOG_LEVEL || 'warn' }, logDestination());
       const dbUrl = (cmd.optsWithGlobals() as { db?: string }).db || join(dir, 'invito.db');
 
       say(`1. Generating ${count.toLocaleString('en')} synthetic citizens of Lazio (a few bad rows on purpose) and 8 vaccination centres…`);

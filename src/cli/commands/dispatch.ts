@@ -15,7 +15,7 @@ import { sharedClock } from '../../queues/clock.js';
 import { ensureRedis } from '../../queues/redis.js';
 import { startWorker, workerTimings } from '../../queues/worker.js';
 import { formatStatus, statusReport } from '../../reports/status.js';
-import { printJson, untilSignal, withStore } from '../context.js';
+import { logDestination, printJson, untilSignal, withStore } from '../context.js';
 
 const positive = (name: string, v: string): number => {
   const n = Number(v);
@@ -24,7 +24,7 @@ const positive = (name: string, v: string): number => {
 };
 
 /** Logs go to stderr, as JSON, with ids and counts only. */
-export const logger = (): pino.Logger => pino({ level: process.env.INVITO_LOG_LEVEL || 'info' }, pino.destination(2));
+export const logger = (): pino.Logger => pino({ level: process.env.INVITO_LOG_LEVEL || 'info' }, logDestination());
 
 export function register(program: Command): void {
   program

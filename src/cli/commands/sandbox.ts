@@ -23,7 +23,7 @@ import {
   startSandbox,
   updateConfig,
 } from '../../sandbox/index.js';
-import { printJson, untilSignal } from '../context.js';
+import { logDestination, printJson, untilSignal } from '../context.js';
 
 const usage = (message: string): InvitoError => new InvitoError('USAGE', message);
 
@@ -113,7 +113,7 @@ export function register(program: Command): void {
   ).action(async (opts: Record<string, unknown>) => {
     const level = String(opts.logLevel);
     if (level !== 'silent' && !(level in pino.levels.values)) throw usage(`--log-level must be one of ${Object.keys(pino.levels.values).join(', ')} or silent, not ${level}`);
-    const logger = pino({ name: 'invito-sandbox', level }, pino.destination(2));
+    const logger = pino({ name: 'invito-sandbox', level }, logDestination());
     const running = await startSandbox({
       host: String(opts.host),
       apiPort: portOf('api-port', opts.apiPort),

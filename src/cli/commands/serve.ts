@@ -13,7 +13,7 @@ import { InvitoError } from '../../core/errors.js';
 import { Desk } from '../../desk/desk.js';
 import { FEEDBACK_PATHS, type RunningFeedbackServer, checkPublicUrl, startFeedbackServer } from '../../feedback/server.js';
 import { KyselyConsoleStore } from '../../store/console.js';
-import { storeFor, untilSignal } from '../context.js';
+import { logDestination, storeFor, untilSignal } from '../context.js';
 
 export {
   type RunningFeedbackServer,
@@ -47,7 +47,7 @@ export function register(program: Command): void {
       }
       // Checked before the store opens, so a typo does not leave an empty store behind.
       const publicUrl = process.env.INVITO_PUBLIC_URL ? checkPublicUrl(process.env.INVITO_PUBLIC_URL) : undefined;
-      const logger = pino({ name: 'invito-serve', level: opts.logLevel }, pino.destination(2));
+      const logger = pino({ name: 'invito-serve', level: opts.logLevel }, logDestination());
       const store = await storeFor(cmd);
       try {
         const desk = new Desk({ store: store.desk, ...(publicUrl ? { publicUrl } : {}) });
