@@ -1,5 +1,5 @@
 /** The vaccination centres file: its columns and the rules for one row. */
-import { ID_PATTERN, parsePositive } from './fields.js';
+import { ID_PATTERN, parsePositive, parseText, TEXT_LIMITS } from './fields.js';
 import type { RowOutcome } from './validated.js';
 import { formatOpening, parseOpening } from './opening.js';
 import type { ColumnRules } from './reader.js';
@@ -22,23 +22,42 @@ export function validateCenter(values: Record<string, string>, line: number): Ro
   if (id === '') return { reject: 'center_id is missing', warnings };
   if (!ID_PATTERN.test(id)) return { reject: 'center_id must be 1-64 letters, digits, ".", "_" or "-"', warnings };
   if (v('name') === '') return { reject: 'name is missing', warnings };
+  // The name goes into every invitation: one that is too long or holds control characters rejects the centre.
+  const name = parseText('name', v('name'), TEXT_LIMITS.name);
+  if (!name.ok) return { reject: name.reason, warnings };
   const capacity = parsePositive('daily_capacity', v('daily_capacity'));
   if (!capacity.ok) return { reject: capacity.reason, warnings };
+  // Reasons about opening hours quote the rule (centres are not personal data), so it must be printable.
+  const openingText = parseText('opening', v('opening'), TEXT_LIMITS.opening);
+  if (!openingText.ok) return { reject: openingText.reason, warnings };
   const opening = parseOpening(v('opening'));
   if (!opening.ok) return { reject: opening.reason, warnings };
   let region: string | null = null;
   const reg = v('region').toUpperCase();
   if (isRegionCode(reg)) region = reg;
   else if (reg !== '') warnings.push('region is not one of the 21 region codes');
-  const catchment = [...new Set(v('catchment').split(/[;|]/).map((a) => a.trim()).filter((a) => a !== ''))];
+  const text = (field: 'asl' | 'municipality' | 'address'): string | null => {
+    const t = parseText(field, v(field), TEXT_LIMITS[field]);
+    if (t.ok) return t.value;
+    warnings.push(t.reason);
+    return null;
+  };
+  const areas: string[] = [];
+  for (const raw of v('catchment').split(/[;|]/)) {
+    const a = parseText('catchment', raw.trim(), TEXT_LIMITS.catchment);
+    if (!a.ok) warnings.push(`${a.reason.replace(/^catchment/, 'a catchment area')}; that area is left out`);
+    else if (a.value !== null) areas.push(a.value);
+  }
+  const catchment = [...new Set(areas)];
+  const asl = text('asl');
   return {
     row: {
       center_id: id,
-      name: v('name'),
+      name: name.value!,
       region,
-      asl: v('asl').toUpperCase() || null,
-      municipality: v('municipality') || null,
-      address: v('address') || null,
+      asl: asl?.toUpperCase() ?? null,
+      municipality: text('municipality'),
+      address: text('address'),
       daily_capacity: capacity.value,
       opening: formatOpening(opening.value),
       catchment,

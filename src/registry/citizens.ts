@@ -1,6 +1,6 @@
 /** The citizen registry file: its columns and the rules for one row. */
 import type { ColumnRules } from './reader.js';
-import { ID_PATTERN, parseBool, parseCount, parseDate, parseEmail, parsePhone } from './fields.js';
+import { ID_PATTERN, parseBool, parseCount, parseDate, parseEmail, parsePhone, parseText, TEXT_LIMITS } from './fields.js';
 import { isRegionCode } from './regions.js';
 import type { CitizenRecord } from './store.js';
 import type { RowOutcome } from './validated.js';
@@ -15,6 +15,8 @@ export const CITIZEN_COLUMNS: ColumnRules = {
 
 const LANGUAGE = /^[a-z]{2}$/;
 const GROUP = /^[A-Z0-9_-]{1,32}$/;
+/** Room for a few dozen group codes; more is not a list of groups. */
+const MAX_GROUPS_TEXT = 500;
 
 /**
  * Validates one registry row. Rejected (not imported): a missing or malformed id, a missing,
@@ -66,8 +68,21 @@ export function validateCitizen(values: Record<string, string>, line: number, to
     if (d.ok) lastDose = d.value;
     else warnings.push(d.reason);
   }
+  // Names, the health authority and the town are not needed to invite: a bad one is dropped.
+  const text = (field: keyof typeof TEXT_LIMITS): string | null => {
+    const t = parseText(field, v(field), TEXT_LIMITS[field]);
+    if (t.ok) return t.value;
+    warnings.push(t.reason);
+    return null;
+  };
+  const givenName = text('given_name');
+  const familyName = text('family_name');
+  const asl = text('asl');
+  const municipality = text('municipality');
   const groups: string[] = [];
-  for (const raw of v('priority_groups').split(/[;|]/)) {
+  const groupText = v('priority_groups');
+  if (groupText.length > MAX_GROUPS_TEXT) warnings.push(`priority_groups is longer than ${MAX_GROUPS_TEXT} characters`);
+  else for (const raw of groupText.split(/[;|]/)) {
     const g = raw.trim().toUpperCase();
     if (g === '') continue;
     if (!GROUP.test(g)) warnings.push('a priority group code is not [A-Z0-9_-]');
@@ -76,16 +91,16 @@ export function validateCitizen(values: Record<string, string>, line: number, to
   return {
     row: {
       citizen_id: id,
-      given_name: v('given_name') || null,
-      family_name: v('family_name') || null,
+      given_name: givenName,
+      family_name: familyName,
       birth_date: birth.value,
       sex,
       phone,
       email,
       language,
       region,
-      asl: v('asl').toUpperCase() || null,
-      municipality: v('municipality') || null,
+      asl: asl?.toUpperCase() ?? null,
+      municipality,
       doses: doses.value,
       last_dose_date: lastDose,
       opt_out: optOut.value,

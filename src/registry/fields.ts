@@ -89,6 +89,7 @@ const PLAIN_PHONE = /^(\+|00)?\d{9,15}$/;
 
 /** A phone number normalised to E.164; national numbers are read as Italian unless told otherwise. */
 export function parsePhone(text: string, defaultCountry: 'IT' = 'IT'): Parsed<string> {
+  if (text.length > PHONE_MAX) return bad(`phone is longer than ${PHONE_MAX} characters`);
   const compact = text.replace(/[\s().\-/]/g, '');
   if (!PLAIN_PHONE.test(compact)) return parsePhoneSlow(text, defaultCountry);
   const tail = compact.slice(-4);
@@ -110,9 +111,51 @@ export const parsePhoneUncached = (text: string): Parsed<string> => parsePhoneSl
 // Deliberately plain: one @, a dot in the domain, no spaces. Deliverability is the SMTP relay's call.
 const EMAIL = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[A-Za-z]{2,}$/;
 export function parseEmail(text: string): Parsed<string> {
-  if (!EMAIL.test(text) || text.length > 254) return bad('email is not a valid address');
+  if (text.length > EMAIL_MAX) return bad(`email is longer than ${EMAIL_MAX} characters`);
+  if (!EMAIL.test(text) || CONTROL.test(text)) return bad('email is not a valid address');
   const at = text.lastIndexOf('@');
   return ok(text.slice(0, at + 1) + text.slice(at + 1).toLowerCase());
+}
+
+/**
+ * The longest value each free-text column may hold, in characters. Generous for real data
+ * (the longest Italian municipality name has 34 letters), small enough that one field cannot
+ * flood an SMS preview or a call script.
+ */
+export const TEXT_LIMITS = {
+  given_name: 100,
+  family_name: 100,
+  municipality: 100,
+  asl: 64,
+  address: 200,
+  name: 200,
+  catchment: 100,
+  opening: 200,
+} as const;
+
+/** Email addresses are at most 254 characters (RFC 5321); phone numbers, formatted, far fewer. */
+export const EMAIL_MAX = 254;
+export const PHONE_MAX = 32;
+
+/**
+ * Characters that have no place in a registry value: C0 and C1 controls (NUL, ESC, BEL…), DEL,
+ * and the bidirectional overrides that make text display in another order than it is stored.
+ */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const BREAKS = /[\t\r\n]+/g;
+export const hasControl = (text: string): boolean => CONTROL.test(text);
+
+/**
+ * A free-text value, or null when empty. Line breaks and tabs (a spreadsheet cell typed with
+ * Alt+Enter) become one space; any other control character, or a value over `max` characters,
+ * is a reason — the caller warns and drops the value.
+ */
+export function parseText(field: string, text: string, max: number): Parsed<string | null> {
+  if (text === '') return ok(null);
+  if (text.length > max) return bad(`${field} is longer than ${max} characters`);
+  const flat = text.includes('\n') || text.includes('\t') || text.includes('\r') ? text.replace(BREAKS, ' ') : text;
+  if (CONTROL.test(flat)) return bad(`${field} contains control characters`);
+  return ok(flat);
 }
 
 /** Ids end up in job ids and URLs: no `:` (BullMQ), no spaces, no slashes. */
