@@ -38,7 +38,7 @@ describe('campaign definitions', () => {
 
   it('a misspelt key is an error at its line and column, never silently ignored', () => {
     const text = VALID.replace('  age: { min: 80 }', '  age: { min: 80 }\n  regoins: [LAZ]');
-    expect(issuesOf(text)).toEqual([{ where: 'c.yaml:9:3', message: 'unknown key "cohort.regoins"' }]);
+    expect(issuesOf(text)).toEqual([{ where: 'c.yaml:9:3', message: 'unknown key "cohort.regoins" — did you mean "regions"?' }]);
   });
 
   it('a value of the wrong type is an error at the value', () => {
@@ -46,12 +46,12 @@ describe('campaign definitions', () => {
     const issues = issuesOf(text);
     expect(issues).toHaveLength(1);
     expect(issues[0]!.where).toBe('c.yaml:15:17');
-    expect(issues[0]!.message).toMatch(/^pacing\.daily_target must be a whole number/);
+    expect(issues[0]!.message).toMatch(/^pacing\.daily_target: "lots" must be a whole number/);
   });
 
   it('an unknown step channel is an error that lists the channels', () => {
     const issues = issuesOf(VALID.replace('[sms, email, call]', '[sms, fax]'));
-    expect(issues).toEqual([{ where: 'c.yaml:12:21', message: 'steps[0].channels[1] must be one of sms, email, voice, call' }]);
+    expect(issues).toEqual([{ where: 'c.yaml:12:21', message: 'steps[0].channels[1]: "fax" is not a channel (sms, email, voice, call)' }]);
   });
 
   it('reports every error at once, in file order', () => {
@@ -59,9 +59,9 @@ describe('campaign definitions', () => {
     const issues = issuesOf(text);
     expect(issues.map((i) => i.where)).toEqual(['c.yaml:3:11', 'c.yaml:4:17', 'c.yaml:6:24']);
     expect(issues.map((i) => i.message)).toEqual([
-      'timezone is not an IANA time zone such as Europe/Rome',
-      'reference_date is not a real calendar date',
-      'priority_groups[0].rank must be 1 or more (1 goes first)',
+      'timezone: "Europe/Roma" is not an IANA time zone such as Europe/Rome',
+      'reference_date: "2021-02-30" is not a real calendar date',
+      'priority_groups[0].rank: 0 must be 1 or more (1 goes first)',
     ]);
   });
 

@@ -90,9 +90,9 @@ describe.skipIf(!built)('invito CLI (built)', () => {
     expect(bad.code).toBe(4);
     const lines = bad.stderr.trim().split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^bad\.yaml:\d+:\d+: unknown key "cohort\.regoins"$/);
-    expect(lines[1]).toMatch(/^bad\.yaml:\d+:\d+: steps\[0\]\.channels\[1\] must be one of sms, email, voice, call$/);
-    expect(lines[2]).toMatch(/^bad\.yaml:\d+:\d+: pacing\.daily_target must be a whole number/);
+    expect(lines[0]).toMatch(/^bad\.yaml:\d+:\d+: unknown key "cohort\.regoins" — did you mean "regions"\?$/);
+    expect(lines[1]).toMatch(/^bad\.yaml:\d+:\d+: steps\[0\]\.channels\[1\]: "pigeon" is not a channel \(sms, email, voice, call\)$/);
+    expect(lines[2]).toMatch(/^bad\.yaml:\d+:\d+: pacing\.daily_target: "many" must be a whole number/);
   });
 
   it('preview --json prints one object per channel with the SMS accounting and the email parts', async () => {

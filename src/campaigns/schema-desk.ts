@@ -50,7 +50,7 @@ const nodeId = z.string().regex(/^[a-z0-9_-]{1,40}$/, { error: 'must be lower-ca
 const answer = z
   .strictObject({
     id: nodeId,
-    label: z.string().min(1, { error: 'must not be empty' }),
+    label: z.string().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' }),
     /** The next question. */
     next: nodeId.optional(),
     /** The outcome this answer records (and suggests as the disposition). */
@@ -61,12 +61,13 @@ const answer = z
   .refine((a) => (a.next === undefined) !== (a.outcome === undefined), { error: 'needs exactly one of "next" or "outcome"' });
 
 const node = z.strictObject({
-  question: z.string().min(1, { error: 'must not be empty' }),
+  question: z.string().min(1, { error: 'must not be empty' }).max(1000, { error: 'must be at most 1,000 characters' }),
   /** What the operator may read or do at this step (shown under the question). */
-  hint: z.string().optional(),
+  hint: z.string().max(2000, { error: 'must be at most 2,000 characters' }).optional(),
   answers: z
     .array(answer)
     .min(1, { error: 'needs at least one answer' })
+    .max(20, { error: 'has more than 20 answers' })
     .refine((as) => new Set(as.map((a) => a.id)).size === as.length, { error: 'two answers have the same id' }),
 });
 
@@ -116,7 +117,7 @@ export const scriptSchema = z
   .strictObject({
     /** The first question. */
     start: nodeId,
-    nodes: z.record(nodeId, node),
+    nodes: z.record(nodeId, node).refine((n) => Object.keys(n).length <= 100, { error: 'has more than 100 nodes' }),
   })
   .superRefine((s, ctx) => {
     if (!s.nodes[s.start]) ctx.addIssue({ code: 'custom', path: ['start'], message: `names no node (nodes: ${Object.keys(s.nodes).join(', ')})` });

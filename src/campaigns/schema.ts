@@ -33,13 +33,35 @@ function knownHolidays(code: string): boolean {
   return state === undefined || state in (hd.getStates(country) ?? {});
 }
 
+/**
+ * A whole number within bounds, the bounds in its message. Every number of a campaign has both
+ * ends: the pacer and the forecast do arithmetic and loops with them, and a typo such as
+ * `horizon_days: 2800` must be refused at its line, not discovered by a worker.
+ */
+export const wholeNumber = (min: number, max: number, what = 'whole number') =>
+  z
+    .int({ error: `must be a ${what}` })
+    .min(min, { error: `must be at least ${min.toLocaleString('en')}` })
+    .max(max, { error: `must be at most ${max.toLocaleString('en')}` });
+
+/** A number (not necessarily whole) within bounds; `above` excludes its lower end. */
+export const boundedNumber = (min: number, max: number, { above = false } = {}) =>
+  (above ? z.number({ error: 'must be a number' }).gt(min, { error: `must be greater than ${min}` }) : z.number({ error: 'must be a number' }).min(min, { error: `must be at least ${min}` })).max(max, {
+    error: `must be at most ${max.toLocaleString('en')}`,
+  });
+
+/** Invitations a day, at most: more than Italy's population, so only a typo reaches it. */
+export const MAX_DAILY_TARGET = 100_000_000;
+/** Dates a list (`closed_dates`, `by_date`) may hold: ten years of days. */
+const MAX_DATES = 3660;
+
 const code = z.string().regex(/^[A-Z0-9_-]{1,32}$/, { error: 'must be an upper-case code such as HCW' });
-const age = z.int({ error: 'must be a whole number of years' }).min(0, { error: 'must be 0 or more' }).max(130, { error: 'must be at most 130' });
-const count = z.int({ error: 'must be a whole number' }).min(0, { error: 'must be 0 or more' });
+const age = wholeNumber(0, 130, 'whole number of years');
+const count = wholeNumber(0, 20);
 
 const priorityGroup = z.strictObject({
   code,
-  rank: z.int({ error: 'must be a whole number' }).min(1, { error: 'must be 1 or more (1 goes first)' }),
+  rank: z.int({ error: 'must be a whole number' }).min(1, { error: 'must be 1 or more (1 goes first)' }).max(1000, { error: 'must be at most 1,000' }),
 });
 
 const cohort = z
@@ -50,12 +72,13 @@ const cohort = z
       .optional(),
     priority_groups: z
       .strictObject({
-        include: z.array(code).default([]),
-        exclude: z.array(code).default([]),
+        include: z.array(code).max(1000, { error: 'lists more than 1,000 groups' }).default([]),
+        exclude: z.array(code).max(1000, { error: 'lists more than 1,000 groups' }).default([]),
       })
       .optional(),
     regions: z
-      .array(z.enum(Object.keys(REGIONS) as [keyof typeof REGIONS], { error: `must be a region code (${Object.keys(REGIONS).join(', ')})` }))
+      .array(z.enum(Object.keys(REGIONS) as [keyof typeof REGIONS], { error: `is not a region code (${Object.keys(REGIONS).join(', ')})` }))
+      .max(100, { error: 'lists more than 100 regions' })
       .optional(),
     doses: z
       .strictObject({ min: count.optional(), max: count.optional() })
@@ -77,18 +100,18 @@ const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must b
 const send = z.union([
   z.strictObject({
     /** A reminder: `days` before the appointment's day, at local time `at` (moved into the send window). */
-    before_appointment: z.strictObject({ days: z.int().min(0).max(14), at: timeOfDay.default('10:00') }),
+    before_appointment: z.strictObject({ days: wholeNumber(0, 14, 'whole number of days'), at: timeOfDay.default('10:00') }),
   }),
   z.strictObject({
     /** A follow-up for citizens who neither confirmed nor declined within `days` of the invitation. */
-    no_answer_after: z.strictObject({ days: z.int().min(1).max(60) }),
+    no_answer_after: z.strictObject({ days: wholeNumber(1, 60, 'whole number of days') }),
   }),
 ]);
 
 const step = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]{1,40}$/, { error: 'must be lower-case letters, digits and "-"' }),
   channels: z
-    .array(z.enum(CHANNELS, { error: `must be one of ${CHANNELS.join(', ')}` }))
+    .array(z.enum(CHANNELS, { error: `is not a channel (${CHANNELS.join(', ')})` }))
     .min(1, { error: 'needs at least one channel' })
     .refine((cs) => new Set(cs).size === cs.length, { error: 'lists a channel twice' }),
   template: z.string().regex(/^[a-z0-9-]{1,60}$/, { error: 'must be a template id (a folder name in templates/)' }),
@@ -108,9 +131,18 @@ const share = z.number().gt(0, { error: 'must be greater than 0' }).max(1, { err
 const pacing = z
   .strictObject({
     /** Invitations per day: a number, or `capacity` (the open slots of the target day over the expected acceptance). */
-    daily_target: z.union([z.int({ error: 'must be a whole number or "capacity"' }).positive({ error: 'must be greater than 0' }), z.literal('capacity')], { error: 'must be a whole number or "capacity"' }),
+    daily_target: z.union(
+      [
+        z.int({ error: 'must be a whole number or "capacity"' }).positive({ error: 'must be greater than 0' }).max(MAX_DAILY_TARGET, { error: `must be at most ${MAX_DAILY_TARGET.toLocaleString('en')}` }),
+        z.literal('capacity'),
+      ],
+      { error: 'must be a whole number or "capacity"' },
+    ),
     /** Targets for given days, overriding `daily_target` (a replay of real figures, a slow start). */
-    by_date: z.record(isoDate, z.int().min(0, { error: 'must be 0 or more' })).default({}),
+    by_date: z
+      .record(isoDate, wholeNumber(0, MAX_DAILY_TARGET))
+      .refine((r) => Object.keys(r).length <= MAX_DATES, { error: `lists more than ${MAX_DATES.toLocaleString('en')} days` })
+      .default({}),
     /** A day's shortfall (an outage, ceilings too low) is added to the next open day's target. */
     carry_over: z.boolean().default(true),
     /** Acceptance: the share of invitations confirmed, for `daily_target: capacity` and the forecast. */
@@ -122,7 +154,7 @@ const pacing = z
         min: share.default(0.3),
         max: share.default(0.95),
         /** Answers (confirmed + declined) the estimate weighs as much as the prior. */
-        prior_weight: z.int().min(1).default(200),
+        prior_weight: wholeNumber(1, 1_000_000).default(200),
       })
       .refine((a) => a.min <= a.expected && a.expected <= a.max, { error: 'needs min ≤ expected ≤ max' })
       .default({ expected: 0.7, min: 0.3, max: 0.95, prior_weight: 200 }),
@@ -131,18 +163,18 @@ const pacing = z
 const appointments = z
   .strictObject({
     /** Whole days between the invitation and the appointment, at least. */
-    lead_days: z.int().min(0).max(60).default(2),
+    lead_days: wholeNumber(0, 60, 'whole number of days').default(2),
     /** How many days after the lead time a free slot is looked for. */
-    horizon_days: z.int().min(1).max(120).default(28),
+    horizon_days: wholeNumber(1, 120, 'whole number of days').default(28),
     /** Length of a slot; a centre-day's capacity is spread evenly over its slots. */
-    slot_minutes: z.int().min(5).max(240).default(15),
+    slot_minutes: wholeNumber(5, 240, 'whole number of minutes').default(15),
   })
   .default({ lead_days: 2, horizon_days: 28, slot_minutes: 15 });
 
 export const campaignSchema = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9-]{1,60}$/, { error: 'must be lower-case letters, digits and "-" (it names queues and jobs)' }),
-    name: z.string().min(1, { error: 'must not be empty' }),
+    name: z.string().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' }),
     timezone: z
       .string()
       .refine((tz) => IANAZone.isValidZone(tz), { error: 'is not an IANA time zone such as Europe/Rome' })
@@ -152,12 +184,14 @@ export const campaignSchema = z
     reference_date: isoDate,
     priority_groups: z
       .array(priorityGroup)
+      .max(1000, { error: 'lists more than 1,000 groups' })
       .default([])
       .refine((gs) => new Set(gs.map((g) => g.code)).size === gs.length, { error: 'lists a group code twice' }),
     cohort,
     steps: z
       .array(step)
       .min(1, { error: 'needs at least one step' })
+      .max(20, { error: 'has more than 20 steps' })
       .refine((ss) => new Set(ss.map((s) => s.id)).size === ss.length, { error: 'two steps have the same id' })
       .refine((ss) => ss[0]?.send === undefined, { error: 'the first step is the invitation: it takes no "send" trigger' })
       .refine((ss) => ss.slice(1).every((s) => s.send !== undefined), { error: 'every step after the first needs a "send" trigger (before_appointment or no_answer_after)' }),
@@ -173,7 +207,7 @@ export const campaignSchema = z
       .refine(knownHolidays, { error: 'is not a country or subdivision known to date-holidays (IT, IT-32, DE-BY, …)' })
       .default('IT'),
     /** Extra days without sends (local dates). */
-    closed_dates: z.array(isoDate).default([]),
+    closed_dates: z.array(isoDate).max(MAX_DATES, { error: `lists more than ${MAX_DATES.toLocaleString('en')} days` }).default([]),
     appointments,
     /** The call desk: recycling rules, the script's decision tree, leases (see schema-desk.ts). */
     calls: callsSchema,
@@ -183,17 +217,17 @@ export const campaignSchema = z
         /** Failed share of finished messages above which the campaign pauses. */
         pause_above: z.number().gt(0, { error: 'must be greater than 0' }).max(1, { error: 'must be at most 1' }).default(0.25),
         /** Finished messages needed before the share is judged. */
-        min_finished: z.int().min(1).default(200),
+        min_finished: wholeNumber(1, 10_000_000).default(200),
       })
       .default({ pause_above: 0.25, min_finished: 200 }),
     sms: z
       .strictObject({
         /** Longest SMS allowed, in segments; `validate` renders worst cases against it. */
-        max_segments: z.int().min(1).max(10).default(3),
+        max_segments: wholeNumber(1, 10).default(3),
         /** Replace characters that force UCS-2 by GSM-7 look-alikes. */
         transliterate: z.boolean().default(true),
         /** Price of one segment, for the cost forecast in `plan` (currency of the contract). */
-        price_per_segment: z.number().nonnegative().default(0.05),
+        price_per_segment: boundedNumber(0, 100).default(0.05),
       })
       .default({ max_segments: 3, transliterate: true, price_per_segment: 0.05 }),
   });

@@ -21,6 +21,8 @@
 import type { Campaign } from '../campaigns/schema.js';
 import type { Channel } from '../core/channels.js';
 import type { CohortQuery } from '../cohort/criteria.js';
+import { InvitoError } from '../core/errors.js';
+import { MAX_DAILY_CAPACITY } from '../registry/centers.js';
 import { parseOpening } from '../registry/opening.js';
 import { baseTarget, dayTarget, daysFed } from './quota.js';
 import { SendCalendar } from './windows.js';
@@ -155,6 +157,11 @@ export function forecast(campaign: Campaign, groups: readonly ServedGroup[], cen
   const ceiling = options.ceilingPerSecond;
   const capacityModelled = centers.length > 0;
 
+  // Slot counts are 32-bit per centre-day: a capacity the registry would refuse is not modelled.
+  const oversized = centers.find((c) => !(c.dailyCapacity <= MAX_DAILY_CAPACITY));
+  if (oversized) {
+    throw new InvitoError('CENTER_INVALID', `centre ${oversized.centerId} has daily_capacity ${oversized.dailyCapacity}, above the ${MAX_DAILY_CAPACITY.toLocaleString('en')} an import accepts: import the centres again`);
+  }
   // Centre capacity by ISO weekday (index 1..7).
   const centerIndex = new Map(centers.map((c, i) => [c.centerId, i]));
   const weekly = centers.map((c) => {

@@ -26,7 +26,8 @@ import type { Campaign } from '../campaigns/schema.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { Channel } from '../core/channels.js';
 import { baseTarget, dayTarget, daysFed, tickQuota } from './quota.js';
-import type { PacerStore, Released, ReleaseContext } from './store.js';
+import { isInvitoError } from '../core/errors.js';
+import type { CampaignRecord, PacerStore, Released, ReleaseContext } from './store.js';
 import { calendarOf } from './windows.js';
 
 /** Where released messages go: the BullMQ queues, or the simulator's instant provider. */
@@ -116,6 +117,11 @@ export interface ReleaserOptions {
   readonly maxStepMs?: number;
   /** How often (clock ms) reminders and follow-ups are looked for. @defaultValue 60000 */
   readonly scheduleEveryMs?: number;
+  /**
+   * After a campaign's release fails, how long (real ms) before it is tried again; the other
+   * campaigns go on meanwhile. @defaultValue 5000
+   */
+  readonly retryFailedMs?: number;
   /** Room on the operators' call list (the desk's hopper); unlimited when absent. */
   readonly callRoom?: (campaignId: string, now: Date) => Promise<number>;
   readonly clock?: Clock;
@@ -154,6 +160,8 @@ export class Releaser {
   private running: Promise<void> | null = null;
   private lastReconcile = 0;
   private readonly state = new Map<string, CampaignState>();
+  /** Campaigns whose last release failed: when (real ms) to try again. */
+  private readonly failedUntil = new Map<string, number>();
   private readonly o: Required<Omit<ReleaserOptions, 'log' | 'callRoom' | 'maxStepMs'>> & Pick<ReleaserOptions, 'log' | 'callRoom'> & { maxStepMs: number };
 
   constructor(options: ReleaserOptions) {
@@ -166,6 +174,7 @@ export class Releaser {
       claimTimeoutMs: 600_000,
       backlogSeconds: 5,
       scheduleEveryMs: 60_000,
+      retryFailedMs: 5000,
       clock,
       ...options,
       maxStepMs: options.maxStepMs ?? Math.max(1000, Number.isFinite(clock.scale) ? 2 * tickMs * clock.scale : 0),
@@ -203,7 +212,19 @@ export class Releaser {
         this.state.delete(c.campaignId);
         continue;
       }
-      const r = await this.release(c.definition, c.releaseRate, now);
+      if ((this.failedUntil.get(c.campaignId) ?? 0) > Date.now()) continue;
+      let r: TickReport;
+      try {
+        r = await this.release(c.definition, c.releaseRate, now);
+      } catch (e) {
+        await this.failed(c, e, now);
+        continue;
+      }
+      this.failedUntil.delete(c.campaignId);
+      if (c.releaseError !== null) {
+        await this.o.store.recordReleaseError(c.campaignId, null, now.toISOString());
+        this.o.log?.info({ campaign: c.campaignId }, 'release works again');
+      }
       invitations += r.invitations;
       due += r.due;
     }
@@ -213,6 +234,21 @@ export class Releaser {
       await this.reconcile(now);
     }
     return { invitations, due };
+  }
+
+  /**
+   * One campaign's release failed (a centre row an import would refuse, a definition the
+   * pacer cannot play): the error is kept on the campaign, where `status` shows it, and the
+   * campaign waits `retryFailedMs` before it is tried again. What it knew of the day is
+   * dropped, so the retry starts from the store.
+   */
+  private async failed(c: CampaignRecord, e: unknown, now: Date): Promise<void> {
+    this.state.delete(c.campaignId);
+    this.failedUntil.set(c.campaignId, Date.now() + this.o.retryFailedMs);
+    const error = isInvitoError(e) ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: `${(e as Error)?.name ?? 'Error'}: ${String((e as Error)?.message ?? e).slice(0, 300)}` };
+    this.o.log?.error({ campaign: c.campaignId, code: error.code, err: error.message }, 'release failed; the other campaigns go on');
+    if (c.releaseError?.code === error.code && c.releaseError.message === error.message) return;
+    await this.o.store.recordReleaseError(c.campaignId, error, now.toISOString()).catch((w: Error) => this.o.log?.error({ campaign: c.campaignId, err: w.message }, 'could not record the release error'));
   }
 
   private async release(campaign: Campaign, releaseRate: number, now: Date): Promise<TickReport> {

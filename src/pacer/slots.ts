@@ -9,6 +9,7 @@
  */
 import { DateTime } from 'luxon';
 import { InvitoError } from '../core/errors.js';
+import { MAX_DAILY_CAPACITY } from '../registry/centers.js';
 import type { OpeningRule } from '../registry/opening.js';
 
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -20,7 +21,8 @@ const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
  * shorter than one slot still counts as one bucket (a centre open 08:00–08:10 sees people at 08:00).
  *
  * Throws `USAGE` for a day that is not `YYYY-MM-DD`, an unknown time zone, a negative or
- * fractional capacity, or a slot length under a minute.
+ * fractional capacity, or a slot length under a minute; `CENTER_INVALID` for a capacity above
+ * `MAX_DAILY_CAPACITY`.
  *
  * @example
  * slotStarts(parseOpening('mon-fri 08:00-09:00').value, 5, '2021-03-01', 'Europe/Rome', 30)
@@ -28,6 +30,8 @@ const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
  */
 export function slotStarts(rules: readonly OpeningRule[], capacity: number, day: string, timezone: string, slotMinutes: number): string[] {
   if (!Number.isInteger(capacity) || capacity < 0) throw new InvitoError('USAGE', `a centre's daily capacity must be a whole number ≥ 0, not ${capacity}`);
+  // The result has one entry per place: a capacity the registry would refuse is never laid out.
+  if (capacity > MAX_DAILY_CAPACITY) throw new InvitoError('CENTER_INVALID', `a centre's daily_capacity must be at most ${MAX_DAILY_CAPACITY.toLocaleString('en')}, not ${capacity}`);
   if (!Number.isInteger(slotMinutes) || slotMinutes < 1) throw new InvitoError('USAGE', `slot length must be a whole number of minutes ≥ 1, not ${slotMinutes}`);
   const midnight = ISO_DAY.test(day) ? DateTime.fromISO(day, { zone: timezone }) : null;
   if (midnight === null || !midnight.isValid) throw new InvitoError('USAGE', `cannot lay out slots for day "${day}" in time zone "${timezone}"`);

@@ -5,14 +5,29 @@ import type { CohortQuery } from '../cohort/criteria.js';
 import type { CampaignStatus } from '../queues/store.js';
 import type { SendCalendar } from './windows.js';
 
-export interface CampaignRecord {
+/** A campaign as reports see it: everything but its definition. */
+export interface CampaignSummary {
   readonly campaignId: string;
-  readonly definition: Campaign;
   readonly status: CampaignStatus;
   readonly statusReason: string | null;
   /** The campaign's own cap on releases per second (0: only the providers' ceilings). */
   readonly releaseRate: number;
   readonly recipients: number;
+  /** Why the campaign's last release failed; null when it succeeded (or none ran yet). */
+  readonly releaseError: ReleaseError | null;
+}
+
+export interface CampaignRecord extends CampaignSummary {
+  readonly definition: Campaign;
+}
+
+/** A failure of one campaign's release, kept on the campaign: the worker goes on with the others. */
+export interface ReleaseError {
+  /** An error code of the catalogue (`INTERNAL` for anything else). */
+  readonly code: string;
+  readonly message: string;
+  /** When it was recorded (ISO): the first failure of this kind in a row. */
+  readonly at: string;
 }
 
 export interface Released {
@@ -56,7 +71,13 @@ export interface PacerStore {
    * everyone else). Returns the campaign's total recipients.
    */
   selectRecipients(campaign: Campaign, query: CohortQuery, at: string): Promise<number>;
+  /**
+   * Active campaigns. One whose stored definition the schema no longer accepts (stored by an
+   * older version) is left out, with that recorded as its release error.
+   */
   activeCampaigns(): Promise<CampaignRecord[]>;
+  /** Records (or, with null, clears) the campaign's release error. */
+  recordReleaseError(campaignId: string, error: { readonly code: string; readonly message: string } | null, at: string): Promise<void>;
   /** What the pacer released on a local day of a campaign. */
   pacingDay(campaignId: string, day: string): Promise<PacingDay | null>;
   /** The latest pacing day before `day` (the one whose shortfall is carried). */

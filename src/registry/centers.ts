@@ -12,6 +12,13 @@ export const CENTER_COLUMNS: ColumnRules = {
 };
 
 /**
+ * The most places a centre offers in a day. The largest Italian hubs gave about 5,000 doses a
+ * day; a centre-day is laid out as one slot row per place, so this bound is also what keeps a
+ * typo (`99999999999`) from asking a worker for gigabytes.
+ */
+export const MAX_DAILY_CAPACITY = 100_000;
+
+/**
  * Validates one centre row. A centre without a usable capacity or opening hours cannot be given
  * appointments, so those are rejects; an unknown region code is a warning.
  */
@@ -27,6 +34,7 @@ export function validateCenter(values: Record<string, string>, line: number): Ro
   if (!name.ok) return { reject: name.reason, warnings };
   const capacity = parsePositive('daily_capacity', v('daily_capacity'));
   if (!capacity.ok) return { reject: capacity.reason, warnings };
+  if (capacity.value > MAX_DAILY_CAPACITY) return { reject: `daily_capacity must be at most ${MAX_DAILY_CAPACITY.toLocaleString('en')} a day`, warnings };
   // Reasons about opening hours quote the rule (centres are not personal data), so it must be printable.
   const openingText = parseText('opening', v('opening'), TEXT_LIMITS.opening);
   if (!openingText.ok) return { reject: openingText.reason, warnings };

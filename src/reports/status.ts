@@ -1,4 +1,5 @@
 /** `invito status`: per campaign, step, channel and state, read from the store. */
+import type { ReleaseError } from '../pacer/store.js';
 import type { StatusRow, ReportStore } from './store.js';
 
 export const STATES = ['pending', 'queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'unknown', 'opted_out', 'cancelled'] as const;
@@ -8,6 +9,8 @@ export interface CampaignStatusReport {
   readonly status: string;
   readonly reason: string | null;
   readonly recipients: number;
+  /** Why the campaign's release last failed, until a release succeeds; null when it did. */
+  readonly releaseError: ReleaseError | null;
   /** Counts by state for the whole campaign (every state present, zeros included). */
   readonly totals: Record<(typeof STATES)[number], number>;
   readonly steps: { step: string; channels: { channel: string; states: Record<string, number> }[] }[];
@@ -31,7 +34,7 @@ export async function statusReport(store: ReportStore, campaignId?: string): Pro
       });
       return { step, channels };
     });
-    return { campaign: c.campaignId, status: c.status, reason: c.statusReason, recipients: c.recipients, totals, steps };
+    return { campaign: c.campaignId, status: c.status, reason: c.statusReason, recipients: c.recipients, releaseError: c.releaseError, totals, steps };
   });
 }
 
@@ -40,6 +43,7 @@ export function formatStatus(reports: readonly CampaignStatusReport[]): string {
   const lines: string[] = [];
   for (const r of reports) {
     lines.push(`Campaign ${r.campaign}: ${r.status}${r.reason ? ` — ${r.reason}` : ''} · ${r.recipients.toLocaleString('en')} recipients`);
+    if (r.releaseError) lines.push(`  ⚠ release failing since ${r.releaseError.at} [${r.releaseError.code}]: ${r.releaseError.message}`);
     const shown = STATES.filter((s) => r.totals[s] > 0);
     lines.push(`  ${shown.map((s) => `${s} ${r.totals[s].toLocaleString('en')}`).join(' · ') || 'nothing yet'}`);
     for (const s of r.steps) {

@@ -1,5 +1,5 @@
 /** What reports need from the store: counts, never rows of people. */
-import type { CampaignRecord } from '../pacer/store.js';
+import type { CampaignSummary } from '../pacer/store.js';
 
 export interface StatusRow {
   readonly campaignId: string;
@@ -12,5 +12,5 @@ export interface StatusRow {
 export interface ReportStore {
   /** Messages by campaign, step, channel and state. */
   statusCounts(campaignId?: string): Promise<StatusRow[]>;
-  campaigns(campaignId?: string): Promise<CampaignRecord[]>;
+  campaigns(campaignId?: string): Promise<CampaignSummary[]>;
 }

@@ -10,6 +10,7 @@
  * job or a late webhook can never move a message backwards or send it twice.
  */
 import { type ExpressionBuilder, type Insertable, type Kysely, sql } from 'kysely';
+import { ZodError } from 'zod';
 import { messageKey } from '../campaigns/messages.js';
 import { isInvitoError } from '../core/errors.js';
 import type { AppointmentStore, CenterInfo } from '../pacer/appointments.js';
@@ -20,7 +21,7 @@ import type { CenterCard, CitizenCard } from '../campaigns/store.js';
 import type { CallTaskStore } from '../channels/call.js';
 import type { Channel } from '../core/channels.js';
 import type { CohortQuery } from '../cohort/criteria.js';
-import type { CampaignRecord, PacerStore, PacingDay, Released, ReleaseContext } from '../pacer/store.js';
+import type { CampaignRecord, CampaignSummary, PacerStore, PacingDay, Released, ReleaseContext } from '../pacer/store.js';
 import type { CampaignStatus, DispatchStore, MessageForSend } from '../queues/store.js';
 import type { StatusRow, ReportStore } from '../reports/store.js';
 import { KyselyCampaignStore } from './campaigns.js';
@@ -89,14 +90,25 @@ interface LoadRow {
 
 /** A stored definition, through the schema again: keys added since its launch get their defaults. */
 const storedCampaign = (text: string): Campaign => campaignSchema.parse(JSON.parse(text));
-const record = (r: CampaignRow, definition: Campaign = storedCampaign(r.definition)): CampaignRecord => ({
+const record = (r: CampaignRow, definition: Campaign = storedCampaign(r.definition)): CampaignRecord => ({ ...summary(r), definition });
+const summary = (r: CampaignRow): CampaignSummary => ({
   campaignId: r.campaign_id,
-  definition,
   status: r.status,
   statusReason: r.status_reason,
   releaseRate: r.release_rate,
   recipients: r.recipients,
+  releaseError:
+    r.release_error_code === null || r.release_error_code === undefined
+      ? null
+      : { code: r.release_error_code, message: r.release_error_message ?? '', at: r.release_error_at ?? r.updated_at },
 });
+
+/** Why a stored definition no longer passes the schema: its first problem, by path. */
+function definitionProblem(e: unknown): string {
+  const first = e instanceof ZodError ? e.issues[0] : undefined;
+  const path = first?.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  return `the stored definition is no longer valid${first ? `: ${path || 'campaign'} ${first.message}` : ''}; cancel it and launch a corrected file`;
+}
 
 export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskStore, ReportStore {
   private readonly cards: KyselyCampaignStore;
@@ -217,8 +229,29 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
 
   async activeCampaigns(): Promise<CampaignRecord[]> {
     const rows = await this.db.selectFrom('campaigns').selectAll().where('status', '=', 'active').orderBy('campaign_id').execute();
-    // Asked every tick: each definition is parsed once.
-    return rows.map((r) => ({ ...record(r, this.definition(r.campaign_id, r.definition)) }));
+    const out: CampaignRecord[] = [];
+    for (const r of rows) {
+      let definition: Campaign;
+      try {
+        // Asked every tick: each definition is parsed once.
+        definition = this.definition(r.campaign_id, r.definition);
+      } catch (e) {
+        // Stored by a version with looser bounds: this campaign cannot be released, the others can.
+        const message = definitionProblem(e);
+        if (r.release_error_message !== message) await this.recordReleaseError(r.campaign_id, { code: 'CAMPAIGN_INVALID', message }, new Date().toISOString());
+        continue;
+      }
+      out.push(record(r, definition));
+    }
+    return out;
+  }
+
+  async recordReleaseError(campaignId: string, error: { readonly code: string; readonly message: string } | null, at: string): Promise<void> {
+    await this.db
+      .updateTable('campaigns')
+      .set({ release_error_code: error?.code ?? null, release_error_message: error?.message ?? null, release_error_at: error ? at : null })
+      .where('campaign_id', '=', campaignId)
+      .execute();
   }
 
   async selectRecipients(campaign: Campaign, q: CohortQuery, at: string): Promise<number> {
@@ -753,9 +786,10 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
     return rows.map((r) => ({ campaignId: r.campaign_id, stepId: r.step_id, channel: r.channel, state: r.state, count: Number(r.n) }));
   }
 
-  async campaigns(campaignId?: string): Promise<CampaignRecord[]> {
+  async campaigns(campaignId?: string): Promise<CampaignSummary[]> {
     let q = this.db.selectFrom('campaigns').selectAll().orderBy('campaign_id');
     if (campaignId) q = q.where('campaign_id', '=', campaignId);
-    return (await q.execute()).map((r) => record(r));
+    // Reports do not read the definition, so one the schema now refuses is still reported.
+    return (await q.execute()).map(summary);
   }
 }

@@ -236,6 +236,14 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
   },
   ...deskMigrations(dialect),
   ...consoleMigrations(dialect),
+  '0007_release_errors': {
+    async up(db: Kysely<any>) {
+      // The last failure of a campaign's release, shown by `status` until a release succeeds.
+      await db.schema.alterTable('campaigns').addColumn('release_error_code', 'text').execute();
+      await db.schema.alterTable('campaigns').addColumn('release_error_message', 'text').execute();
+      await db.schema.alterTable('campaigns').addColumn('release_error_at', 'text').execute();
+    },
+  },
 });
 
 class InCodeProvider implements MigrationProvider {

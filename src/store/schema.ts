@@ -72,6 +72,10 @@ export interface CampaignsTable {
   recipients: number;
   launched_at: string;
   updated_at: string;
+  /** The last failure of the campaign's release (null once a release succeeds). */
+  release_error_code: string | null;
+  release_error_message: string | null;
+  release_error_at: string | null;
 }
 
 export interface MessagesTable {

@@ -18,6 +18,7 @@ import { DateTime } from 'luxon';
 import { InvitoError } from '../core/errors.js';
 import type { Appointment, AppointmentStore, CenterInfo, CitizenPlace, SlotRequest } from '../pacer/appointments.js';
 import { slotStarts } from '../pacer/slots.js';
+import { MAX_DAILY_CAPACITY } from '../registry/centers.js';
 import { type OpeningRule, parseOpening } from '../registry/opening.js';
 import type { Dialect } from './open.js';
 import type { AppointmentsTable, Database } from './schema.js';
@@ -64,6 +65,8 @@ function daysBetween(fromDay: string, toDay: string): string[] {
   const from = DateTime.fromISO(fromDay, { zone: 'UTC' });
   const to = DateTime.fromISO(toDay, { zone: 'UTC' });
   if (!from.isValid || !to.isValid) throw new InvitoError('USAGE', `allocation needs days as YYYY-MM-DD, not "${fromDay}" … "${toDay}"`);
+  // A campaign's horizon is at most 120 days; a longer range is a caller's mistake, not a list to build.
+  if (to.diff(from, 'days').days > 366) throw new InvitoError('USAGE', `allocation looks at most 366 days ahead, not ${fromDay} … ${toDay}`);
   const out: string[] = [];
   for (let d = from; d <= to; d = d.plus({ days: 1 })) out.push(d.toISODate()!);
   return out;
@@ -110,6 +113,9 @@ async function bookedDelta(ex: Executor, centerId: string, day: string, delta: 1
 async function materialise(ex: Executor, center: CenterInfo, day: string, timezone: string, slotMinutes: number): Promise<void> {
   const exists = await ex.selectFrom('center_days').select('center_id').where('center_id', '=', center.centerId).where('day', '=', day).executeTakeFirst();
   if (exists) return;
+  if (center.dailyCapacity > MAX_DAILY_CAPACITY) {
+    throw new InvitoError('CENTER_INVALID', `centre ${center.centerId} has daily_capacity ${center.dailyCapacity}, above the ${MAX_DAILY_CAPACITY.toLocaleString('en')} an import accepts: import the centres again`);
+  }
   const starts = slotStarts(rulesOf(center.opening), center.dailyCapacity, day, timezone, slotMinutes);
   const created = await ex
     .insertInto('center_days')
