@@ -35,7 +35,7 @@ describe.skipIf(!built)('invito CLI (built)', () => {
     const imp = await invito(cwd, 'import', 'citizens', 'c.csv', '--json');
     expect(imp.code).toBe(0);
     const summary = JSON.parse(imp.stdout);
-    expect(Object.keys(summary).sort()).toEqual(['imported', 'rejected', 'rejectsFile', 'warnings', 'warningsFile']);
+    expect(Object.keys(summary).sort()).toEqual(['imported', 'rejected', 'rejectsFile', 'run', 'warnings', 'warningsFile']);
     expect(summary.rejected).toBeGreaterThan(0);
     expect(summary.imported + summary.rejected).toBe(3000);
     expect(summary.rejectsFile).toBe('c.csv.rejects.csv');

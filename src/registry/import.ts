@@ -7,12 +7,11 @@
  * and line that wrote them), so memory stays flat whatever the file size. Reading and
  * validation run in a worker thread when the code runs compiled, overlapping the writes.
  */
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { once } from 'node:events';
-import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { CsvFile } from '../core/csv.js';
 import { type ErrorCode, ERRORS, InvitoError } from '../core/errors.js';
 import type { WorkerInput, WorkerMessage } from './import-worker.js';
 import type { FileEncoding, FileFormat } from './reader.js';
@@ -20,10 +19,12 @@ import type { RegistryStore } from './store.js';
 import { type KindName, type ReadOptions, type RecordOf, type SourceInfo, stopError, type ValidatedBatch, validatedBatches } from './validated.js';
 
 export interface ImportSummary {
+  /** This run's id, kept with every row it wrote (`import_run`). */
+  run: string;
   imported: number;
   rejected: number;
   warnings: number;
-  /** Where the rejected rows were written; null when none was rejected. */
+  /** Where the rejected rows were written (see `SideFile`); null when none was rejected. */
   rejectsFile: string | null;
   /** Where the warnings (line, id, reason; never the values) were written; null when none. */
   warningsFile: string | null;
@@ -45,35 +46,38 @@ export interface ImportOptions {
   onProgress?: (p: { rows: number; bytes: number; size: number }) => void;
 }
 
-const csvField = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-
-/** A CSV file opened on first write, so a clean import leaves no empty side files behind. */
-class LazyCsv {
-  private out: WriteStream | null = null;
+/**
+ * A side file (rejects, warnings), created on first write under a temporary name and named
+ * at the end: `FILE.rejects.csv` when no file has that name, else `FILE.<run>.rejects.csv`.
+ * Another run's file — one running at the same time, or an earlier one whose summary named
+ * it — is never replaced or deleted; a run without rejects leaves no file.
+ */
+class SideFile {
+  private file: CsvFile | null = null;
   count = 0;
   constructor(
-    readonly path: string,
+    private readonly path: string,
+    private readonly kind: 'rejects' | 'warnings',
+    private readonly run: string,
     private readonly header: readonly string[],
   ) {}
   async write(fields: readonly string[]): Promise<void> {
-    if (!this.out) {
-      this.out = createWriteStream(this.path);
-      this.out.write(this.header.map(csvField).join(',') + '\n');
-    }
+    this.file ??= await CsvFile.create(`${this.path}.${this.kind}.csv`, this.header);
     this.count++;
-    if (!this.out.write(fields.map(csvField).join(',') + '\n')) await once(this.out, 'drain');
+    await this.file.write(fields);
   }
-  async close(): Promise<string | null> {
-    if (!this.out) {
-      await rm(this.path, { force: true }); // an older run's file would mislead
-      return null;
-    }
-    this.out.end();
-    await once(this.out, 'finish');
-    return this.path;
+  async publish(): Promise<string | null> {
+    if (!this.file) return null;
+    const usual = `${this.path}.${this.kind}.csv`;
+    if (await this.file.placeNew(usual)) return usual;
+    const own = `${this.path}.${this.run}.${this.kind}.csv`;
+    await this.file.replace(own);
+    return own;
   }
 }
 
+/** A run id that sorts by time and reads as one in a file name: `20260512T103015Z-1a2b3c`. */
+const newRun = (): string => `${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}-${randomBytes(3).toString('hex')}`;
 
 type Item<K extends KindName> = SourceInfo | ValidatedBatch<RecordOf<K>>;
 
@@ -141,40 +145,48 @@ async function importFile<K extends KindName>(
     ...(options.format ? { format: options.format } : {}),
   };
   const items = (options.worker ?? workerAvailable()) ? fromWorker(kind, path, readOptions) : validatedBatches(kind, path, readOptions);
-  const run = Date.now().toString(36) + randomUUID().slice(0, 4);
-  let rejects: LazyCsv | null = null;
-  let warnings: LazyCsv | null = null;
+  const run = newRun();
+  let rejects: SideFile | null = null;
+  let warnings: SideFile | null = null;
   let idColumn = '';
   let size = 0;
   let imported = 0;
-  for await (const item of items) {
-    if (item.type === 'info') {
-      rejects = new LazyCsv(`${path}.rejects.csv`, ['line', 'reason', ...item.rejectColumns]);
-      warnings = new LazyCsv(`${path}.warnings.csv`, ['line', item.idColumn, 'reason']);
-      idColumn = item.idColumn;
-      size = item.size;
-      continue;
-    }
-    const duplicates = await write(run, item.rows);
-    for (const r of item.rejects) await rejects!.write(r);
-    for (const w of item.warnings) await warnings!.write(w);
-    if (duplicates.size > 0) {
-      for (let i = 0; i < item.rows.length; i++) {
-        const row = item.rows[i]!;
-        const first = duplicates.get(idOf(row));
-        if (first !== undefined) await rejects!.write([String(row.line), `${idColumn} already seen at line ${first}`, ...item.originals[i]!]);
+  try {
+    for await (const item of items) {
+      if (item.type === 'info') {
+        rejects = new SideFile(path, 'rejects', run, ['line', 'reason', ...item.rejectColumns]);
+        warnings = new SideFile(path, 'warnings', run, ['line', item.idColumn, 'reason']);
+        idColumn = item.idColumn;
+        size = item.size;
+        continue;
       }
+      const duplicates = await write(run, item.rows);
+      for (const r of item.rejects) await rejects!.write(r);
+      for (const w of item.warnings) await warnings!.write(w);
+      if (duplicates.size > 0) {
+        for (let i = 0; i < item.rows.length; i++) {
+          const row = item.rows[i]!;
+          const first = duplicates.get(idOf(row));
+          if (first !== undefined) await rejects!.write([String(row.line), `${idColumn} already seen at line ${first}`, ...item.originals[i]!]);
+        }
+      }
+      imported += item.rows.length - duplicates.size;
+      options.onProgress?.({ rows: item.read, bytes: item.bytes, size });
+      if (item.stop) throw stopError(path, item.stop, imported);
     }
-    imported += item.rows.length - duplicates.size;
-    options.onProgress?.({ rows: item.read, bytes: item.bytes, size });
-    if (item.stop) throw stopError(path, item.stop, imported);
+  } catch (e) {
+    // What was rejected before the stop is still worth reading.
+    await rejects?.publish().catch(() => null);
+    await warnings?.publish().catch(() => null);
+    throw e;
   }
   return {
+    run,
     imported,
     rejected: rejects!.count,
     warnings: warnings!.count,
-    rejectsFile: await rejects!.close(),
-    warningsFile: await warnings!.close(),
+    rejectsFile: await rejects!.publish(),
+    warningsFile: await warnings!.publish(),
   };
 }
 

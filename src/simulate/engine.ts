@@ -236,8 +236,5 @@ export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
 
 export const SIMULATION_COLUMNS = ['date', 'invitations', 'acceptances', 'declines', 'reminders', 'followUps', 'slotsUsed'] as const;
 
-/** The per-day table as CSV. */
-export function simulationCsv(r: SimulationResult): string {
-  const head = SIMULATION_COLUMNS.join(',');
-  return [head, ...r.days.map((d) => SIMULATION_COLUMNS.map((k) => String(d[k])).join(','))].join('\n') + '\n';
-}
+/** The per-day table as CSV rows (no header). */
+export const simulationRows = (r: SimulationResult): string[][] => r.days.map((d) => SIMULATION_COLUMNS.map((k) => String(d[k])));

@@ -1,11 +1,12 @@
 /** `invito simulate`: play a campaign on a virtual clock (no waiting, no Redis). */
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadCampaign } from '../../campaigns/load.js';
+import { CsvFile } from '../../core/csv.js';
 import { InvitoError } from '../../core/errors.js';
 import { queueSettings } from '../../queues/queues.js';
-import { simulate, simulationCsv } from '../../simulate/engine.js';
+import { SIMULATION_COLUMNS, simulate, simulationRows } from '../../simulate/engine.js';
 import { printJson, withStore } from '../context.js';
+import { noteEmptyRegistry } from '../registry-note.js';
 
 const share = (name: string, v: string): number => {
   const n = Number(v);
@@ -33,6 +34,7 @@ export function register(program: Command): void {
       if (!Number.isInteger(seed)) throw new InvitoError('USAGE', `--seed must be a whole number, not ${opts.seed}`);
       const { campaign } = await loadCampaign(file);
       await withStore(cmd, async (store) => {
+        await noteEmptyRegistry(store);
         const r = await simulate({
           source: store,
           campaign,
@@ -43,7 +45,12 @@ export function register(program: Command): void {
           seed,
           ceilings: queueSettings().limits,
         });
-        if (opts.csv) writeFileSync(opts.csv, simulationCsv(r));
+        if (opts.csv) {
+          // Counts per day, no personal data: readable like any file the user creates.
+          const out = await CsvFile.create(opts.csv, SIMULATION_COLUMNS, { mode: 0o644 });
+          for (const row of simulationRows(r)) await out.write(row);
+          await out.replace(opts.csv);
+        }
         if (opts.json) printJson(r);
         else {
           process.stdout.write(`Simulated ${campaign.id} over ${days} day(s): cohort ${r.cohort.toLocaleString('en')}\n`);
