@@ -2,6 +2,8 @@
  * The console's tests: a real store with one call campaign and its call tasks, the real desk
  * and its password hashing, the real server on port 0, and a small cookie-keeping HTTP client.
  */
+import { request as httpRequest } from 'node:http';
+import type { Logger } from 'pino';
 import { campaignZones } from '../../src/console/zones.js';
 import { parseCampaign } from '../../src/campaigns/load.js';
 import { ManualClock } from '../../src/core/clock.js';
@@ -69,7 +71,7 @@ export interface ConsoleWorld {
 }
 
 /** The real server with the console, on port 0, its desk and sessions on one manual clock. */
-export async function startConsole(store: KyselyStore, o: { publicUrl?: string } = {}): Promise<ConsoleWorld> {
+export async function startConsole(store: KyselyStore, o: { publicUrl?: string; logger?: Logger } = {}): Promise<ConsoleWorld> {
   const clock = new ManualClock(CALL_TIME);
   const desk = new Desk({ store: store.desk, clock });
   const server = await startFeedbackServer({
@@ -79,6 +81,7 @@ export async function startConsole(store: KyselyStore, o: { publicUrl?: string }
     host: '127.0.0.1',
     now: () => clock.now(),
     ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+    ...(o.logger ? { logger: o.logger } : {}),
     console: { desk, store: new KyselyConsoleStore(store.db), campaignZone: campaignZones(store.desk) },
   });
   return { server, desk, clock };
@@ -97,14 +100,21 @@ export class Client {
   readonly cookies = new Map<string, string>();
   /** The CSRF token of the last page read. */
   token = '';
+  /** Sent with every request (a proxy's X-Forwarded-For). */
+  readonly headers: Record<string, string> = {};
 
-  constructor(readonly base: string) {}
+  /** @param localAddress the loopback address to connect from (127.0.0.2…): another client address for the server */
+  constructor(
+    readonly base: string,
+    readonly localAddress?: string,
+  ) {}
 
   async request(method: 'GET' | 'POST', path: string, form?: Record<string, string>): Promise<Answer> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...this.headers };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
-    const res = await fetch(this.base + path, { method, headers, redirect: 'manual', ...(form ? { body: new URLSearchParams(form).toString() } : {}) });
+    const body = form ? new URLSearchParams(form).toString() : undefined;
+    const res = this.localAddress === undefined ? await fetch(this.base + path, { method, headers, redirect: 'manual', ...(body !== undefined ? { body } : {}) }) : await this.fromAddress(method, path, headers, body);
     const setCookies = res.headers.getSetCookie();
     for (const c of setCookies) {
       const [pair = ''] = c.split(';');
@@ -117,6 +127,25 @@ export class Client {
     const m = /name="_csrf" value="([^"]*)"/.exec(text);
     if (m) this.token = m[1]!;
     return { status: res.status, location: res.headers.get('location'), text, setCookies, headers: res.headers };
+  }
+
+  /** fetch cannot choose the local address without undici's Agent; node:http can. */
+  private fromAddress(method: string, path: string, headers: Record<string, string>, body: string | undefined): Promise<Response> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(this.base + path, { method, headers, localAddress: this.localAddress }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const h = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) for (const one of [v ?? []].flat()) h.append(k, one);
+          const status = res.statusCode ?? 0;
+          resolve(new Response([204, 205, 304].includes(status) ? null : Buffer.concat(chunks), { status, headers: h }));
+        });
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 
   get(path: string): Promise<Answer> {
