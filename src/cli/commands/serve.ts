@@ -4,14 +4,15 @@
  *
  * Environment: `TWILIO_AUTH_TOKEN` (required: it checks every webhook's signature) and
  * `INVITO_PUBLIC_URL`, the base URL Twilio and citizens reach the server at (default
- * `http://HOST:PORT`).
+ * `http://HOST:PORT`); `INVITO_TRUST_PROXY`, the reverse proxies whose `X-Forwarded-For` names
+ * the client (the console's sign-in limits go by it).
  */
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { campaignZones } from '../../console/zones.js';
 import { InvitoError } from '../../core/errors.js';
 import { Desk } from '../../desk/desk.js';
-import { FEEDBACK_PATHS, type RunningFeedbackServer, checkPublicUrl, startFeedbackServer } from '../../feedback/server.js';
+import { FEEDBACK_PATHS, type RunningFeedbackServer, checkPublicUrl, startFeedbackServer, trustedProxies } from '../../feedback/server.js';
 import { KyselyConsoleStore } from '../../store/console.js';
 import { logDestination, storeFor, untilSignal } from '../context.js';
 
@@ -47,12 +48,13 @@ export function register(program: Command): void {
       }
       // Checked before the store opens, so a typo does not leave an empty store behind.
       const publicUrl = process.env.INVITO_PUBLIC_URL ? checkPublicUrl(process.env.INVITO_PUBLIC_URL) : undefined;
+      const trustProxy = process.env.INVITO_TRUST_PROXY ? trustedProxies(process.env.INVITO_TRUST_PROXY).join(',') : undefined;
       const logger = pino({ name: 'invito-serve', level: opts.logLevel }, logDestination());
       const store = await storeFor(cmd);
       try {
         const desk = new Desk({ store: store.desk, ...(publicUrl ? { publicUrl } : {}) });
         const webConsole = { desk, store: new KyselyConsoleStore(store.db), campaignZone: campaignZones(store.desk) };
-        const server = await startFeedbackServer({ store: store.feedback, authToken, publicUrl, port, host: opts.host, logger, console: webConsole });
+        const server = await startFeedbackServer({ store: store.feedback, authToken, publicUrl, port, host: opts.host, logger, console: webConsole, ...(trustProxy ? { trustProxy } : {}) });
         logger.info({ url: server.url }, 'feedback server listening');
         process.stdout.write(
           [
