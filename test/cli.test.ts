@@ -110,7 +110,7 @@ describe.skipIf(!built)('invito CLI (built)', () => {
     expect(items[0].segments).toBeGreaterThanOrEqual(1);
     expect(items[1]).toMatchObject({ channel: 'email', language: 'en' });
     expect(items[1].html).toContain('D&#x27;Angelo'); // the HTML part is
-    expect(Object.keys(items[1]).sort()).toEqual(['channel', 'html', 'language', 'subject', 'text']);
+    expect(Object.keys(items[1]).sort()).toEqual(['channel', 'citizen', 'html', 'inCohort', 'language', 'notInCohort', 'optOut', 'optedOut', 'subject', 'text']);
   });
 
   it('launch, status, pause, resume and cancel work from the command line, and launching twice adds nobody', async () => {

@@ -2,6 +2,7 @@
 import { DateTime } from 'luxon';
 import type { Channel } from '../core/channels.js';
 import { InvitoError } from '../core/errors.js';
+import { cohortReasons } from '../cohort/standing.js';
 import type { TemplateLibrary } from '../messages/index.js';
 import { contextFor, provisionalStart } from './messages.js';
 import type { Campaign } from './schema.js';
@@ -25,11 +26,28 @@ export interface PreviewOptions {
   readonly now?: DateTime;
 }
 
+export interface PreviewResult {
+  readonly citizen: string;
+  readonly step: string;
+  readonly appointment: { readonly center: string; readonly start: string };
+  /** The citizen said stop: invito sends them nothing, in any campaign. */
+  readonly optedOut: boolean;
+  /** When and how, when the registry knows. */
+  readonly optOut: { readonly at: string | null; readonly source: string | null } | null;
+  /** Whether the campaign's cohort rules (age, groups, regions, doses) select the citizen, the opt-out aside. */
+  readonly inCohort: boolean;
+  /** The rules that keep them out, when not in the cohort. */
+  readonly notInCohort: readonly string[];
+  readonly messages: PreviewItem[];
+}
+
 /**
- * Renders a step's messages for one citizen. Until slots are allocated, the appointment is
+ * Renders a step's messages for one citizen, saying whether invito would send them at all: a
+ * preview of someone opted out or outside the cohort is still rendered (to check a template),
+ * but flagged. Until slots are allocated, the appointment is
  * provisional: the first centre serving the citizen, at its first opening time two days on.
  */
-export async function preview(o: PreviewOptions): Promise<{ citizen: string; step: string; appointment: { center: string; start: string }; messages: PreviewItem[] }> {
+export async function preview(o: PreviewOptions): Promise<PreviewResult> {
   const { campaign, library } = o;
   const step = o.stepId ? campaign.steps.find((s) => s.id === o.stepId) : campaign.steps[0];
   if (!step) throw new InvitoError('USAGE', `campaign ${campaign.id} has no step ${o.stepId}; its steps: ${campaign.steps.map((s) => s.id).join(', ')}`);
@@ -56,5 +74,16 @@ export async function preview(o: PreviewOptions): Promise<{ citizen: string; ste
       messages.push({ channel: r.channel, language: r.language, text: r.text });
     }
   }
-  return { citizen: citizen.citizen_id, step: step.id, appointment: { center: center.center_id, start }, messages };
+  const standing = await o.store.standing(citizen.citizen_id);
+  const notInCohort = standing ? cohortReasons(campaign, standing) : [];
+  return {
+    citizen: citizen.citizen_id,
+    step: step.id,
+    appointment: { center: center.center_id, start },
+    optedOut: citizen.opt_out,
+    optOut: citizen.opt_out ? { at: standing?.opt_out_at ?? null, source: standing?.opt_out_source ?? null } : null,
+    inCohort: notInCohort.length === 0,
+    notInCohort,
+    messages,
+  };
 }

@@ -4,6 +4,7 @@
  */
 import type { Channel } from '../core/channels.js';
 import type { CohortQuery } from '../cohort/criteria.js';
+import type { CitizenStanding } from '../cohort/standing.js';
 
 /** A citizen as messages and previews see one. */
 export interface CitizenCard {
@@ -42,6 +43,8 @@ export interface CampaignStore {
   /** A centre serving the citizen: catchment by ASL or municipality, else one in the region. */
   centerFor(citizen: CitizenCard): Promise<CenterCard | null>;
   citizen(id: string): Promise<CitizenCard | null>;
+  /** What the cohort rules read of one citizen (groups, doses, opt-out), or null when unknown. */
+  standing(id: string): Promise<CitizenStanding | null>;
   /**
    * Cohort members by the channel a step would use for them: the first of `channels` they can
    * be reached on (sms and voice need a phone, email an address, a call task always works);

@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import type { CampaignStore, CenterCard, CitizenCard } from '../campaigns/store.js';
 import type { Channel } from '../core/channels.js';
 import type { CohortQuery } from '../cohort/criteria.js';
+import type { CitizenStanding } from '../cohort/standing.js';
 import { cohortWhere } from './cohort.js';
 import type { Database } from './schema.js';
 
@@ -103,6 +104,17 @@ export class KyselyCampaignStore implements CampaignStore {
   async citizen(id: string): Promise<CitizenCard | null> {
     const row = await this.db.selectFrom('citizens as c').where('c.citizen_id', '=', id).select(CARD).executeTakeFirst();
     return row ? card(row) : null;
+  }
+
+  async standing(id: string): Promise<CitizenStanding | null> {
+    const row = await this.db
+      .selectFrom('citizens as c')
+      .where('c.citizen_id', '=', id)
+      .select(['c.citizen_id', 'c.birth_date', 'c.region', 'c.doses', 'c.opt_out', 'c.opt_out_at', 'c.opt_out_source'])
+      .executeTakeFirst();
+    if (!row) return null;
+    const groups = await this.db.selectFrom('citizen_groups').where('citizen_id', '=', id).select('group_code').orderBy('group_code').execute();
+    return { ...row, doses: Number(row.doses), opt_out: Number(row.opt_out) === 1, groups: groups.map((g) => g.group_code) };
   }
 
   async channelAssignment(q: CohortQuery, channels: readonly Channel[]): Promise<Record<Channel | 'none', number>> {

@@ -10,6 +10,7 @@ import { InvitoError } from '../../core/errors.js';
 import { DISPOSITIONS, Desk, type DoneInput, type TaskCard, type TaskState } from '../../desk/desk.js';
 import type { KyselyStore } from '../../store/index.js';
 import { printJson, withStore } from '../context.js';
+import { noteEmptyRegistry } from '../registry-note.js';
 
 const STATES: readonly TaskState[] = ['open', 'leased', 'closed'];
 
@@ -62,6 +63,7 @@ export function register(program: Command): void {
     .option('--json', 'print the card as JSON ({"task": null} when nothing is due)')
     .action(async (opts: { operator: string; json?: boolean }, cmd: Command) => {
       await withStore(cmd, async (store) => {
+        await noteEmptyRegistry(store);
         const card = await deskFor(store, cmd).next(opts.operator);
         if (opts.json) printJson(card ?? { task: null });
         else if (card) printCard(card);

@@ -13,6 +13,7 @@ import { SendCalendar } from '../../pacer/windows.js';
 import { queueSettings } from '../../queues/queues.js';
 import { DEFAULT_DB } from '../../store/index.js';
 import { printJson, storeFor, withStore } from '../context.js';
+import { noteEmptyRegistry } from '../registry-note.js';
 
 /** Validate samples the registry only when there is one: it must not create an empty store. */
 function registryConfigured(cmd: Command): boolean {
@@ -48,6 +49,7 @@ export function register(program: Command): void {
         if (registryConfigured(cmd)) {
           const store = await storeFor(cmd);
           try {
+            await noteEmptyRegistry(store);
             await assertCampaignSound({ campaign, file, library, store: store.campaigns });
           } finally {
             await store.close();
@@ -83,6 +85,7 @@ export function register(program: Command): void {
       // The pacing channel's provider ceiling, as the workers' BullMQ limiter is configured.
       const ceilingPerSecond = queueSettings().limits[new SendCalendar(campaign).pacingChannel];
       await withStore(cmd, async (store) => {
+        await noteEmptyRegistry(store);
         const plan = await planCampaign(store, campaign, library, { forecast: { ...forecast, ceilingPerSecond } });
         if (opts.json) printJson(plan);
         else process.stdout.write(formatPlan(plan, campaign));
@@ -101,6 +104,7 @@ export function register(program: Command): void {
       const { campaign } = await loadCampaign(file);
       const library = await templateLibrary(templatesDir(cmd.optsWithGlobals().templates));
       await withStore(cmd, async (store) => {
+        await noteEmptyRegistry(store);
         const p = await preview({
           campaign,
           library,
@@ -110,10 +114,17 @@ export function register(program: Command): void {
           ...(opts.channel ? { channel: opts.channel } : {}),
         });
         if (opts.json) {
-          for (const m of p.messages) printJson(m);
+          const flags = { citizen: p.citizen, optedOut: p.optedOut, optOut: p.optOut, inCohort: p.inCohort, notInCohort: p.notInCohort };
+          for (const m of p.messages) printJson({ ...m, ...flags });
           return;
         }
         const out = process.stdout;
+        // First, before a message that reads as if it would go out.
+        if (p.optedOut) {
+          const when = [p.optOut?.at ? `on ${p.optOut.at.slice(0, 10)}` : '', p.optOut?.source ? `(${p.optOut.source})` : ''].filter(Boolean).join(' ');
+          out.write(`note: citizen ${p.citizen} opted out${when ? ' ' + when : ''} — invito would not send this\n`);
+        }
+        if (!p.inCohort) out.write(`note: citizen ${p.citizen} is not in the cohort of ${campaign.id} (${p.notInCohort.join('; ')}) — invito would not send this\n`);
         out.write(`Citizen ${p.citizen}, step ${p.step}, provisional appointment at ${p.appointment.center} on ${p.appointment.start}\n`);
         for (const m of p.messages) {
           out.write(`\n── ${m.channel} (${m.language})`);

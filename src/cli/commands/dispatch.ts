@@ -16,6 +16,7 @@ import { ensureRedis } from '../../queues/redis.js';
 import { startWorker, workerTimings } from '../../queues/worker.js';
 import { formatStatus, statusReport } from '../../reports/status.js';
 import { logDestination, printJson, untilSignal, withStore } from '../context.js';
+import { noteEmptyRegistry } from '../registry-note.js';
 
 const positive = (name: string, v: string): number => {
   const n = Number(v);
@@ -38,6 +39,7 @@ export function register(program: Command): void {
       const { campaign } = await loadCampaign(file);
       const library = await templateLibrary(templatesDir(cmd.optsWithGlobals().templates));
       await withStore(cmd, async (store) => {
+        await noteEmptyRegistry(store);
         await assertCampaignSound({ campaign, file, library, store: store.campaigns });
         const r = await launchCampaign(store.dispatch, campaign, rate, new Date().toISOString());
         if (opts.json) printJson({ campaign: campaign.id, ...r });
@@ -131,6 +133,7 @@ export function register(program: Command): void {
     .addOption(new Option('--watch [seconds]', 'refresh every few seconds').preset('2'))
     .action(async (id: string | undefined, opts: { json?: boolean; watch?: string }, cmd: Command) => {
       await withStore(cmd, async (store) => {
+        await noteEmptyRegistry(store);
         for (;;) {
           const reports = await statusReport(store.dispatch, id);
           if (id && reports.length === 0) throw new InvitoError('CAMPAIGN_NOT_FOUND', `no launched campaign ${id}`);
