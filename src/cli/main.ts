@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isInvitoError } from '../core/errors.js';
+import { storeFault } from '../store/faults.js';
 import { endOnClosedPipe } from './context.js';
 import { register as registerCalls } from './commands/calls.js';
 import { register as registerCampaign } from './commands/campaign.js';
@@ -48,8 +49,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+  } catch (caught) {
+    if (caught instanceof CommanderError) return caught.exitCode === 0 ? 0 : 2;
+    // A busy or vanished store is an error of the catalogue wherever the command met it.
+    const e = storeFault(caught) ?? caught;
     if (isInvitoError(e)) {
       const json = argv.includes('--json');
       if (json) process.stdout.write(JSON.stringify({ error: e.toJSON() }) + '\n');

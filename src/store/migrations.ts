@@ -258,6 +258,12 @@ class InCodeProvider implements MigrationProvider {
  *   looks for its migration tables in every schema unless told which, so two stores in two
  *   schemas of one database would otherwise mistake each other's tables for their own.
  */
+/** Whether a migration has yet to run (a read: an up-to-date store needs no write lock to open). */
+export async function pendingMigrations(db: Kysely<any>, dialect: Dialect): Promise<boolean> {
+  const migrator = new Migrator({ db, provider: new InCodeProvider(dialect) });
+  return (await migrator.getMigrations()).some((m) => m.executedAt === undefined);
+}
+
 export async function migrate(db: Kysely<any>, dialect: Dialect, schema?: string): Promise<void> {
   const migrator = new Migrator({ db, provider: new InCodeProvider(dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();

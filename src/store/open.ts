@@ -7,11 +7,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { type DatabaseConnection, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type Driver, CompiledQuery } from 'kysely';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { InvitoError } from '../core/errors.js';
-import { migrate } from './migrations.js';
+import { busyTimeoutMs } from './faults.js';
+import { migrate, pendingMigrations } from './migrations.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -98,6 +99,27 @@ function cachingStatements(sqlite: SQLite.Database): { prepare(sql: string): SQL
   };
 }
 
+/**
+ * Every Kysely transaction on SQLite begins IMMEDIATE: it takes the write lock first, waiting up
+ * to the busy timeout for another process to finish. A deferred one that read before writing
+ * fails at once (SQLITE_BUSY, no waiting) when another process wrote in between — what made two
+ * imports at once crash. (The send path's group commit is such a transaction too.)
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.config);
+  }
+}
+
 export interface OpenOptions {
   /** PostgreSQL `search_path` (tests isolate themselves in a schema of their own). */
   pgSchema?: string;
@@ -108,11 +130,10 @@ export interface OpenOptions {
 export async function openStore(url: string = process.env.INVITO_DB || DEFAULT_DB, options: OpenOptions = {}): Promise<StoreHandle> {
   const where = storeLocation(url);
   if (where.dialect === 'postgres') {
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: options.poolSize ?? 10,
-      ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
-    });
+    // lock_timeout: a row another import holds for longer than the busy timeout ends the
+    // command with DB_UNAVAILABLE instead of waiting for ever (see faults.ts).
+    const settings = [`-c lock_timeout=${busyTimeoutMs()}`, ...(options.pgSchema ? [`-c search_path=${options.pgSchema}`] : [])];
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, options: settings.join(' ') });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
     try {
       if (options.pgSchema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${options.pgSchema}"`);
@@ -131,14 +152,30 @@ export async function openStore(url: string = process.env.INVITO_DB || DEFAULT_D
     sqlite = new SQLite(file);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('busy_timeout = 10000');
+    sqlite.pragma(`busy_timeout = ${busyTimeoutMs()}`);
     sqlite.pragma('cache_size = -65536'); // 64 MiB: index pages stay hot during big imports
     // Sending updates the same pages over and over; checkpointing less often writes each once.
     sqlite.pragma('wal_autocheckpoint = 10000');
   } catch (e) {
     throw new InvitoError('DB_UNAVAILABLE', `cannot open the SQLite store at ${file}: ${(e as Error).message}`, { cause: e });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
-  await migrate(db, 'sqlite');
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingStatements(sqlite) }) });
+  try {
+    // Kysely's migrator takes no lock on SQLite: two processes opening a new file at once would
+    // both create the tables. Migrating under the write lock makes the second find them made.
+    if (await pendingMigrations(db, 'sqlite')) {
+      sqlite.exec('begin immediate');
+      try {
+        await migrate(db, 'sqlite');
+        sqlite.exec('commit');
+      } catch (e) {
+        if (sqlite.inTransaction) sqlite.exec('rollback');
+        throw e;
+      }
+    } else await migrate(db, 'sqlite');
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
   return { db, dialect: 'sqlite', location: file, sqlite, close: () => db.destroy() };
 }

@@ -118,16 +118,15 @@ export class KyselyRegistryStore implements RegistryStore {
     const insertNew = sqlite.prepare<unknown[]>(
       this.db.insertInto('citizens').values(placeholderCitizen).onConflict((oc) => oc.column('citizen_id').doNothing()).compile().sql,
     );
-    this.sqliteWriter = sqlite.transaction((run: string, rows: readonly CitizenRecord[]) => {
+    const write = sqlite.transaction((run: string, rows: readonly CitizenRecord[]) => {
       const now = new Date().toISOString();
       const duplicates = new Map<string, number>();
       for (const r of rows) {
-        if (this.loadingEmpty) {
-          // Into an empty registry: insert, and only a conflict (this run wrote the id) needs a look.
-          const v = citizenValues(run, now, r);
-          if (insertNew.run(CITIZEN_COLUMNS.map((c) => v[c])).changes === 1) {
-            for (const g of r.priority_groups) insertGroup.run(r.citizen_id, g);
-          } else duplicates.set(r.citizen_id, existing.get(r.citizen_id)?.source_line ?? 0);
+        const v = citizenValues(run, now, r);
+        // Into an empty registry: insert, and only a conflict needs a look (this run wrote the
+        // id before, or another import running at the same time did).
+        if (this.loadingEmpty && insertNew.run(CITIZEN_COLUMNS.map((c) => v[c])).changes === 1) {
+          for (const g of r.priority_groups) insertGroup.run(r.citizen_id, g);
           continue;
         }
         const before = existing.get(r.citizen_id);
@@ -135,7 +134,6 @@ export class KyselyRegistryStore implements RegistryStore {
           duplicates.set(r.citizen_id, before.source_line ?? 0);
           continue;
         }
-        const v = citizenValues(run, now, r);
         upsert.run(CITIZEN_COLUMNS.map((c) => v[c]));
         // Only a citizen already in the store can have groups to replace.
         if (before) deleteGroups.run(r.citizen_id);
@@ -143,6 +141,9 @@ export class KyselyRegistryStore implements RegistryStore {
       }
       return duplicates;
     });
+    // IMMEDIATE: the batch reads before it writes; a deferred transaction would fail to take the
+    // write lock at once (no busy wait) when another process wrote in between.
+    this.sqliteWriter = (run, rows) => write.immediate(run, rows);
     return this.sqliteWriter;
   }
 
@@ -151,8 +152,14 @@ export class KyselyRegistryStore implements RegistryStore {
     if (!sqlite) return fn();
     // Maintaining the birth-date index row by row costs as much as the rest of an import into
     // an empty registry; building it once at the end takes a second per million rows.
-    const empty = sqlite.prepare('select 1 from citizens limit 1').get() === undefined;
-    if (empty) sqlite.exec('drop index if exists citizens_birth_date');
+    // Checked and dropped under the write lock, so an import that starts at the same moment
+    // sees either an empty registry without the index or rows. Another process's index build
+    // (every store open makes sure it exists) only makes this load slower, not wrong.
+    const empty = sqlite.transaction(() => {
+      const none = sqlite.prepare('select 1 from citizens limit 1').get() === undefined;
+      if (none) sqlite.exec('drop index if exists citizens_birth_date');
+      return none;
+    }).immediate();
     // The import is idempotent (an upsert by id), so a power cut during it costs a re-run, not
     // data: commits need not reach the disk one by one, and checkpoints wait for the end.
     const checkpointEvery = sqlite.pragma('wal_autocheckpoint', { simple: true }) as number;
@@ -192,7 +199,9 @@ export class KyselyRegistryStore implements RegistryStore {
         .where('citizen_id', 'in', rows.map((r) => r.citizen_id))
         .execute();
       const duplicates = new Map(earlier.map((e) => [e.citizen_id, e.source_line ?? 0]));
-      const keep = rows.filter((r) => !duplicates.has(r.citizen_id));
+      // In id order, so two imports writing the same ids at once take their row locks in the same
+      // order and wait for each other instead of deadlocking (the later commit wins).
+      const keep = rows.filter((r) => !duplicates.has(r.citizen_id)).sort((a, b) => (a.citizen_id < b.citizen_id ? -1 : a.citizen_id > b.citizen_id ? 1 : 0));
       if (keep.length === 0) return duplicates;
       await citizenUpsert(trx, keep.map((r) => citizenValues(run, now, r))).execute();
       await trx.deleteFrom('citizen_groups').where('citizen_id', 'in', keep.map((r) => r.citizen_id)).execute();
@@ -213,7 +222,7 @@ export class KyselyRegistryStore implements RegistryStore {
         .where('center_id', 'in', rows.map((r) => r.center_id))
         .execute();
       const duplicates = new Map(earlier.map((e) => [e.center_id, e.source_line ?? 0]));
-      const keep = rows.filter((r) => !duplicates.has(r.center_id));
+      const keep = rows.filter((r) => !duplicates.has(r.center_id)).sort((a, b) => (a.center_id < b.center_id ? -1 : a.center_id > b.center_id ? 1 : 0));
       if (keep.length === 0) return duplicates;
       await centerUpsert(trx, keep.map((r) => centerValues(run, now, r))).execute();
       await trx.deleteFrom('center_catchment').where('center_id', 'in', keep.map((r) => r.center_id)).execute();
