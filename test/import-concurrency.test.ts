@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KyselyStore } from '../src/store/index.js';
+import { busyTimeoutMs } from '../src/store/faults.js';
+import { KyselyStore, openStore } from '../src/store/index.js';
 import { PG_URL, postgresAvailable } from './support/stores.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'invito.js');
@@ -177,5 +178,21 @@ describe.skipIf(!built)('two imports at once (built CLI, real processes)', () =>
         await holder.end();
       }
     }, 60_000);
+  });
+});
+
+describe('INVITO_DB_BUSY_TIMEOUT_MS', () => {
+  it('is 10 s by default, and a value that is not a whole number of milliseconds is CONFIG_INVALID before any store opens', async () => {
+    expect(busyTimeoutMs({})).toBe(10_000);
+    expect(busyTimeoutMs({ INVITO_DB_BUSY_TIMEOUT_MS: '250' })).toBe(250);
+    for (const bad of ['abc', '-1', '1.5']) expect(() => busyTimeoutMs({ INVITO_DB_BUSY_TIMEOUT_MS: bad })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    const dir = mkdtempSync(join(tmpdir(), 'invito-busy-'));
+    process.env.INVITO_DB_BUSY_TIMEOUT_MS = 'soon';
+    try {
+      await expect(openStore(join(dir, 'x.db'))).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    } finally {
+      delete process.env.INVITO_DB_BUSY_TIMEOUT_MS;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -146,13 +146,14 @@ export async function openStore(url: string = process.env.INVITO_DB || DEFAULT_D
   }
 
   const { file } = where;
+  const busyTimeout = busyTimeoutMs();
   let sqlite: SQLite.Database;
   try {
     if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
     sqlite = new SQLite(file);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma(`busy_timeout = ${busyTimeoutMs()}`);
+    sqlite.pragma(`busy_timeout = ${busyTimeout}`);
     sqlite.pragma('cache_size = -65536'); // 64 MiB: index pages stay hot during big imports
     // Sending updates the same pages over and over; checkpointing less often writes each once.
     sqlite.pragma('wal_autocheckpoint = 10000');
