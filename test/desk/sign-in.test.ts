@@ -91,6 +91,7 @@ for (const dialect of DIALECTS) {
       expect(throttled.headers.get('x-invito-error')).toBe('SIGN_IN_THROTTLED');
       expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(alertOf(throttled.text)).toMatch(/Too many failed sign-ins from this address/);
+      expect(log.lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ msg: 'console sign-in failed', operatorId: 'op1', address: '127.0.0.4', code: 'SIGN_IN_THROTTLED' }));
       // Refused before the account was asked: op1 has no failure to its name.
       expect(await operatorRow(t, 'op1')).toMatchObject({ failed_sign_ins: 0, locked_until: null });
       expect((await new Client(w.server.url, '127.0.0.5').signIn('op1')).status).toBe(303);
