@@ -4,7 +4,9 @@
  * SMS is longer than `sms.max_segments` — rendered for a sample of the real cohort plus its
  * worst cases (the longest names in the registry at the centre with the longest address).
  */
+import type { Channel } from '../core/channels.js';
 import { InvitoError, type Issue } from '../core/errors.js';
+import { nearest } from '../core/similar.js';
 import { cohortQuery } from '../cohort/criteria.js';
 import { sampleContext, type TemplateLibrary } from '../messages/index.js';
 import { contextFor, publicUrl, SAMPLE_CENTER, worstCaseStart } from './messages.js';
@@ -15,6 +17,8 @@ export interface CheckOptions {
   readonly campaign: Campaign;
   /** The campaign file, for positions in messages. */
   readonly file: string;
+  /** `file:line:column` of a schema path in the campaign file (`LoadedCampaign.where`); without it, steps are named by id. */
+  readonly where?: (path: readonly PropertyKey[]) => string;
   readonly library: TemplateLibrary;
   /** The registry to sample; without it only the built-in sample citizens are rendered. */
   readonly store?: CampaignStore;
@@ -31,18 +35,18 @@ export async function checkCampaign(o: CheckOptions): Promise<Issue[]> {
   const languages = store ? Object.keys(await store.cohortLanguages(q)) : [];
   const sms = { maxSegments: campaign.sms.max_segments, transliterate: campaign.sms.transliterate };
   const issues: Issue[] = [];
-  for (const step of campaign.steps) {
-    issues.push(
-      ...library.check({
-        templateId: step.template,
-        channels: step.channels,
-        languages: [...new Set([...languages, campaign.language])],
-        defaultLanguage: campaign.language,
-        sms,
-        sample: sampleContext(campaign.language, publicUrl()),
-      }),
-    );
-  }
+  campaign.steps.forEach((step, i) => {
+    for (const issue of library.check({
+      templateId: step.template,
+      channels: step.channels,
+      languages: [...new Set([...languages, campaign.language])],
+      defaultLanguage: campaign.language,
+      sms,
+      sample: sampleContext(campaign.language, publicUrl()),
+    })) {
+      issues.push(issue.code === 'TEMPLATE_NOT_FOUND' ? missingTemplate(o, i, issue.where.split('/')[1] as Channel) : issue);
+    }
+  });
   if (!store || issues.length > 0) return issues;
 
   // The real cohort: a random sample of each language, and the longest names, at the longest centre.
@@ -73,6 +77,25 @@ export async function checkCampaign(o: CheckOptions): Promise<Issue[]> {
   }
   return issues;
 }
+
+/**
+ * A step whose template has no text for one of its channels, at the step's `template` in the
+ * campaign file (that is what the author edits), with the nearest template that has one.
+ */
+function missingTemplate(o: CheckOptions, stepIndex: number, channel: Channel): Issue {
+  const step = o.campaign.steps[stepIndex]!;
+  const path = ['steps', stepIndex, 'template'];
+  const withChannel = o.library.templateIds().filter((id) => o.library.languages(id, channel).length > 0);
+  const guess = nearest(step.template, withChannel);
+  const hint = guess ? ` — did you mean "${guess}"?` : withChannel.length > 0 ? ` (${channel} templates: ${cut(withChannel)})` : '';
+  return {
+    where: o.where ? o.where(path) : `${o.file}: step ${step.id}`,
+    message: `steps[${stepIndex}].template: no ${channel} template "${step.template}" in ${o.library.dir}${hint}`,
+  };
+}
+
+/** A list for a message, cut after ten. */
+const cut = (ids: readonly string[]): string => (ids.length > 10 ? `${ids.slice(0, 10).join(', ')}, …` : ids.join(', '));
 
 /** Throws CAMPAIGN_INVALID listing every problem, or returns quietly. */
 export async function assertCampaignSound(o: CheckOptions): Promise<void> {

@@ -10,6 +10,7 @@ import { InvitoError } from '../../core/errors.js';
 import { DISPOSITIONS, Desk, type DoneInput, type TaskCard, type TaskState } from '../../desk/desk.js';
 import type { KyselyStore } from '../../store/index.js';
 import { printJson, withStore } from '../context.js';
+import { numberFlag } from '../flags.js';
 import { noteEmptyRegistry } from '../registry-note.js';
 
 const STATES: readonly TaskState[] = ['open', 'leased', 'closed'];
@@ -116,7 +117,7 @@ export function register(program: Command): void {
     .option('--json', 'print a JSON array')
     .action(async (opts: { campaign?: string; state?: string; triage?: boolean; limit: string; json?: boolean }, cmd: Command) => {
       if (opts.state !== undefined && !(STATES as readonly string[]).includes(opts.state)) throw new InvitoError('USAGE', `--state must be one of ${STATES.join(', ')}`);
-      const limit = /^\d+$/.test(opts.limit) ? Number(opts.limit) : NaN;
+      const limit = numberFlag('--limit', opts.limit, { min: 1, max: 100_000, integer: true });
       await withStore(cmd, async (store) => {
         const tasks = await deskFor(store, cmd).list({
           ...(opts.campaign !== undefined ? { campaignId: opts.campaign } : {}),

@@ -41,25 +41,25 @@ export function register(program: Command): void {
     .command('validate')
     .description('check a campaign file and its templates; prints ok or every error with its position')
     .argument('<file>', 'campaign YAML file')
-    .option('--json', 'print {"ok": true} or {"ok": false, "errors": [...]}')
+    .option('--json', 'print {"ok": true} or {"ok": false, "code", "errors": [...]}')
     .action(async (file: string, opts: { json?: boolean }, cmd: Command) => {
       try {
-        const { campaign } = await loadCampaign(file);
+        const { campaign, where } = await loadCampaign(file);
         const library = await templateLibrary(templatesDir(cmd.optsWithGlobals().templates));
         if (registryConfigured(cmd)) {
           const store = await storeFor(cmd);
           try {
             await noteEmptyRegistry(store);
-            await assertCampaignSound({ campaign, file, library, store: store.campaigns });
+            await assertCampaignSound({ campaign, file, where, library, store: store.campaigns });
           } finally {
             await store.close();
           }
         } else {
-          await assertCampaignSound({ campaign, file, library });
+          await assertCampaignSound({ campaign, file, where, library });
         }
       } catch (e) {
         if (e instanceof InvitoError && e.issues.length > 0) {
-          if (opts.json) printJson({ ok: false, errors: e.issues.map((i) => ({ where: i.where, message: i.message })) });
+          if (opts.json) printJson({ ok: false, code: e.code, errors: e.issues.map((i) => ({ where: i.where, message: i.message })) });
           else for (const i of e.issues) process.stderr.write(`${i.where}: ${i.message}\n`);
           process.exitCode = e.exit;
           return;

@@ -32,6 +32,7 @@ import { formatStatus, statusReport } from '../../reports/status.js';
 import { sendInboundMessage, startSandbox } from '../../sandbox/index.js';
 import { KyselyStore } from '../../store/index.js';
 import { logDestination } from '../context.js';
+import { MAX_TIME_SCALE, numberFlag } from '../flags.js';
 
 const fmt = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 
@@ -70,12 +71,11 @@ export function register(program: Command): void {
     .option('--days <n>', 'campaign days to play', '2')
     .option('--dir <dir>', 'where the demo keeps its files and its store', '.invito/demo')
     .action(async (opts: { citizens: string; timeScale: string; days: string; dir: string }, cmd: Command) => {
-      const scale = Number(opts.timeScale);
+      const scale = numberFlag('--time-scale', opts.timeScale, { min: 1, max: MAX_TIME_SCALE });
       const days = Number(opts.days);
-      if (!(scale >= 1)) throw new InvitoError('USAGE', `--time-scale must be 1 or more, not ${opts.timeScale}`);
       if (!Number.isInteger(days) || days < 1 || days > 14) throw new InvitoError('USAGE', `--days must be a whole number from 1 to 14, not ${opts.days}`);
       const say = (s: string): void => void process.stdout.write(s + '\n');
-      const count = Number(opts.citizens);
+      const count = numberFlag('--citizens', opts.citizens, { min: 1, max: 200_000, integer: true });
       const dir = opts.dir;
       // A fresh store each run, so the demo can be run again and shows the same story.
       rmSync(dir, { recursive: true, force: true });

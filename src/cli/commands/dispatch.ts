@@ -15,14 +15,9 @@ import { sharedClock } from '../../queues/clock.js';
 import { ensureRedis } from '../../queues/redis.js';
 import { startWorker, workerTimings } from '../../queues/worker.js';
 import { formatStatus, statusReport } from '../../reports/status.js';
+import { MAX_RATE, MAX_TIME_SCALE, numberFlag } from '../flags.js';
 import { logDestination, printJson, untilSignal, withStore } from '../context.js';
 import { noteEmptyRegistry } from '../registry-note.js';
-
-const positive = (name: string, v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvitoError('USAGE', `${name} must be a number greater than 0, not ${v}`);
-  return n;
-};
 
 /** Logs go to stderr, as JSON, with ids and counts only. */
 export const logger = (): pino.Logger => pino({ level: process.env.INVITO_LOG_LEVEL || 'info' }, logDestination());
@@ -35,12 +30,12 @@ export function register(program: Command): void {
     .option('--rate <n>', "a cap on releases per second, below the providers' ceilings (default: none)")
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: { rate?: string; json?: boolean }, cmd: Command) => {
-      const rate = opts.rate === undefined ? 0 : positive('--rate', opts.rate);
-      const { campaign } = await loadCampaign(file);
+      const rate = opts.rate === undefined ? 0 : numberFlag('--rate', opts.rate, { min: 0, above: true, max: MAX_RATE });
+      const { campaign, where } = await loadCampaign(file);
       const library = await templateLibrary(templatesDir(cmd.optsWithGlobals().templates));
       await withStore(cmd, async (store) => {
         await noteEmptyRegistry(store);
-        await assertCampaignSound({ campaign, file, library, store: store.campaigns });
+        await assertCampaignSound({ campaign, file, where, library, store: store.campaigns });
         const r = await launchCampaign(store.dispatch, campaign, rate, new Date().toISOString());
         if (opts.json) printJson({ campaign: campaign.id, ...r });
         else {
@@ -70,8 +65,7 @@ export function register(program: Command): void {
         const channels = buildChannels(providerConfig(), wanted, store.dispatch);
         const timings = workerTimings();
         const settings = queueSettings();
-        const scale = opts.timeScale === undefined ? undefined : positive('--time-scale', opts.timeScale);
-        if (scale !== undefined && scale < 1) throw new InvitoError('USAGE', `--time-scale must be 1 or more, not ${scale}`);
+        const scale = opts.timeScale === undefined ? undefined : numberFlag('--time-scale', opts.timeScale, { min: 1, max: MAX_TIME_SCALE });
         const anchorConnection = redis.connection();
         const clock = await sharedClock(anchorConnection, settings.prefix, scale, opts.start).finally(() => anchorConnection.quit());
         if (clock.scale !== 1) log.info({ scale: clock.scale, now: clock.now().toISOString() }, 'campaign clock runs faster than real time');
@@ -84,7 +78,7 @@ export function register(program: Command): void {
           settings: { ...settings, timeScale: clock.scale },
           channels,
           library,
-          concurrency: positive('--concurrency', opts.concurrency),
+          concurrency: numberFlag('--concurrency', opts.concurrency, { min: 1, max: 1000, integer: true }),
           release: opts.release,
           owner: `${hostname()}-${process.pid}`,
           log,
@@ -132,6 +126,7 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON array')
     .addOption(new Option('--watch [seconds]', 'refresh every few seconds').preset('2'))
     .action(async (id: string | undefined, opts: { json?: boolean; watch?: string }, cmd: Command) => {
+      const watchSeconds = opts.watch === undefined ? 0 : numberFlag('--watch', opts.watch, { min: 0.1, max: 3600 });
       await withStore(cmd, async (store) => {
         await noteEmptyRegistry(store);
         for (;;) {
@@ -140,7 +135,7 @@ export function register(program: Command): void {
           if (opts.json) printJson(reports);
           else process.stdout.write((opts.watch ? '\x1b[2J\x1b[H' : '') + formatStatus(reports));
           if (!opts.watch) return;
-          await new Promise((r) => setTimeout(r, positive('--watch', opts.watch!) * 1000));
+          await new Promise((r) => setTimeout(r, watchSeconds * 1000));
         }
       });
     });

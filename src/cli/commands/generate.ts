@@ -21,6 +21,7 @@ import {
   writeCitizens,
   type OutputFormat,
 } from '../../registry/generate.js';
+import { MAX_DAILY_CAPACITY } from '../../registry/centers.js';
 
 const usage = (message: string): InvitoError => new InvitoError('USAGE', message);
 
@@ -160,7 +161,7 @@ export function register(program: Command): void {
     .action(async (opts: Record<string, unknown>) => {
       const options = {
         count: opts['count'] === undefined ? undefined : positiveInt('--count', opts['count'], 99_999),
-        capacity: positiveInt('--capacity', opts['capacity'], 1_000_000),
+        capacity: positiveInt('--capacity', opts['capacity'], MAX_DAILY_CAPACITY),
         regions: regionsOf(opts['regions']),
         seed: seedOf(opts['seed']),
       };
