@@ -57,6 +57,9 @@ export function register(program: Command): void {
     .action(async (opts: { queues: string; concurrency: string; release: boolean; timeScale?: string; start?: string }, cmd: Command) => {
       const wanted = opts.queues.split(',').map((q) => q.trim()).filter(Boolean) as Channel[];
       for (const q of wanted) if (!(CHANNELS as readonly string[]).includes(q)) throw new InvitoError('USAGE', `--queues: unknown channel ${q}; channels: ${CHANNELS.join(', ')}`);
+      // Checked before the store and Redis are opened: a bad flag starts nothing.
+      const concurrency = numberFlag('--concurrency', opts.concurrency, { min: 1, max: 1000, integer: true });
+      const scale = opts.timeScale === undefined ? undefined : numberFlag('--time-scale', opts.timeScale, { min: 1, max: MAX_TIME_SCALE });
       const log = logger();
       const library = await templateLibrary(templatesDir(cmd.optsWithGlobals().templates));
       await withStore(cmd, async (store) => {
@@ -65,7 +68,6 @@ export function register(program: Command): void {
         const channels = buildChannels(providerConfig(), wanted, store.dispatch);
         const timings = workerTimings();
         const settings = queueSettings();
-        const scale = opts.timeScale === undefined ? undefined : numberFlag('--time-scale', opts.timeScale, { min: 1, max: MAX_TIME_SCALE });
         const anchorConnection = redis.connection();
         const clock = await sharedClock(anchorConnection, settings.prefix, scale, opts.start).finally(() => anchorConnection.quit());
         if (clock.scale !== 1) log.info({ scale: clock.scale, now: clock.now().toISOString() }, 'campaign clock runs faster than real time');
@@ -78,7 +80,7 @@ export function register(program: Command): void {
           settings: { ...settings, timeScale: clock.scale },
           channels,
           library,
-          concurrency: numberFlag('--concurrency', opts.concurrency, { min: 1, max: 1000, integer: true }),
+          concurrency,
           release: opts.release,
           owner: `${hostname()}-${process.pid}`,
           log,
