@@ -7,8 +7,8 @@
  * webhook server, and prints what a health authority wants to know.
  */
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
 import pino from 'pino';
@@ -30,7 +30,7 @@ import { generateCenters, writeCenters, writeCitizens } from '../../registry/gen
 import { importCenters, importCitizens } from '../../registry/import.js';
 import { formatStatus, statusReport } from '../../reports/status.js';
 import { sendInboundMessage, startSandbox } from '../../sandbox/index.js';
-import { KyselyStore } from '../../store/index.js';
+import { DEFAULT_DB, KyselyStore } from '../../store/index.js';
 import { logDestination } from '../context.js';
 import { MAX_TIME_SCALE, numberFlag } from '../flags.js';
 
@@ -53,6 +53,45 @@ async function dayLine(store: KyselyStore, campaignId: string, calendar: SendCal
   return `${n('invite')} invitations (each with a slot), ${n('reminder')} reminders, ${n('follow-up')} follow-up calls; ${Number(pending.n)} invitations still to go`;
 }
 
+/**
+ * Opens the store the demo plays in: the one every later command opens by default, so `invito
+ * status`, `plan`, `preview` and `simulate` find the demo's campaign without a flag. A store
+ * that is empty, or that only the last demo wrote (its import runs, recorded in `marker`), is
+ * started afresh so the demo shows the same story each time; any other is refused: synthetic
+ * citizens must never land in a real registry.
+ */
+async function openDemoStore(url: string, marker: string): Promise<KyselyStore> {
+  const store = await KyselyStore.open(url);
+  const { db } = store;
+  const [citizen, center, campaign] = await Promise.all([
+    db.selectFrom('citizens').select('citizen_id').limit(1).executeTakeFirst(),
+    db.selectFrom('centers').select('center_id').limit(1).executeTakeFirst(),
+    db.selectFrom('campaigns').select('campaign_id').limit(1).executeTakeFirst(),
+  ]);
+  if (!citizen && !center && !campaign) return store;
+  let runs: string[] = [];
+  try {
+    const m = JSON.parse(readFileSync(marker, 'utf8')) as { store?: string; runs?: string[] };
+    if (m.store === store.handle.location && Array.isArray(m.runs)) runs = m.runs;
+  } catch {
+    // no marker: not a demo store
+  }
+  const foreign = async (table: 'citizens' | 'centers'): Promise<boolean> =>
+    Boolean(await db.selectFrom(table).select('import_run').where((eb) => eb.or([eb('import_run', 'is', null), ...(runs.length > 0 ? [eb('import_run', 'not in', runs)] : [])])).limit(1).executeTakeFirst());
+  const demoMade = runs.length > 0 && !(await foreign('citizens')) && !(await foreign('centers'));
+  const location = store.handle.location;
+  if (!demoMade || store.handle.dialect !== 'sqlite') {
+    await store.close();
+    throw new InvitoError(
+      'USAGE',
+      `the store at ${location} already holds ${demoMade ? 'an earlier demo (the demo starts afresh only on a SQLite store)' : 'data the demo did not write'}; the demo will not add synthetic citizens to it. Give the demo a store of its own: invito demo --db .invito/demo.db`,
+    );
+  }
+  await store.close();
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(location + suffix, { force: true });
+  return KyselyStore.open(url);
+}
+
 const SAMPLE_CAMPAIGN = new URL('../../../campaigns/over80-dose1.yaml', import.meta.url);
 
 async function writeFile(path: string, write: (out: NodeJS.WritableStream) => Promise<unknown>): Promise<void> {
@@ -69,7 +108,7 @@ export function register(program: Command): void {
     .option('--citizens <n>', 'synthetic citizens (Lazio)', '4000')
     .option('--time-scale <k>', 'how many times faster than real time the campaign clock runs', '2000')
     .option('--days <n>', 'campaign days to play', '2')
-    .option('--dir <dir>', 'where the demo keeps its files and its store', '.invito/demo')
+    .option('--dir <dir>', 'where the demo keeps its files (the store is --db / INVITO_DB, default .invito/invito.db)', '.invito/demo')
     .action(async (opts: { citizens: string; timeScale: string; days: string; dir: string }, cmd: Command) => {
       const scale = numberFlag('--time-scale', opts.timeScale, { min: 1, max: MAX_TIME_SCALE });
       const days = Number(opts.days);
@@ -77,11 +116,18 @@ export function register(program: Command): void {
       const say = (s: string): void => void process.stdout.write(s + '\n');
       const count = numberFlag('--citizens', opts.citizens, { min: 1, max: 200_000, integer: true });
       const dir = opts.dir;
-      // A fresh store each run, so the demo can be run again and shows the same story.
+      const dbUrl = (cmd.optsWithGlobals() as { db?: string }).db || process.env.INVITO_DB || DEFAULT_DB;
+      const marker = join(dir, 'store.json');
+      // Checked before anything is written: a refused demo leaves the folder as it was.
+      const store = await openDemoStore(dbUrl, marker);
+      if (store.handle.dialect === 'sqlite' && resolve(store.handle.location).startsWith(resolve(dir) + sep)) {
+        await store.close();
+        throw new InvitoError('USAGE', `the store ${store.handle.location} is inside --dir ${dir}, which the demo empties each run: put it elsewhere (default .invito/invito.db)`);
+      }
+      // Fresh files each run, so the demo can be run again and shows the same story.
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
       const log = pino({ level: process.env.INVITO_LOG_LEVEL || 'warn' }, logDestination());
-      const dbUrl = (cmd.optsWithGlobals() as { db?: string }).db || join(dir, 'invito.db');
 
       say(`1. Generating ${count.toLocaleString('en')} synthetic citizens of Lazio (a few bad rows on purpose) and 8 vaccination centres…`);
       const citizensFile = join(dir, 'citizens.csv');
@@ -89,7 +135,6 @@ export function register(program: Command): void {
       await writeFile(citizensFile, (out) => writeCitizens(out as never, { count, seed: 1, dirty: 0.005, regions: ['LAZ'] }));
       await writeFile(centersFile, (out) => writeCenters(out as never, generateCenters({ regions: ['LAZ'], count: 8 })));
 
-      const store = await KyselyStore.open(dbUrl);
       const sandbox = await startSandbox({ undeliveredShare: 0.03, callbackDelayMs: 100 });
       const redis = await ensureRedis({ dataDir: join(dir, 'redis') });
       const prefix = `invito-demo-${randomUUID().slice(0, 8)}`;
@@ -100,6 +145,7 @@ export function register(program: Command): void {
         say(`   citizens: ${c.imported} imported, ${c.rejected} rejected (see ${c.rejectsFile}), ${c.warnings} warnings`);
         const k = await importCenters(store.registry, centersFile);
         say(`   centres:  ${k.imported} imported`);
+        writeFileSync(marker, JSON.stringify({ store: store.handle.location, runs: [c.run, k.run] }) + '\n');
 
         const file = decodeURIComponent(SAMPLE_CAMPAIGN.pathname);
         const { campaign: base } = await loadCampaign(file);
@@ -181,7 +227,27 @@ export function register(program: Command): void {
         say(`   Sent inside their windows: ${sent.length - outside} of ${sent.length} (outside: ${outside}).`);
         const smsSent = sent.filter((m) => m.channel === 'sms').length;
         say(`   Nobody was messaged twice: the provider got ${out.messages.length} SMS for ${smsSent} SMS messages (one per citizen and step) sent.`);
-        say(`\n   Files: ${dir}/ (the synthetic registry, its rejects, the store). Next: invito status --db ${dbUrl}`);
+        const invited = await store.db
+          .selectFrom('messages')
+          .innerJoin('citizens', 'citizens.citizen_id', 'messages.citizen_id')
+          .select('messages.citizen_id')
+          .where('messages.campaign_id', '=', campaign.id)
+          .where('citizens.opt_out', '=', 0)
+          .orderBy('messages.seq')
+          .limit(1)
+          .executeTakeFirst();
+        // The exact lines to type: the default store needs no flag.
+        const db = dbUrl === DEFAULT_DB && !process.env.INVITO_DB ? '' : ` --db ${dbUrl}`;
+        const yaml = existsSync('campaigns/over80-dose1.yaml') ? 'campaigns/over80-dose1.yaml' : file;
+        say(`\n   Files: ${dir}/ (the synthetic registry and its rejects); the store: ${store.handle.location}. Next, on this store:\n`);
+        for (const line of [
+          `invito${db} status`,
+          `invito${db} plan ${yaml}`,
+          ...(invited ? [`invito${db} preview ${yaml} --citizen ${invited.citizen_id}`] : []),
+          ...(someone?.phone ? [`invito${db} preview ${yaml} --citizen ${someone.citizen_id}    # the one who said stop`] : []),
+          `invito${db} simulate ${yaml} --days 7`,
+        ]) say(`     npx ${line}`);
+        say('\n   (the README\'s "Next steps" go on to the webhook server, an operator and the console)');
       } finally {
         for (const s of stop) await s();
         await sandbox.close();
