@@ -53,6 +53,8 @@ export const ERRORS = {
   DB_UNAVAILABLE: spec(503, 6, true),
   REDIS_UNAVAILABLE: spec(503, 6, true),
   REDIS_EVICTION_POLICY: spec(503, 6),
+  /** A stopping worker's jobs in flight did not finish within INVITO_SHUTDOWN_GRACE_MS (Redis or a provider not answering), or closing failed. */
+  SHUTDOWN_INCOMPLETE: spec(503, 6),
   SANDBOX_UNAVAILABLE: spec(503, 6, true),
   WEBHOOK_FAILED: spec(502, 6, true),
   // feedback endpoints (HTTP; exit statuses only for consistency)

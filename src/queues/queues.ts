@@ -92,8 +92,17 @@ export class Queues implements ReleaseSink {
     readonly settings: QueueSettings,
     /** The campaign clock, to turn a release's `notBefore` into a real delay. */
     private readonly clock: Clock = systemClock,
+    /**
+     * Where the queues' connection errors go. BullMQ prints them with console.error, stack and
+     * all, when a queue has no listener. @defaultValue nowhere: the connection's owner logs them
+     */
+    onError: (e: Error) => void = () => {},
   ) {
-    for (const ch of CHANNELS) this.queues.set(ch, new Queue<MessageJob>(queueName(ch), { connection, prefix: settings.prefix }));
+    for (const ch of CHANNELS) {
+      const q = new Queue<MessageJob>(queueName(ch), { connection, prefix: settings.prefix });
+      q.on('error', onError);
+      this.queues.set(ch, q);
+    }
   }
 
   queue(channel: Channel): Queue<MessageJob> {

@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { InvitoError } from '../core/errors.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -22,7 +23,39 @@ export interface RedisHandle {
   readonly private: boolean;
   /** A connection for BullMQ (maxRetriesPerRequest: null, as BullMQ requires). */
   connection(): Redis;
+  /** Where the connections report their errors (throttled; BullMQ's queues and workers report here too). */
+  readonly onError: (e: Error) => void;
+  /** Quits every connection, waiting for what was sent; hangs while Redis is down (see `disconnect`). */
   close(): Promise<void>;
+  /** Drops every connection at once: pending commands fail, reconnecting stops. */
+  disconnect(): void;
+}
+
+/**
+ * One log line per kind of Redis error every `everyMs`, however many connections report it and
+ * however often they retry. While Redis is down every connection fails every reconnect (ioredis
+ * retries every two seconds, BullMQ re-emits on each queue and worker): a line, let alone a
+ * stack, per failure would bury everything else. The line has the code, the address and how
+ * many reports it stands for.
+ */
+export function redisErrorLog(log: Logger | undefined, everyMs = 5000): (e: Error) => void {
+  const last = new Map<string, { at: number; repeated: number }>();
+  return (e) => {
+    const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
+    const key = err.code ?? err.message;
+    const now = Date.now();
+    const seen = last.get(key);
+    if (seen && now - seen.at < everyMs) {
+      seen.repeated++;
+      return;
+    }
+    if (last.size >= 100) last.clear();
+    last.set(key, { at: now, repeated: 0 });
+    log?.error(
+      { code: err.code, ...(err.address ? { address: err.address } : {}), ...(err.port ? { port: err.port } : {}), err: err.message, repeated: seen?.repeated ?? 0 },
+      'Redis error (reconnecting; one line per kind every few seconds)',
+    );
+  };
 }
 
 const redact = (url: string): string => url.replace(/\/\/([^@/]*)@/, '//***@');
@@ -91,7 +124,8 @@ export async function startPrivateRedis(dataDir: string, port?: number): Promise
     process: child,
     stop: () =>
       new Promise<void>((ok) => {
-        if (child.exitCode !== null) return ok();
+        // Killed by a signal (a test's SIGKILL), exitCode stays null: signalCode says it is gone.
+        if (child.exitCode !== null || child.signalCode !== null) return ok();
         child.once('exit', () => ok());
         child.kill('SIGTERM');
       }),
@@ -108,6 +142,8 @@ export interface EnsureOptions {
    * @defaultValue true only when no URL is configured (neither `url` nor INVITO_REDIS_URL)
    */
   readonly fallbackToPrivate?: boolean;
+  /** Where connection errors go (throttled, see `redisErrorLog`). @defaultValue nowhere */
+  readonly log?: Logger;
 }
 
 /** The configured Redis, or a private one when nothing answers and redis-server is installed. */
@@ -117,11 +153,15 @@ export async function ensureRedis(o: EnsureOptions = {}): Promise<RedisHandle> {
   const fallback = o.fallbackToPrivate ?? configured === undefined;
   const probe = await ping(url);
   const connections: Redis[] = [];
+  const onError = redisErrorLog(o.log);
   const connection = (u: string) => (): Redis => {
     const c = new Redis(u, { maxRetriesPerRequest: null });
-    c.on('error', () => {});
+    c.on('error', onError);
     connections.push(c);
     return c;
+  };
+  const disconnect = (): void => {
+    for (const c of connections) c.disconnect();
   };
   if (probe) {
     try {
@@ -133,6 +173,8 @@ export async function ensureRedis(o: EnsureOptions = {}): Promise<RedisHandle> {
       url,
       private: false,
       connection: connection(url),
+      onError,
+      disconnect,
       async close() {
         await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
       },
@@ -152,6 +194,8 @@ export async function ensureRedis(o: EnsureOptions = {}): Promise<RedisHandle> {
     url: priv.url,
     private: true,
     connection: connection(priv.url),
+    onError,
+    disconnect,
     async close() {
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
       await priv.stop();

@@ -10,10 +10,12 @@ import type { ChannelAdapter } from '../channels/channel.js';
 import type { Channel } from '../core/channels.js';
 import type { TemplateLibrary } from '../messages/index.js';
 import { type Clock, systemClock } from '../core/clock.js';
+import { InvitoError } from '../core/errors.js';
 import { RedisLock, Releaser, type ReleaserOptions } from '../pacer/release.js';
 import type { PacerStore } from '../pacer/store.js';
 import { makeProcessor, type Outcome } from './process.js';
 import { type MessageJob, queueName, Queues, type QueueSettings } from './queues.js';
+import { redisErrorLog } from './redis.js';
 import type { DispatchStore } from './store.js';
 
 export interface WorkerOptions {
@@ -40,12 +42,32 @@ export interface WorkerOptions {
   readonly publicUrl?: string;
   /** Called after each job with its outcome (counters, tests). */
   readonly onOutcome?: (channel: Channel, outcome: Outcome) => void;
+  /** Where the queues' and BullMQ workers' Redis errors go. @defaultValue `redisErrorLog(log)` */
+  readonly onRedisError?: (e: Error) => void;
 }
 
 export interface RunningWorker {
   readonly queues: Queues;
   readonly releaser: Releaser | null;
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs and waits for the ones in flight to be recorded. `force`: waits for
+   * nothing (the shutdown grace ran out); a job cut short leaves its message `sending`, which
+   * the reconciler marks `unknown`, never re-sent.
+   */
+  close(force?: boolean): Promise<void>;
+}
+
+/**
+ * How long a stopping worker waits for its jobs in flight before it drops its connections and
+ * exits non-zero: `INVITO_SHUTDOWN_GRACE_MS`, default 10 s. While Redis is down nothing in flight
+ * can finish, and without a bound the worker would wait for Redis forever.
+ */
+export function shutdownGraceMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.INVITO_SHUTDOWN_GRACE_MS;
+  if (v === undefined || v === '') return 10_000;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvitoError('CONFIG_INVALID', `INVITO_SHUTDOWN_GRACE_MS must be a whole number of milliseconds ≥ 0, not ${v}`);
+  return n;
 }
 
 /**
@@ -73,7 +95,8 @@ export function workerTimings(env: NodeJS.ProcessEnv = process.env): { lockMs?: 
 
 export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const clock = o.clock ?? systemClock;
-  const queues = new Queues(o.connection(), o.settings, clock);
+  const onRedisError = o.onRedisError ?? redisErrorLog(o.log);
+  const queues = new Queues(o.connection(), o.settings, clock, onRedisError);
   await queues.applyRateLimits();
   const process = makeProcessor({
     store: o.store,
@@ -106,7 +129,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
         ...(o.lockMs ? { lockDuration: o.lockMs, stalledInterval: Math.max(500, Math.round(o.lockMs / 2)) } : {}),
       },
     );
-    w.on('error', (e) => o.log?.error({ channel, err: e.message }, 'worker error'));
+    w.on('error', onRedisError);
     workers.push(w);
   }
   let releaser: Releaser | null = null;
@@ -125,7 +148,11 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   return {
     queues,
     releaser,
-    async close() {
+    async close(force = false) {
+      if (force) {
+        await Promise.allSettled([releaser?.stop(), ...workers.map((w) => w.close(true)), queues.close(), ...Object.values(o.channels).map((c) => c.close())]);
+        return;
+      }
       await releaser?.stop();
       await Promise.all(workers.map((w) => w.close()));
       await queues.close();

@@ -7,13 +7,13 @@ import { loadCampaign } from '../../campaigns/load.js';
 import { templateLibrary, templatesDir } from '../../campaigns/messages.js';
 import { buildChannels, providerConfig } from '../../channels/index.js';
 import { CHANNELS, type Channel } from '../../core/channels.js';
-import { InvitoError } from '../../core/errors.js';
+import { ERRORS, InvitoError } from '../../core/errors.js';
 import { callRoomFor } from '../../desk/desk.js';
 import { launchCampaign } from '../../pacer/launch.js';
 import { queueSettings } from '../../queues/queues.js';
 import { sharedClock } from '../../queues/clock.js';
 import { ensureRedis } from '../../queues/redis.js';
-import { startWorker, workerTimings } from '../../queues/worker.js';
+import { shutdownGraceMs, startWorker, workerTimings } from '../../queues/worker.js';
 import { formatStatus, statusReport } from '../../reports/status.js';
 import { MAX_RATE, MAX_TIME_SCALE, numberFlag } from '../flags.js';
 import { logDestination, printJson, untilSignal, withStore } from '../context.js';
@@ -62,8 +62,9 @@ export function register(program: Command): void {
       const scale = opts.timeScale === undefined ? undefined : numberFlag('--time-scale', opts.timeScale, { min: 1, max: MAX_TIME_SCALE });
       const log = logger();
       const library = await templateLibrary(templatesDir(cmd.optsWithGlobals().templates));
+      const graceMs = shutdownGraceMs();
       await withStore(cmd, async (store) => {
-        const redis = await ensureRedis();
+        const redis = await ensureRedis({ log });
         if (redis.private) log.info({ redis: redis.url }, 'started a private Redis for this worker');
         const channels = buildChannels(providerConfig(), wanted, store.dispatch);
         const timings = workerTimings();
@@ -84,14 +85,38 @@ export function register(program: Command): void {
           release: opts.release,
           owner: `${hostname()}-${process.pid}`,
           log,
+          onRedisError: redis.onError,
         });
         log.info({ channels: Object.keys(channels), pid: process.pid }, 'worker started');
         if (!process.env.INVITO_LINK_SECRET) log.warn('INVITO_LINK_SECRET is not set: reply links are signed with the development key; set it before any real campaign');
+        // After the first signal a second one ends the process at once (untilSignal lets go).
         const signal = await untilSignal();
-        log.info({ signal }, 'stopping: finishing the jobs in flight');
-        await worker.close();
-        await redis.close();
-        log.info('worker stopped');
+        log.info({ signal, graceMs }, 'stopping: finishing the jobs in flight');
+        const closing = (async () => {
+          await worker.close();
+          await redis.close();
+        })().then(
+          () => 'closed' as const,
+          (e: unknown) => (log.error({ err: (e as Error).message }, 'stopping failed'), 'failed' as const),
+        );
+        let timer: NodeJS.Timeout | undefined;
+        const outcome = await Promise.race([closing, new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), graceMs)))]);
+        clearTimeout(timer);
+        if (outcome === 'closed') {
+          log.info('worker stopped');
+          return;
+        }
+        log.warn({ graceMs }, 'the worker did not stop in time: dropping the connections');
+        // The exit status is decided; whatever still hangs (a reconnecting socket) must not keep the process.
+        setTimeout(() => process.exit(ERRORS.SHUTDOWN_INCOMPLETE.exit), 1500).unref();
+        redis.disconnect();
+        await Promise.race([worker.close(true), new Promise((r) => setTimeout(r, 1000).unref())]);
+        throw new InvitoError(
+          'SHUTDOWN_INCOMPLETE',
+          outcome === 'late'
+            ? `the worker did not stop within ${graceMs} ms (INVITO_SHUTDOWN_GRACE_MS): jobs still in flight, or Redis not answering; the connections were dropped, and a message cut short stays sending until the reconciler marks it unknown`
+            : 'stopping the worker failed; the connections were dropped, and a message cut short stays sending until the reconciler marks it unknown',
+        );
       });
     });
 
