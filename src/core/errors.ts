@@ -41,8 +41,6 @@ export const ERRORS = {
   CENTER_NOT_FOUND: spec(404, 4),
   /** A centre row in the store that an import would refuse (an old store, a row written by hand): its campaigns cannot be given slots there. */
   CENTER_INVALID: spec(422, 4),
-  /** A centre row in the store that an import would refuse (an old store, a row written by hand): its campaigns cannot be given slots there. */
-  CENTER_INVALID: spec(422, 4),
   // templates (exit 5)
   TEMPLATE_NOT_FOUND: spec(422, 5),
   TEMPLATE_SYNTAX: spec(422, 5),
