@@ -159,12 +159,12 @@ describe('forecast model', () => {
       { windows: { sms: 'mon-sat 09:00-09:10' }, closed_dates: ['2021-03-02'] },
       { daily_target: 100, by_date: { '2021-03-01': 200, '2021-03-02': 500 } },
     );
-    const f = forecast(c, oneGroup(100_000), bigCenter(1_000_000), { ceilingPerSecond: 0.25 });
+    const f = forecast(c, oneGroup(100_000), bigCenter(100_000), { ceilingPerSecond: 0.25 });
     expect(row(f, '2021-03-01')).toMatchObject({ open: true, target: 200, invitations: 150 });
     expect(row(f, '2021-03-02')).toMatchObject({ open: false, target: 0, invitations: 0 });
     expect(row(f, '2021-03-03')).toMatchObject({ open: true, target: 150, invitations: 150 });
     expect(row(f, '2021-03-04')).toMatchObject({ target: 100, invitations: 100 });
-    const off = forecast(campaignSchema.parse({ ...c, pacing: { ...c.pacing, carry_over: false } }), oneGroup(100_000), bigCenter(1_000_000), { ceilingPerSecond: 0.25 });
+    const off = forecast(campaignSchema.parse({ ...c, pacing: { ...c.pacing, carry_over: false } }), oneGroup(100_000), bigCenter(100_000), { ceilingPerSecond: 0.25 });
     expect(row(off, '2021-03-03')).toMatchObject({ target: 100, invitations: 100 });
   });
 
