@@ -4,7 +4,7 @@
 // and rebuilds dist/ when a source file is newer than the last build. Uses only Node itself,
 // because it must run before any dependency is installed.
 import { execSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,6 +25,18 @@ const installed = join(root, 'node_modules', '.package-lock.json');
 if (mtime(installed) < mtime(join(root, 'package-lock.json'))) {
   console.error('invito setup: installing dependencies (npm ci)…');
   run('npm ci --no-audit --no-fund');
+}
+// better-sqlite3 for this Node: the lockfile's 12.x is Node 20's (13 does not run there); on
+// Node 22 and later it is 13.x (Node-API), because 12.x aborts at exit on Node 24.19+
+// (node::ObjectWrap's cleanup hook, "Assertion failed: (env) != nullptr").
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+const sqlitePkg = join(root, 'node_modules', 'better-sqlite3', 'package.json');
+const sqliteMajor = existsSync(sqlitePkg) ? Number(JSON.parse(readFileSync(sqlitePkg, 'utf8')).version.split('.')[0]) : 0;
+const wanted = nodeMajor >= 22 ? 13 : 12;
+if (sqliteMajor !== wanted) {
+  const spec = wanted === 13 ? 'better-sqlite3@^13.2.0' : `better-sqlite3@${JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages['node_modules/better-sqlite3'].version}`;
+  console.error(`invito setup: installing ${spec} for Node ${process.version}…`);
+  run(`npm install --no-save --no-audit --no-fund ${spec}`);
 }
 const built = join(root, 'dist', 'cli', 'main.js');
 if (mtime(built) < Math.max(newest(join(root, 'src')), mtime(join(root, 'tsconfig.json')), mtime(join(root, 'tsconfig.build.json')))) {
