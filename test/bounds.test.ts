@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseCampaign } from '../src/campaigns/load.js';
-import { InvitoError, type Issue } from '../src/core/errors.js';
 import { forecast } from '../src/pacer/forecast.js';
 import { slotStarts } from '../src/pacer/slots.js';
 import { MAX_DAILY_CAPACITY, validateCenter } from '../src/registry/centers.js';
 import { parseOpening } from '../src/registry/opening.js';
+import { issuesOf } from './support/campaigns.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'invito.js');
@@ -40,15 +40,6 @@ pacing:
   daily_target: 1000
 `;
 
-function issuesOf(text: string): Issue[] {
-  try {
-    parseCampaign(text, 'c.yaml');
-  } catch (e) {
-    if (e instanceof InvitoError && e.code === 'CAMPAIGN_INVALID') return [...e.issues];
-    throw e;
-  }
-  return [];
-}
 
 describe('campaign numbers have both bounds, refused at their line with the field named', () => {
   const cases: [string, string, RegExp][] = [

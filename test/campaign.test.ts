@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCampaign } from '../src/campaigns/load.js';
-import { InvitoError, type Issue } from '../src/core/errors.js';
+import { issuesOf } from './support/campaigns.js';
 
 const VALID = `id: over80-dose1
 name: "COVID-19 — prima dose, over 80"
@@ -19,15 +19,6 @@ pacing:
   daily_target: 110000
 `;
 
-function issuesOf(text: string): Issue[] {
-  try {
-    parseCampaign(text, 'c.yaml');
-  } catch (e) {
-    if (e instanceof InvitoError && e.code === 'CAMPAIGN_INVALID') return [...e.issues];
-    throw e;
-  }
-  return [];
-}
 
 describe('campaign definitions', () => {
   it('a valid file parses, with defaults for the optional keys', () => {

@@ -9,31 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InvitoError } from '../src/core/errors.js';
 import { importCitizens } from '../src/registry/import.js';
-import { DIALECTS, type TestStore } from './support/stores.js';
+import { DIALECTS, registryThatMustStayEmpty, type TestStore } from './support/stores.js';
+import { type Scratch, failure, scratch } from './support/files.js';
 
 const TODAY = '2021-03-01';
 const TEXT = 'citizen_id,given_name,family_name,birth_date\nE1,Mario,Rossi,1939-07-07\nE2,Niccolò,Lucà,1938-08-08\nE3,Anna,Bianchi,1940-01-01\n';
 
-let dir: string;
+let files: Scratch;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'invito-encoding-'));
+  files = scratch('encoding');
 });
-const file = (name: string, content: Buffer): string => {
-  const p = join(dir, name);
-  writeFileSync(p, content);
-  return p;
-};
-async function failure(p: Promise<unknown>): Promise<InvitoError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof InvitoError) return e;
-    throw e;
-  }
-  throw new Error('the import did not fail');
-}
+const file = (name: string, content: string | Buffer): string => files.file(name, content);
 
 for (const dialect of DIALECTS) {
   describe.skipIf(!dialect.available)(`encodings on ${dialect.name}`, () => {
@@ -74,15 +61,15 @@ for (const dialect of DIALECTS) {
 }
 
 describe('files in UTF-16 or UTF-32 are named and refused before anything is written', () => {
-  const noStore = {
-    writeCitizens: async (): Promise<Map<string, number>> => {
-      throw new Error('nothing should be written');
-    },
-    writeCenters: async (): Promise<Map<string, number>> => {
-      throw new Error('nothing should be written');
-    },
-    bulk: <T>(fn: () => Promise<T>): Promise<T> => fn(),
-  };
+  // A real store: these errors must stop the import before a row reaches it.
+  let empty: Awaited<ReturnType<typeof registryThatMustStayEmpty>>;
+  beforeEach(async () => {
+    empty = await registryThatMustStayEmpty();
+  });
+  afterEach(async () => {
+    expect(await empty.written()).toBe(0);
+    await empty.dispose();
+  });
   const utf16be = (s: string): Buffer => Buffer.from(s, 'utf16le').swap16();
   const utf32 = (s: string, le: boolean): Buffer => {
     const cps = [...s].map((c) => c.codePointAt(0)!);
@@ -99,7 +86,7 @@ describe('files in UTF-16 or UTF-32 are named and refused before anything is wri
   for (const [name, bytes] of cases) {
     it(`a ${name} file (byte-order mark) is IMPORT_ENCODING naming ${name}, not "unknown columns"`, async () => {
       const path = file(`${name}.csv`, bytes);
-      const e = await failure(importCitizens(noStore, path, { today: TODAY }));
+      const e = await failure(importCitizens(empty.store.registry, path, { today: TODAY }));
       expect(e.code).toBe('IMPORT_ENCODING');
       expect(e.message).toContain(`the file is ${name} (byte-order mark)`);
       expect(e.message).toContain('UTF-8');
@@ -109,7 +96,7 @@ describe('files in UTF-16 or UTF-32 are named and refused before anything is wri
 
   it('a UTF-16 file without a byte-order mark is recognised by its NUL bytes', async () => {
     const path = file('nobom.csv', Buffer.from(TEXT, 'utf16le'));
-    const e = await failure(importCitizens(noStore, path, { today: TODAY }));
+    const e = await failure(importCitizens(empty.store.registry, path, { today: TODAY }));
     expect(e.code).toBe('IMPORT_ENCODING');
     expect(e.message).toContain('UTF-16');
     expect(e.message).not.toContain('c\u0000i');

@@ -3,8 +3,7 @@
  * after it, and every reject names the line it is on; a file that cannot be read on stops with
  * IMPORT_MALFORMED at the line where the trouble began, keeping what came before.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,20 +12,17 @@ import { importCitizens } from '../src/registry/import.js';
 import { MAX_RECORD_CHARS } from '../src/registry/reader.js';
 import { MAX_BROKEN_RUN } from '../src/registry/validated.js';
 import { DIALECTS, type TestStore } from './support/stores.js';
+import { type Scratch, scratch } from './support/files.js';
 
 const HEADER = 'citizen_id,given_name,family_name,birth_date,email,municipality';
 const TODAY = '2021-03-01';
 const row = (i: number): string => `C${String(i).padStart(6, '0')},Mario,Rossi,1950-01-01,m${i}@example.com,Roma`;
 
-let dir: string;
+let files: Scratch;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'invito-malformed-'));
+  files = scratch('malformed');
 });
-const file = (name: string, content: string): string => {
-  const p = join(dir, name);
-  writeFileSync(p, content);
-  return p;
-};
+const file = (name: string, content: string | Buffer): string => files.file(name, content);
 const rejects = (path: string): { line: string; reason: string; citizen_id: string }[] =>
   parse(readFileSync(`${path}.rejects.csv`), { columns: true, relax_column_count: true, relax_quotes: true });
 

@@ -9,46 +9,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { InvitoError } from '../src/core/errors.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importCitizens } from '../src/registry/import.js';
+import { registryThatMustStayEmpty } from './support/stores.js';
+import { type Scratch, failure, scratch } from './support/files.js';
 
 const TODAY = '2021-03-01';
 const ROW = ['RSSMRA40E10H501X', 'Mario', 'Rossi', '1940-05-10', '+39 333 1234567', 'mario.rossi@example.com'];
 const HEADER = 'citizen_id,given_name,family_name,birth_date,phone,email';
 
-let dir: string;
+let files: Scratch;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'invito-privacy-'));
+  files = scratch('privacy');
 });
-const file = (name: string, content: string): string => {
-  const p = join(dir, name);
-  writeFileSync(p, content);
-  return p;
-};
-const noStore = {
-  writeCitizens: async (): Promise<Map<string, number>> => {
-    throw new Error('nothing should be written');
-  },
-  writeCenters: async (): Promise<Map<string, number>> => {
-    throw new Error('nothing should be written');
-  },
-  bulk: <T>(fn: () => Promise<T>): Promise<T> => fn(),
-};
-const memoryStore = () => ({
-  writeCitizens: async (): Promise<Map<string, number>> => new Map(),
-  writeCenters: async (): Promise<Map<string, number>> => new Map(),
-  bulk: <T>(fn: () => Promise<T>): Promise<T> => fn(),
+const file = (name: string, content: string | Buffer): string => files.file(name, content);
+// A real store: the header errors must stop the import before a row reaches it.
+let empty: Awaited<ReturnType<typeof registryThatMustStayEmpty>>;
+beforeEach(async () => {
+  empty = await registryThatMustStayEmpty();
 });
-async function failure(p: Promise<unknown>): Promise<InvitoError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof InvitoError) return e;
-    throw e;
-  }
-  throw new Error('the import did not fail');
-}
+afterEach(async () => {
+  await empty.dispose();
+});
 const expectNoValue = (text: string, values: readonly string[]): void => {
   for (const v of values) expect(text).not.toContain(v);
 };
@@ -56,7 +38,7 @@ const expectNoValue = (text: string, values: readonly string[]): void => {
 describe('messages about a file never carry its values', () => {
   it('a file without its header: "line 1 looks like a data row", and not one of its values', async () => {
     const path = file('noheader.csv', [ROW.join(','), 'X2,Anna,Bianchi,1950-01-01,,'].join('\n') + '\n');
-    const e = await failure(importCitizens(noStore, path, { today: TODAY }));
+    const e = await failure(importCitizens(empty.store.registry, path, { today: TODAY }));
     expect(e.code).toBe('IMPORT_BAD_FORMAT');
     expect(e.message).toContain('line 1 looks like a data row, not a header');
     expectNoValue(e.message, ROW);
@@ -65,7 +47,7 @@ describe('messages about a file never carry its values', () => {
 
   it('a header row of plain words none of which is a column is also taken for data (a name is a word too)', async () => {
     const path = file('words.csv', 'Mario,Rossi,Roma\nA,1940-01-01,x\n');
-    const e = await failure(importCitizens(noStore, path, { today: TODAY }));
+    const e = await failure(importCitizens(empty.store.registry, path, { today: TODAY }));
     expect(e.message).toContain('looks like a data row');
     expectNoValue(e.message, ['Mario', 'Rossi', 'Roma']);
   });
@@ -73,11 +55,11 @@ describe('messages about a file never carry its values', () => {
   it('unknown columns are shown only when they look like column names, and a long list is cut', async () => {
     const typos = Array.from({ length: 20 }, (_, i) => `extra_${String.fromCharCode(97 + i)}`);
     const path = file('typos.csv', `citizen_id,birth_date,${typos.join(',')},Mario Rossi,mario@example.com\n`);
-    const e = await failure(importCitizens(noStore, path, { today: TODAY }));
+    const e = await failure(importCitizens(empty.store.registry, path, { today: TODAY }));
     // an address in the header is data, whatever else is there
     expect(e.message).toContain('looks like a data row');
     const path2 = file('typos2.csv', `citizen_id,birth_date,${typos.join(',')},Mario Rossi\n`);
-    const e2 = await failure(importCitizens(noStore, path2, { today: TODAY }));
+    const e2 = await failure(importCitizens(empty.store.registry, path2, { today: TODAY }));
     expect(e2.code).toBe('IMPORT_UNKNOWN_COLUMN');
     expect(e2.message).toContain('"extra_a"');
     expect(e2.message).toContain('… and 12 more');
@@ -87,7 +69,7 @@ describe('messages about a file never carry its values', () => {
 
   it('control characters in a header never reach the message, nor does a path print them raw', async () => {
     const path = file('esc\u001b[2J\u0007.csv', 'citizen_id,birth_date,\u001b[Hred\u0007\nA,1940-01-01,x\n');
-    const e = await failure(importCitizens(noStore, path, { today: TODAY }));
+    const e = await failure(importCitizens(empty.store.registry, path, { today: TODAY }));
     expect(e.code).toBe('IMPORT_UNKNOWN_COLUMN');
     // eslint-disable-next-line no-control-regex
     expect(e.message).not.toMatch(/[\u0000-\u001f\u007f]/);
@@ -103,7 +85,7 @@ describe('messages about a file never carry its values', () => {
         JSON.stringify({ citizen_id: 'N3', birth_date: '1950-01-01', 'Mario Rossi': 1, 'mario.rossi@example.com': 2 }),
       ].join('\n') + '\n',
     );
-    const s = await importCitizens(memoryStore(), path, { today: TODAY });
+    const s = await importCitizens(empty.store.registry, path, { today: TODAY });
     expect(s).toMatchObject({ imported: 1, rejected: 2 });
     const r = parse(readFileSync(`${path}.rejects.csv`), { columns: true }) as { line: string; reason: string; record: string }[];
     expect(r.map((x) => [x.line, x.reason])).toEqual([
@@ -126,7 +108,7 @@ describe('messages about a file never carry its values', () => {
         'P4,Anna,Bianchi,1942-01-01,,,,', // too many fields
       ].join('\n') + '\n',
     );
-    const s = await importCitizens(memoryStore(), path, { today: TODAY });
+    const s = await importCitizens(empty.store.registry, path, { today: TODAY });
     expect(s).toMatchObject({ imported: 1, rejected: 3, warnings: 3 });
     const reasons = [
       ...(parse(readFileSync(`${path}.rejects.csv`), { columns: true, relax_column_count: true, relax_quotes: true }) as { reason: string }[]).map((r) => r.reason),

@@ -3,25 +3,21 @@
  * or one with control characters is a warning that drops the value (the row is imported), named
  * by field, never by value. A centre's name, which every invitation quotes, rejects the centre.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importCenters, importCitizens } from '../src/registry/import.js';
 import { TEXT_LIMITS } from '../src/registry/fields.js';
 import { DIALECTS, type TestStore } from './support/stores.js';
+import { type Scratch, scratch } from './support/files.js';
 
 const TODAY = '2021-03-01';
-let dir: string;
+let files: Scratch;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'invito-text-'));
+  files = scratch('text');
 });
-const file = (name: string, content: string): string => {
-  const p = join(dir, name);
-  writeFileSync(p, content);
-  return p;
-};
+const file = (name: string, content: string | Buffer): string => files.file(name, content);
 const sideFile = (path: string, kind: 'rejects' | 'warnings'): Record<string, string>[] =>
   parse(readFileSync(`${path}.${kind}.csv`), { columns: true, relax_column_count: true });
 

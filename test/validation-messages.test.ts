@@ -10,9 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { checkCampaign } from '../src/campaigns/check.js';
 import { loadCampaign, parseCampaign } from '../src/campaigns/load.js';
 import { templateLibrary } from '../src/campaigns/messages.js';
-import { InvitoError, type Issue } from '../src/core/errors.js';
 import { editDistance, nearest } from '../src/core/similar.js';
 import { loadTemplates } from '../src/messages/index.js';
+import { issuesOf } from './support/campaigns.js';
 
 const TEMPLATES = join(import.meta.dirname, '..', 'templates');
 
@@ -33,15 +33,6 @@ pacing:
   daily_target: 1000
 `;
 
-function issuesOf(text: string): Issue[] {
-  try {
-    parseCampaign(text, 'c.yaml');
-  } catch (e) {
-    if (e instanceof InvitoError && e.code === 'CAMPAIGN_INVALID') return [...e.issues];
-    throw e;
-  }
-  return [];
-}
 
 describe('schema errors quote the value and list the choices', () => {
   it('an unknown channel is named with the channels there are', () => {

@@ -89,3 +89,19 @@ export const DIALECTS: readonly DialectCase[] = [
     },
   },
 ];
+
+/**
+ * A real SQLite registry for imports that must stop before writing anything; `written()` counts
+ * the citizens and centres that reached it anyway.
+ */
+export async function registryThatMustStayEmpty(): Promise<TestStore & { written(): Promise<number> }> {
+  const t = await DIALECTS[0]!.open();
+  return {
+    ...t,
+    async written() {
+      const count = async (table: 'citizens' | 'centers') =>
+        Number((await t.store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      return (await count('citizens')) + (await count('centers'));
+    },
+  };
+}
