@@ -32,8 +32,9 @@ const replay = (extra: Record<string, unknown> = {}) =>
     ...extra,
   });
 
-const AMPLE: CenterCapacity[] = [{ centerId: 'ALL', dailyCapacity: 5_000_000, opening: 'daily 07:00-22:00' }];
-const COHORT = [{ rank: 1, centers: ['ALL'], members: 60_000_000, unreachable: 0 }];
+// Capacity that never binds: 5,000,000 places a day, as 50 centres at the 100,000 an import accepts.
+const AMPLE: CenterCapacity[] = Array.from({ length: 50 }, (_, i) => ({ centerId: `ALL-${i + 1}`, dailyCapacity: 100_000, opening: 'daily 07:00-22:00' }));
+const COHORT = [{ rank: 1, centers: AMPLE.map((c) => c.centerId), members: 60_000_000, unreachable: 0 }];
 
 describe('plan vs reality: Italy, February–June 2021', () => {
   it('the project copy holds every day from 1 February to 30 June 2021', () => {
