@@ -104,3 +104,22 @@ describe.skipIf(!built)('store locations from the command line (built)', () => {
     expect(readdirSync(cwd).some((f) => f.includes(':'))).toBe(false);
   });
 });
+
+describe.skipIf(!built)('the Redis location', () => {
+  const invito = (cwd: string, args: string[], env: Record<string, string>) =>
+    promisify(execFile)(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env } }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+
+  it('an INVITO_REDIS_URL that is no URL, or not redis://, is CONFIG_INVALID (exit 2) naming the setting, not an internal error', async () => {
+    const cwd = scratch();
+    for (const url of ['redis://[bad', 'http://127.0.0.1:6379']) {
+      const r = await invito(cwd, ['worker'], { INVITO_REDIS_URL: url, INVITO_DB: join(cwd, 'w.db') });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('INVITO_REDIS_URL');
+      expect(r.stderr).toContain('[CONFIG_INVALID]');
+      expect(r.stderr).not.toMatch(/INTERNAL|\n\s+at /);
+    }
+  });
+});

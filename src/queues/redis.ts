@@ -60,6 +60,19 @@ export function redisErrorLog(log: Logger | undefined, everyMs = 5000): (e: Erro
 
 const redact = (url: string): string => url.replace(/\/\/([^@/]*)@/, '//***@');
 
+/** A Redis URL ioredis cannot read is a setting to fix (exit 2), not a failure of ours. */
+function checkRedisUrl(url: string): void {
+  let scheme: string;
+  try {
+    scheme = new URL(url).protocol;
+  } catch {
+    throw new InvitoError('CONFIG_INVALID', 'the Redis URL (INVITO_REDIS_URL) is not a URL: expected redis://[user:password@]host:port[/db] or rediss://…');
+  }
+  if (scheme !== 'redis:' && scheme !== 'rediss:') {
+    throw new InvitoError('CONFIG_INVALID', `the Redis URL (INVITO_REDIS_URL) has the scheme "${scheme.slice(0, 20)}": expected redis:// or rediss://`);
+  }
+}
+
 async function ping(url: string): Promise<Redis | null> {
   const r = new Redis(url, { lazyConnect: true, connectTimeout: 1500, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   r.on('error', () => {});
@@ -151,6 +164,7 @@ export async function ensureRedis(o: EnsureOptions = {}): Promise<RedisHandle> {
   const configured = o.url ?? (process.env.INVITO_REDIS_URL || undefined);
   const url = configured ?? DEFAULT_REDIS_URL;
   const fallback = o.fallbackToPrivate ?? configured === undefined;
+  checkRedisUrl(url);
   const probe = await ping(url);
   const connections: Redis[] = [];
   const onError = redisErrorLog(o.log);
