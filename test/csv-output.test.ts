@@ -53,6 +53,20 @@ describe('CSV output', () => {
     for (const r of rows) for (const v of Object.values(r)) expect(v).not.toMatch(/^[=+\-@\t\r]/);
   });
 
+  it('a rejected row fixed in rejects.csv imports again as it was: the neutralising quote is read back, the phone is a phone', async () => {
+    const path = file('c.csv', 'citizen_id,given_name,birth_date,phone\nF1,Ann,1950-02-30,+39 333 123 4567\n');
+    const s = await importCitizens(t.store.registry, path, { today: TODAY, worker: false });
+    const rejected = readFileSync(s.rejectsFile!, 'utf8');
+    expect(rejected).toContain("'+39 333 123 4567");
+    // The clerk fixes the birth date and imports the rejects file's columns again (line and reason dropped).
+    const rows = readCsv(s.rejectsFile!).map((r) => [r.citizen_id, r.given_name, '1950-02-28', r.phone]);
+    const fixed = file('fixed.csv', csvText([['citizen_id', 'given_name', 'birth_date', 'phone'], ...rows]));
+    const again = await importCitizens(t.store.registry, fixed, { today: TODAY, worker: false });
+    expect(again).toMatchObject({ imported: 1, rejected: 0, warnings: 0 });
+    const row = await t.store.db.selectFrom('citizens').select(['phone', 'given_name']).where('citizen_id', '=', 'F1').executeTakeFirstOrThrow();
+    expect(row).toEqual({ phone: '+393331234567', given_name: 'Ann' });
+  });
+
   it('csvText neutralises a carriage return at the start of a cell too, and quotes a bare carriage return so the row stays one row', () => {
     const rows = parse(csvText([['a', '\r=1', 'x,y', 'say "hi"', 'b\rc']])) as string[][];
     expect(rows).toEqual([['a', "'\r=1", 'x,y', 'say "hi"', 'b\rc']]);

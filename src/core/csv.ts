@@ -21,6 +21,13 @@ const OPTIONS: Options = { escape_formulas: true, record_delimiter: 'unix', quot
 /** Rows as CSV text, formulas neutralised. */
 export const csvText = (rows: readonly (readonly unknown[])[]): string => stringifySync(rows as unknown[][], OPTIONS);
 
+// Registry files invito makes for itself to import (`invito generate`) are input, not a report
+// for a spreadsheet: a `+39…` phone must stay a phone, so nothing is neutralised there.
+const INPUT_OPTIONS: Options = { record_delimiter: 'unix', quoted_match: /\r/, cast: { boolean: (b) => String(b) } };
+
+/** One record of a registry file meant for `invito import` (no formula neutralising), with its line end. */
+export const csvInputRecord = (values: readonly unknown[]): string => stringifySync([values as unknown[]], INPUT_OPTIONS);
+
 /** Files holding personal data (rejected rows, warnings with ids) are readable by their owner only. */
 export const PRIVATE = 0o600;
 

@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
+import { csvInputRecord } from '../core/csv.js';
 import { InvitoError } from '../core/errors.js';
 import { GEO, aslsOf, placesOf, type Place } from './geo.js';
 import {
@@ -697,18 +698,7 @@ function spoil(
 
 export type OutputFormat = 'csv' | 'ndjson';
 
-const NEEDS_QUOTES = /[",\r\n]/;
-/** RFC 4180 quoting, only where needed. */
-export function csvField(value: string | number | boolean): string {
-  const s = String(value);
-  return NEEDS_QUOTES.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-function csvLine(values: readonly (string | number | boolean)[]): string {
-  let line = '';
-  for (let i = 0; i < values.length; i++) line += (i === 0 ? '' : ',') + csvField(values[i] ?? '');
-  return `${line}\n`;
-}
+const csvLine = (values: readonly (string | number | boolean)[]): string => csvInputRecord(values);
 
 /** Resolves when `out` can take more, rejects if it fails or closes first. */
 function drained(out: Writable): Promise<void> {

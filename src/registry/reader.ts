@@ -411,10 +411,17 @@ class CsvRows {
       return;
     }
     const values: Record<string, string> = {};
-    for (let i = 0; i < columns.length; i++) values[columns[i]!] = fields[i]!.trim();
+    for (let i = 0; i < columns.length; i++) values[columns[i]!] = readBack(fields[i]!.trim());
     this.out.push({ line, values, original: fields });
   }
 }
+
+/**
+ * A cell invito's own CSV writer neutralised (`'+39…` in a rejects file, OWASP's rule) reads back
+ * as it was, so a row fixed in rejects.csv imports again unchanged. No real value begins with
+ * a quote before `=`, `+`, `-` or `@`.
+ */
+const readBack = (v: string): string => (v.length > 1 && v.charCodeAt(0) === 0x27 && '=+-@'.includes(v[1]!) ? v.slice(1) : v);
 
 async function* csvRecords(
   chunks: AsyncIterable<Buffer>,
