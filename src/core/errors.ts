@@ -62,6 +62,20 @@ export const ERRORS = {
   WEBHOOK_PAYLOAD_INVALID: spec(400, 3),
   /** A reply link whose token belongs to no message, or with an action links do not have. */
   LINK_NOT_FOUND: spec(404, 4),
+  // why a message ended `failed` before any provider saw it (messages.error_code; a provider's
+  // refusal keeps the provider's own code there)
+  /** None of the step's channels reaches the citizen, or the worker has no adapter for the channel. */
+  NO_CHANNEL: spec(422, 4),
+  /** The channel chosen at release no longer reaches the citizen (the phone or address was removed since). */
+  NOT_REACHABLE: spec(422, 4),
+  /** No vaccination centre serves the citizen's area. */
+  NO_CENTER: spec(409, 4),
+  /** The message names a step its campaign does not have. */
+  NO_STEP: spec(422, 4),
+  /** The message carries no appointment. */
+  NO_APPOINTMENT: spec(409, 4),
+  /** The channel's send window of the campaign never opens. */
+  NO_WINDOW: spec(422, 4),
   // pacing and appointments
   /** No centre serving the citizen has a free slot within the horizon. */
   NO_SLOT: spec(409, 4),

@@ -13,7 +13,7 @@ import { contextFor } from '../campaigns/messages.js';
 import type { Campaign } from '../campaigns/schema.js';
 import { ChannelError, type ChannelAdapter, type OutboundMessage } from '../channels/channel.js';
 import type { Channel } from '../core/channels.js';
-import { isInvitoError } from '../core/errors.js';
+import { type ErrorCode, isInvitoError } from '../core/errors.js';
 import type { TemplateLibrary } from '../messages/index.js';
 import { calendarOf } from '../pacer/windows.js';
 import type { DispatchStore, MessageForSend } from './store.js';
@@ -76,11 +76,14 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
     }
   }
 
+  /** `code` is the provider's own when the provider refused the message (see `refuse` for ours). */
   async function fail(m: MessageForSend, token: string | null, code: string, detail: string): Promise<never> {
     await deps.store.recordFailed(m.messageId, token, code, detail, iso());
     await checkBrake(m.campaignId, m.campaign);
     throw new UnrecoverableError(`${m.messageId}: ${detail}`);
   }
+  /** A failure of invito's own, before any provider saw the message: always a code of the catalogue. */
+  const refuse = (m: MessageForSend, code: ErrorCode, detail: string): Promise<never> => fail(m, null, code, detail);
 
   return async function process(job: JobInfo): Promise<Outcome> {
     const m = await deps.store.loadForSend(job.messageId);
@@ -98,13 +101,13 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
 
     const channel = m.channel;
     const adapter = channel ? deps.channels[channel] : undefined;
-    if (!channel || !adapter) return fail(m, null, 'NO_CHANNEL', `no ${channel ?? ''} channel is configured in this worker`);
+    if (!channel || !adapter) return refuse(m, 'NO_CHANNEL', `no ${channel ?? ''} channel is configured in this worker`);
     const to = recipient(m, channel);
-    if (!to) return fail(m, null, 'NOT_REACHABLE', `the citizen has no ${channel === 'email' ? 'email address' : 'phone'} any more`);
+    if (!to) return refuse(m, 'NOT_REACHABLE', `the citizen has no ${channel === 'email' ? 'email address' : 'phone'} any more`);
 
     const step = m.campaign.steps.find((s) => s.id === m.stepId);
-    if (!step) return fail(m, null, 'NO_STEP', `campaign ${m.campaignId} has no step ${m.stepId}`);
-    if (!m.appointment) return fail(m, null, 'NO_APPOINTMENT', 'the message carries no appointment');
+    if (!step) return refuse(m, 'NO_STEP', `campaign ${m.campaignId} has no step ${m.stepId}`);
+    if (!m.appointment) return refuse(m, 'NO_APPOINTMENT', 'the message carries no appointment');
     // A reminder or follow-up whose appointment was given up since it was released.
     if (m.appointment.state === 'released' && step !== m.campaign.steps[0]) {
       return (await deps.store.transition(m.messageId, ['queued'], 'cancelled', iso())) ? 'cancelled' : 'skipped';
@@ -114,7 +117,7 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
     if (job.defer && !calendar.isOpen(channel, nowMs)) {
       // Nothing goes out outside its window: a retry or a late job waits for the next one.
       const next = calendar.nextOpen(channel, nowMs);
-      if (next === null) return fail(m, null, 'NO_WINDOW', `the ${channel} window of campaign ${m.campaignId} never opens`);
+      if (next === null) return refuse(m, 'NO_WINDOW', `the ${channel} window of campaign ${m.campaignId} never opens`);
       await job.defer(next);
       return 'deferred';
     }
@@ -153,7 +156,7 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
         optOutUrl: context.links.optout,
       };
     } catch (e) {
-      if (isInvitoError(e)) return fail(m, null, e.code, e.message);
+      if (isInvitoError(e)) return refuse(m, e.code, e.message);
       throw e;
     }
 

@@ -12,7 +12,7 @@
 import { type ExpressionBuilder, type Insertable, type Kysely, sql } from 'kysely';
 import { ZodError } from 'zod';
 import { messageKey } from '../campaigns/messages.js';
-import { isInvitoError } from '../core/errors.js';
+import { type ErrorCode, isInvitoError } from '../core/errors.js';
 import type { AppointmentStore, CenterInfo } from '../pacer/appointments.js';
 import { acceptanceEstimate } from '../pacer/slots.js';
 import { allocateSlots, atomically, candidateCenters, type Executor, KyselyAppointmentStore, releaseAppointment } from './slots.js';
@@ -436,7 +436,7 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
     if (m.optedOut.length > 0) {
       await trx.updateTable('messages').set({ state: 'opted_out', final_at: at, updated_at: at }).where('message_id', 'in', m.optedOut).where('state', '=', 'pending').execute();
     }
-    const fail = async (ids: string[], code: string, detail: string): Promise<void> => {
+    const fail = async (ids: string[], code: ErrorCode, detail: string): Promise<void> => {
       if (ids.length === 0) return;
       await trx.updateTable('messages').set({ state: 'failed', error_code: code, error_detail: detail, final_at: at, updated_at: at }).where('message_id', 'in', ids).where('state', '=', 'pending').execute();
     };
