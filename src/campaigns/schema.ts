@@ -6,6 +6,7 @@
 import Holidays from 'date-holidays';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import type { CohortRules } from '../cohort/criteria.js';
 import { CHANNELS } from '../core/channels.js';
 import { daysInMonth } from '../core/calendar.js';
 import { parseOpening } from '../registry/opening.js';
@@ -232,7 +233,9 @@ export const campaignSchema = z
       .default({ max_segments: 3, transliterate: true, price_per_segment: 0.05 }),
   });
 
-export type Campaign = z.output<typeof campaignSchema>;
+/** A type that must be assignable to `Shape`: the schema's output builds on the layers' shapes below it. */
+type BuildsOn<T extends Shape, Shape> = T;
+export type Campaign = BuildsOn<z.output<typeof campaignSchema>, CohortRules>;
 export type CampaignStep = Campaign['steps'][number];
 export type CohortCriteria = Campaign['cohort'];
 export type StepTrigger = NonNullable<CampaignStep['send']>;

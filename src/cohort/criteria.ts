@@ -2,8 +2,24 @@
  * A campaign's cohort rules, turned into a store-neutral query: birth-date cut-offs instead
  * of ages, group lists, ranks. The store turns it into SQL; nothing here touches citizens.
  */
-import type { Campaign } from '../campaigns/schema.js';
 import { bornOnOrBefore } from './age.js';
+
+/**
+ * What the cohort layer reads of a campaign. It is declared here, not taken from the campaign
+ * schema, so that the cohort depends on no layer above it; `campaigns/schema.ts` builds its
+ * `Campaign` type on this shape and stops compiling if the two part.
+ */
+export interface CohortRules {
+  /** The day ages are counted on (YYYY-MM-DD). */
+  readonly reference_date: string;
+  readonly priority_groups: readonly { readonly code: string; readonly rank: number }[];
+  readonly cohort: {
+    readonly age?: { readonly min?: number; readonly max?: number };
+    readonly priority_groups?: { readonly include: readonly string[]; readonly exclude: readonly string[] };
+    readonly regions?: readonly string[];
+    readonly doses?: { readonly min?: number; readonly max?: number };
+  };
+}
 
 export interface CohortQuery {
   /** Age criterion as birth dates: born on or before (age ≥ min) and strictly after (age ≤ max). */
@@ -20,7 +36,7 @@ export interface CohortQuery {
 /** A rank after every ranked group, for citizens in none of them. */
 export const UNRANKED = 1_000_000;
 
-export function cohortQuery(campaign: Campaign): CohortQuery {
+export function cohortQuery(campaign: CohortRules): CohortQuery {
   const c = campaign.cohort;
   const a = c.age;
   const age =

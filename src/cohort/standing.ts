@@ -3,9 +3,8 @@
  * in SQL (`cohortWhere`); this is the same rules read back for a single citizen, so a preview
  * can say which rule keeps them out. Reasons carry codes, ages and counts, never a name.
  */
-import type { Campaign } from '../campaigns/schema.js';
 import { ageOn } from './age.js';
-import { cohortQuery } from './criteria.js';
+import { cohortQuery, type CohortRules } from './criteria.js';
 
 /** What the cohort rules read of one citizen. */
 export interface CitizenStanding {
@@ -26,7 +25,7 @@ const list = (codes: readonly string[]): string => codes.join(', ');
  * The cohort rules this citizen fails, as readable reasons; empty when they are in the cohort.
  * The opt-out is not among them: it is reported on its own, as it stops every campaign.
  */
-export function cohortReasons(campaign: Campaign, c: CitizenStanding): string[] {
+export function cohortReasons(campaign: CohortRules, c: CitizenStanding): string[] {
   const q = cohortQuery(campaign);
   const reasons: string[] = [];
   const on = campaign.reference_date;
