@@ -10,6 +10,7 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { InvitoError } from '../core/errors.js';
 import type { ReleaseSink } from '../pacer/release.js';
 import type { Released } from '../pacer/store.js';
+import { groupBy } from '../core/collections.js';
 
 /** Queue names (BullMQ forbids `:` in names and ids). */
 export const queueName = (channel: Channel): string => `invito-${channel}`;
@@ -129,8 +130,7 @@ export class Queues implements ReleaseSink {
 
   /** Adds jobs; the job id is the message id, so adding one twice is a no-op while it exists. */
   async add(released: readonly Released[]): Promise<void> {
-    const byChannel = new Map<Channel, Released[]>();
-    for (const r of released) byChannel.set(r.channel, [...(byChannel.get(r.channel) ?? []), r]);
+    const byChannel = groupBy(released, (r) => r.channel);
     for (const [ch, rs] of byChannel) {
       await this.queue(ch).addBulk(
         rs.map((r) => ({

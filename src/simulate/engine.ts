@@ -25,6 +25,7 @@ import { SendCalendar } from '../pacer/windows.js';
 import type { CenterRecord, CitizenRecord } from '../registry/store.js';
 import { cohortWhere } from '../store/cohort.js';
 import { KyselyStore } from '../store/index.js';
+import { groupBy } from '../core/collections.js';
 
 export interface SimulateOptions {
   /** The store holding the registry (read only). */
@@ -84,8 +85,7 @@ async function copyRegistry(source: KyselyStore, target: KyselyStore, campaign: 
   const db = source.db;
   const centers = await db.selectFrom('centers').selectAll().orderBy('center_id').execute();
   const catchment = await db.selectFrom('center_catchment').selectAll().execute();
-  const areas = new Map<string, string[]>();
-  for (const a of catchment) areas.set(a.center_id, [...(areas.get(a.center_id) ?? []), a.area]);
+  const areas = groupBy(catchment, (a) => a.center_id, (a) => a.area);
   const records: CenterRecord[] = centers.map((c, i) => ({
     center_id: c.center_id, name: c.name, region: c.region, asl: c.asl, municipality: c.municipality, address: c.address,
     daily_capacity: c.daily_capacity, opening: c.opening, catchment: areas.get(c.center_id) ?? [], line: i + 2,
@@ -99,8 +99,7 @@ async function copyRegistry(source: KyselyStore, target: KyselyStore, campaign: 
     const rows = await db.selectFrom('citizens as c').where(cohortWhere(q)).where('c.citizen_id', '>', after).selectAll('c').orderBy('c.citizen_id').limit(5000).execute();
     if (rows.length === 0) break;
     const groups = await db.selectFrom('citizen_groups').selectAll().where('citizen_id', 'in', rows.map((r) => r.citizen_id)).execute();
-    const byCitizen = new Map<string, string[]>();
-    for (const g of groups) byCitizen.set(g.citizen_id, [...(byCitizen.get(g.citizen_id) ?? []), g.group_code]);
+    const byCitizen = groupBy(groups, (g) => g.citizen_id, (g) => g.group_code);
     const batch: CitizenRecord[] = rows.map((r) => ({
       citizen_id: r.citizen_id, given_name: r.given_name, family_name: r.family_name, birth_date: r.birth_date, sex: r.sex, phone: r.phone, email: r.email,
       language: r.language, region: r.region, asl: r.asl, municipality: r.municipality, doses: r.doses, last_dose_date: r.last_dose_date,

@@ -12,17 +12,18 @@
 import { type ExpressionBuilder, type Insertable, type Kysely, sql } from 'kysely';
 import { ZodError } from 'zod';
 import { messageKey } from '../campaigns/messages.js';
+import { addTo, groupBy } from '../core/collections.js';
 import { type ErrorCode, isInvitoError } from '../core/errors.js';
 import type { AppointmentStore, CenterInfo } from '../pacer/appointments.js';
 import { acceptanceEstimate } from '../pacer/slots.js';
 import { allocateSlots, atomically, candidateCenters, type Executor, KyselyAppointmentStore, releaseAppointment } from './slots.js';
 import { type Campaign, type CampaignStep, campaignSchema } from '../campaigns/schema.js';
-import type { CenterCard, CitizenCard } from '../campaigns/store.js';
+import type { CampaignStatus, CenterCard, CitizenCard } from '../campaigns/store.js';
 import type { CallTaskStore } from '../channels/call.js';
 import type { Channel } from '../core/channels.js';
 import type { CohortQuery } from '../cohort/criteria.js';
 import type { CampaignRecord, CampaignSummary, PacerStore, PacingDay, Released, ReleaseContext } from '../pacer/store.js';
-import type { CampaignStatus, DispatchStore, MessageForSend } from '../queues/store.js';
+import type { DispatchStore, MessageForSend } from '../queues/store.js';
 import type { StatusRow, ReportStore } from '../reports/store.js';
 import { KyselyCampaignStore } from './campaigns.js';
 import { cohortWhere, rankExpression } from './cohort.js';
@@ -364,8 +365,7 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
           }
           wanted.push({ id: r.message_id, citizen: r.citizen_id, channel, centers, key: centers.map((c) => c.centerId).join('|') });
         }
-        const groups = new Map<string, typeof wanted>();
-        for (const w of wanted) groups.set(w.key, [...(groups.get(w.key) ?? []), w]);
+        const groups = groupBy(wanted, (w) => w.key);
         for (const group of groups.values()) {
           const slots = await allocateSlots(
             trx,
@@ -385,7 +385,7 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
           );
           // Without a slot (the centres are full within the horizon) a citizen waits, in their place.
           group.forEach((w, i) => {
-            if (slots[i]) queued.set(w.channel, [...(queued.get(w.channel) ?? []), { id: w.id, token: ctx.token(w.id) }]);
+            if (slots[i]) addTo(queued, w.channel, { id: w.id, token: ctx.token(w.id) });
           });
         }
         for (const [channel, items] of queued) {
@@ -480,7 +480,7 @@ export class KyselyDispatchStore implements DispatchStore, PacerStore, CallTaskS
         const channel = channelNow(step, r, ctx, room);
         if (channel === 'unreachable') unreachable.push(r.message_id);
         if (typeof channel !== 'string' || channel === 'unreachable') continue;
-        queued.set(channel, [...(queued.get(channel) ?? []), r.message_id]);
+        addTo(queued, channel, r.message_id);
       }
       const released: Released[] = [];
       for (const [channel, ids] of queued) {

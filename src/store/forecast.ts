@@ -5,6 +5,7 @@ import type { CohortQuery } from '../cohort/criteria.js';
 import type { CenterCapacity, ForecastStore, ServedGroup } from '../pacer/forecast.js';
 import { cohortWhere, rankExpression } from './cohort.js';
 import type { Database } from './schema.js';
+import { groupBy } from '../core/collections.js';
 
 export class KyselyForecastStore implements ForecastStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -29,10 +30,8 @@ export class KyselyForecastStore implements ForecastStore {
       this.db.selectFrom('center_catchment').select(['area', 'center_id']).execute(),
       this.db.selectFrom('centers').select(['region', 'center_id']).where('region', 'is not', null).execute(),
     ]);
-    const byArea = new Map<string, string[]>();
-    for (const r of catchment) byArea.set(r.area, [...(byArea.get(r.area) ?? []), r.center_id]);
-    const byRegion = new Map<string, string[]>();
-    for (const r of regional) byRegion.set(r.region!, [...(byRegion.get(r.region!) ?? []), r.center_id]);
+    const byArea = groupBy(catchment, (r) => r.area, (r) => r.center_id);
+    const byRegion = groupBy(regional, (r) => r.region!, (r) => r.center_id);
 
     const groups = new Map<string, { rank: number; centers: string[]; members: number; unreachable: number }>();
     for (const p of places) {
