@@ -6,6 +6,9 @@ import type { Channel } from '../core/channels.js';
 import type { CohortQuery } from '../cohort/criteria.js';
 import type { CitizenStanding } from '../cohort/standing.js';
 
+/** Where a launched campaign stands: the pacer, the worker's error brake and the CLI move it. */
+export type CampaignStatus = 'active' | 'paused' | 'cancelled' | 'completed';
+
 /** A citizen as messages and previews see one. */
 export interface CitizenCard {
   readonly citizen_id: string;

@@ -1,8 +1,8 @@
 /** What launching and releasing need from the store. */
 import type { Campaign } from '../campaigns/schema.js';
+import type { CampaignStatus } from '../campaigns/store.js';
 import type { Channel } from '../core/channels.js';
 import type { CohortQuery } from '../cohort/criteria.js';
-import type { CampaignStatus } from '../queues/store.js';
 import type { SendCalendar } from './windows.js';
 
 /** A campaign as reports see it: everything but its definition. */

@@ -4,10 +4,8 @@
  * so a job that runs twice (BullMQ delivers at least once) never sends twice.
  */
 import type { Campaign } from '../campaigns/schema.js';
-import type { CenterCard, CitizenCard } from '../campaigns/store.js';
+import type { CampaignStatus, CenterCard, CitizenCard } from '../campaigns/store.js';
 import type { Channel } from '../core/channels.js';
-
-export type CampaignStatus = 'active' | 'paused' | 'cancelled' | 'completed';
 
 export interface MessageForSend {
   readonly messageId: string;
