@@ -3,7 +3,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { loadCampaign } from '../dist/campaigns/load.js';
-import { planCampaign } from '../dist/campaigns/plan.js';
+import { planCampaign } from '../dist/pacer/plan.js';
 import { templateLibrary } from '../dist/campaigns/messages.js';
 import { writeCitizens } from '../dist/registry/generate.js';
 import { importCitizens } from '../dist/registry/import.js';

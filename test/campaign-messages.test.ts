@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkCampaign } from '../src/campaigns/check.js';
 import { parseCampaign } from '../src/campaigns/load.js';
 import { templateLibrary } from '../src/campaigns/messages.js';
-import { planCampaign } from '../src/campaigns/plan.js';
+import { planCampaign } from '../src/pacer/plan.js';
 import { preview } from '../src/campaigns/preview.js';
 import { InvitoError } from '../src/core/errors.js';
 import { loadTemplates } from '../src/messages/index.js';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCampaign } from '../src/campaigns/load.js';
 import { ageBand, ageOn, bornOnOrBefore } from '../src/cohort/age.js';
 import { cohortQuery } from '../src/cohort/criteria.js';
-import { planCampaign } from '../src/campaigns/plan.js';
+import { planCampaign } from '../src/pacer/plan.js';
 import type { CitizenRecord } from '../src/registry/store.js';
 import { DIALECTS, type TestStore } from './support/stores.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { planCampaign } from '../../src/campaigns/plan.js';
+import { planCampaign } from '../../src/pacer/plan.js';
 import { campaignSchema, type Campaign } from '../../src/campaigns/schema.js';
 import { cohortQuery, UNRANKED } from '../../src/cohort/criteria.js';
 import { forecast, type CenterCapacity, type ServedGroup } from '../../src/pacer/forecast.js';

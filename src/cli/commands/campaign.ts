@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { assertCampaignSound } from '../../campaigns/check.js';
 import { loadCampaign } from '../../campaigns/load.js';
 import { templateLibrary, templatesDir } from '../../campaigns/messages.js';
-import { formatPlan, planCampaign } from '../../campaigns/plan.js';
+import { formatPlan, planCampaign } from '../../pacer/plan.js';
 import { preview } from '../../campaigns/preview.js';
 import { CHANNELS, type Channel } from '../../core/channels.js';
 import { InvitoError } from '../../core/errors.js';

@@ -15,7 +15,7 @@ import pino from 'pino';
 import { assertCampaignSound } from '../../campaigns/check.js';
 import { loadCampaign } from '../../campaigns/load.js';
 import { templateLibrary, templatesDir } from '../../campaigns/messages.js';
-import { formatPlan, planCampaign } from '../../campaigns/plan.js';
+import { formatPlan, planCampaign } from '../../pacer/plan.js';
 import { buildChannels, providerConfig } from '../../channels/index.js';
 import { CHANNELS, type Channel } from '../../core/channels.js';
 import { scaledClock } from '../../core/clock.js';

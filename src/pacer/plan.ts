@@ -4,10 +4,10 @@ import type { Channel } from '../core/channels.js';
 import { cohortQuery } from '../cohort/criteria.js';
 import type { CohortComposition, CohortStore } from '../cohort/store.js';
 import type { TemplateLibrary } from '../messages/index.js';
-import { type CenterUtilisation, forecast, type ForecastDay, type ForecastOptions, type ForecastStore } from '../pacer/forecast.js';
-import { contextFor, provisionalStart, SAMPLE_CENTER } from './messages.js';
-import type { Campaign } from './schema.js';
-import type { CampaignStore, CitizenCard } from './store.js';
+import { contextFor, provisionalStart, SAMPLE_CENTER } from '../campaigns/messages.js';
+import type { Campaign } from '../campaigns/schema.js';
+import type { CampaignStore, CitizenCard } from '../campaigns/store.js';
+import { type CenterUtilisation, forecast, type ForecastDay, type ForecastOptions, type ForecastStore } from './forecast.js';
 
 export interface SmsEstimate {
   /** SMS the step sends (citizens whose first reachable channel is SMS). */
