@@ -4,7 +4,8 @@
  * Ticks every `tickMs` of clock time inside the window, every five minutes outside it.
  */
 import { ManualClock } from '../../src/core/clock.js';
-import { RedisLock, Releaser } from '../../src/pacer/release.js';
+import { Releaser } from '../../src/pacer/release.js';
+import { RedisLock } from '../../src/queues/lock.js';
 import { InstantProvider } from '../../src/simulate/engine.js';
 import type { KyselyStore } from '../../src/store/index.js';
 import { redisConnection } from './dispatch.js';
