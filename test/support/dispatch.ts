@@ -6,14 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { parseCampaign } from '../../src/campaigns/load.js';
 import type { Campaign } from '../../src/campaigns/schema.js';
-import { buildChannels, providerConfig } from '../../src/channels/index.js';
+import { openApp, startWorker } from '../../src/app/index.js';
+import { buildChannels, type ProviderConfig, providerConfig } from '../../src/channels/index.js';
 import type { Channel } from '../../src/core/channels.js';
 import { CHANNELS } from '../../src/core/channels.js';
 import { SendCalendar } from '../../src/pacer/windows.js';
 import type { Released } from '../../src/pacer/store.js';
 import type { QueueSettings } from '../../src/queues/queues.js';
-import { type RunningWorker, startWorker } from '../../src/queues/worker.js';
-import { templateLibrary } from '../../src/campaigns/messages.js';
+import type { RunningWorker } from '../../src/queues/worker.js';
 import { deleteKeys } from '../../src/queues/redis.js';
 import type { CitizenRecord, CenterRecord } from '../../src/registry/store.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
@@ -51,15 +51,19 @@ export function settings(prefix: string, limits: Partial<Record<Channel, number 
   };
 }
 
-export function sandboxChannels(sandbox: Sandbox, store: KyselyStore, publicUrl = 'http://127.0.0.1:9') {
-  const config = providerConfig({
+/** The provider settings of a worker sending through the sandbox. */
+export function sandboxProviders(sandbox: Sandbox, publicUrl = 'http://127.0.0.1:9'): ProviderConfig {
+  return providerConfig({
     ...sandbox.env,
     TWILIO_MESSAGING_SERVICE_SID: 'MG00000000000000000000000000000001',
     TWILIO_FROM: '+390612345678',
     INVITO_MAIL_FROM: 'vaccinazioni@invito.test',
     INVITO_PUBLIC_URL: publicUrl,
   });
-  return buildChannels(config, CHANNELS, store.dispatch);
+}
+
+export function sandboxChannels(sandbox: Sandbox, store: KyselyStore, publicUrl = 'http://127.0.0.1:9') {
+  return buildChannels(sandboxProviders(sandbox, publicUrl), CHANNELS, store.dispatch);
 }
 
 export function campaign(id: string, channels = '[sms, email, call]', extra = ''): Campaign {
@@ -146,15 +150,29 @@ export function workerEnv(sandbox: Sandbox, extra: Record<string, string>): Node
   };
 }
 
-/** A worker in this process, sending through the sandbox, with a fast releaser. */
+/**
+ * A worker in this process, built by the composition root as `invito worker` builds its own,
+ * sending through the sandbox, with a fast releaser. Closing it closes its Redis connections;
+ * the store stays the test's.
+ */
 export async function startTestWorker(store: KyselyStore, sandbox: Sandbox, prefix: string): Promise<RunningWorker> {
-  return startWorker({
-    connection: redisConnection(),
-    store: store.dispatch,
-    settings: settings(prefix),
-    channels: sandboxChannels(sandbox, store),
-    library: await templateLibrary(),
-    owner: 'test-worker',
-    releaser: { tickMs: 20 },
-  });
+  const app = await openApp({ db: undefined, templates: undefined, redisUrl: REDIS_URL }, { store, redis: true });
+  try {
+    const worker = await startWorker(app, {
+      config: { queues: settings(prefix), providers: sandboxProviders(sandbox), timings: { releaser: { tickMs: 20 } } },
+      channels: CHANNELS,
+      owner: 'test-worker',
+    });
+    return {
+      queues: worker.queues,
+      releaser: worker.releaser,
+      async close(force) {
+        await worker.close(force);
+        await app.close();
+      },
+    };
+  } catch (e) {
+    await app.close();
+    throw e;
+  }
 }

@@ -16,16 +16,15 @@ import { assertCampaignSound } from '../../campaigns/check.js';
 import { loadCampaign } from '../../campaigns/load.js';
 import { templateLibrary, templatesDir } from '../../campaigns/messages.js';
 import { formatPlan, planCampaign } from '../../pacer/plan.js';
-import { buildChannels, providerConfig } from '../../channels/index.js';
+import { configFromEnv, openApp, startServer, startWorker } from '../../app/index.js';
+import { providerConfig } from '../../channels/index.js';
 import { CHANNELS, type Channel } from '../../core/channels.js';
 import { scaledClock } from '../../core/clock.js';
 import { InvitoError } from '../../core/errors.js';
-import { startFeedbackServer } from '../../feedback/server.js';
 import { launchCampaign } from '../../pacer/launch.js';
 import { SendCalendar } from '../../pacer/windows.js';
 import { queueSettings } from '../../queues/queues.js';
-import { deleteKeys, ensureRedis } from '../../queues/redis.js';
-import { startWorker } from '../../queues/worker.js';
+import { deleteKeys } from '../../queues/redis.js';
 import { generateCenters, writeCenters, writeCitizens } from '../../registry/generate.js';
 import { importCenters, importCitizens } from '../../registry/import.js';
 import { formatStatus, statusReport } from '../../reports/status.js';
@@ -136,7 +135,8 @@ export function register(program: Command): void {
       await writeFile(centersFile, (out) => writeCenters(out as never, generateCenters({ regions: ['LAZ'], count: 8 })));
 
       const sandbox = await startSandbox({ undeliveredShare: 0.03, callbackDelayMs: 100 });
-      const redis = await ensureRedis({ dataDir: join(dir, 'redis') });
+      const app = await openApp({ ...configFromEnv(process.env, cmd.optsWithGlobals()), redisDataDir: join(dir, 'redis') }, { store, redis: true, log });
+      const redis = app.redis!;
       const prefix = `invito-demo-${randomUUID().slice(0, 8)}`;
       let stop: (() => Promise<void>)[] = [];
       try {
@@ -163,7 +163,7 @@ export function register(program: Command): void {
         const clock = scaledClock(scale, start);
 
         say(`\n4. Starting the provider sandbox (${sandbox.apiUrl}, ${sandbox.smtpUrl}), the webhook server and a worker; Redis at ${redis.url}${redis.private ? ' (a private one)' : ''}…`);
-        const server = await startFeedbackServer({ store: store.feedback, authToken: sandbox.authToken, port: 0, now: () => clock.now() });
+        const server = await startServer(app, { config: { authToken: sandbox.authToken }, port: 0, console: false, now: () => clock.now() });
         stop.push(() => server.close());
         const env = {
           ...sandbox.env,
@@ -172,17 +172,14 @@ export function register(program: Command): void {
           INVITO_MAIL_FROM: 'Servizio vaccinazioni Regione Lazio <vaccinazioni@invito.local>',
           INVITO_PUBLIC_URL: server.publicUrl,
         };
-        const worker = await startWorker({
-          connection: () => redis.connection(),
-          store: store.dispatch,
-          settings: { ...queueSettings(), prefix, timeScale: scale },
+        // The worker `invito worker` runs, on the sandbox's providers, the demo's queues and its clock.
+        const worker = await startWorker(app, {
+          config: { providers: providerConfig(env), queues: { ...queueSettings(), prefix }, timings: { releaser: { tickMs: 50 } } },
+          channels: CHANNELS,
           clock,
-          channels: buildChannels(providerConfig(env), CHANNELS, store.dispatch),
           library,
           owner: `demo-${process.pid}`,
           publicUrl: server.publicUrl,
-          releaser: { tickMs: 50 },
-          log,
         });
         stop = [() => worker.close(), ...stop];
 
@@ -253,7 +250,7 @@ export function register(program: Command): void {
         await sandbox.close();
         // The demo's keys go with it: Redis holds only work in flight.
         await deleteKeys(redis.connection(), prefix);
-        await redis.close();
+        await app.close();
         await store.close();
       }
     });

@@ -1,19 +1,13 @@
 /** `invito launch`, `worker`, `pause`, `resume`, `cancel` and `status`. */
-import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import pino from 'pino';
 import { assertCampaignSound } from '../../campaigns/check.js';
 import { loadCampaign } from '../../campaigns/load.js';
 import { templateLibrary, templatesDir } from '../../campaigns/messages.js';
-import { buildChannels, providerConfig } from '../../channels/index.js';
+import { configFromEnv, openApp, startWorker, stopWorker, workerConfig } from '../../app/index.js';
 import { CHANNELS, type Channel } from '../../core/channels.js';
-import { ERRORS, InvitoError } from '../../core/errors.js';
-import { callRoomFor } from '../../desk/desk.js';
+import { InvitoError } from '../../core/errors.js';
 import { launchCampaign } from '../../pacer/launch.js';
-import { queueSettings } from '../../queues/queues.js';
-import { sharedClock } from '../../queues/clock.js';
-import { ensureRedis } from '../../queues/redis.js';
-import { shutdownGraceMs, startWorker, workerTimings } from '../../queues/worker.js';
 import { formatStatus, statusReport } from '../../reports/status.js';
 import { MAX_RATE, MAX_TIME_SCALE, numberFlag } from '../flags.js';
 import { logDestination, printJson, untilSignal, withStore } from '../context.js';
@@ -62,62 +56,28 @@ export function register(program: Command): void {
       const scale = opts.timeScale === undefined ? undefined : numberFlag('--time-scale', opts.timeScale, { min: 1, max: MAX_TIME_SCALE });
       const log = logger();
       const library = await templateLibrary(templatesDir(cmd.optsWithGlobals().templates));
-      const graceMs = shutdownGraceMs();
-      await withStore(cmd, async (store) => {
-        const redis = await ensureRedis({ log });
-        if (redis.private) log.info({ redis: redis.url }, 'started a private Redis for this worker');
-        const channels = buildChannels(providerConfig(), wanted, store.dispatch);
-        const timings = workerTimings();
-        const settings = queueSettings();
-        const anchorConnection = redis.connection();
-        const clock = await sharedClock(anchorConnection, settings.prefix, scale, opts.start).finally(() => anchorConnection.quit());
-        if (clock.scale !== 1) log.info({ scale: clock.scale, now: clock.now().toISOString() }, 'campaign clock runs faster than real time');
-        const worker = await startWorker({
-          clock,
-          ...(timings.lockMs ? { lockMs: timings.lockMs } : {}),
-          releaser: { ...timings.releaser, callRoom: callRoomFor(store.desk) },
-          connection: () => redis.connection(),
-          store: store.dispatch,
-          settings: { ...settings, timeScale: clock.scale },
-          channels,
+      const config = workerConfig(process.env);
+      const app = await openApp(configFromEnv(process.env, cmd.optsWithGlobals()), { redis: true, log });
+      try {
+        if (app.redis?.private) log.info({ redis: app.redis.url }, 'started a private Redis for this worker');
+        const worker = await startWorker(app, {
+          config,
+          channels: wanted,
           library,
           concurrency,
           release: opts.release,
-          owner: `${hostname()}-${process.pid}`,
-          log,
-          onRedisError: redis.onError,
+          ...(scale !== undefined ? { timeScale: scale } : {}),
+          ...(opts.start !== undefined ? { start: opts.start } : {}),
         });
-        log.info({ channels: Object.keys(channels), pid: process.pid }, 'worker started');
-        if (!process.env.INVITO_LINK_SECRET) log.warn('INVITO_LINK_SECRET is not set: reply links are signed with the development key; set it before any real campaign');
+        log.info({ channels: [...new Set(wanted)], pid: process.pid }, 'worker started');
+        if (!config.linkSecretSet) log.warn('INVITO_LINK_SECRET is not set: reply links are signed with the development key; set it before any real campaign');
         // After the first signal a second one ends the process at once (untilSignal lets go).
         const signal = await untilSignal();
-        log.info({ signal, graceMs }, 'stopping: finishing the jobs in flight');
-        const closing = (async () => {
-          await worker.close();
-          await redis.close();
-        })().then(
-          () => 'closed' as const,
-          (e: unknown) => (log.error({ err: (e as Error).message }, 'stopping failed'), 'failed' as const),
-        );
-        let timer: NodeJS.Timeout | undefined;
-        const outcome = await Promise.race([closing, new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), graceMs)))]);
-        clearTimeout(timer);
-        if (outcome === 'closed') {
-          log.info('worker stopped');
-          return;
-        }
-        log.warn({ graceMs }, 'the worker did not stop in time: dropping the connections');
-        // The exit status is decided; whatever still hangs (a reconnecting socket) must not keep the process.
-        setTimeout(() => process.exit(ERRORS.SHUTDOWN_INCOMPLETE.exit), 1500).unref();
-        redis.disconnect();
-        await Promise.race([worker.close(true), new Promise((r) => setTimeout(r, 1000).unref())]);
-        throw new InvitoError(
-          'SHUTDOWN_INCOMPLETE',
-          outcome === 'late'
-            ? `the worker did not stop within ${graceMs} ms (INVITO_SHUTDOWN_GRACE_MS): jobs still in flight, or Redis not answering; the connections were dropped, and a message cut short stays sending until the reconciler marks it unknown`
-            : 'stopping the worker failed; the connections were dropped, and a message cut short stays sending until the reconciler marks it unknown',
-        );
-      });
+        log.info({ signal, graceMs: config.shutdownGraceMs }, 'stopping: finishing the jobs in flight');
+        await stopWorker(app, worker, config.shutdownGraceMs);
+      } finally {
+        await app.close();
+      }
     });
 
   const setStatus = (name: 'pause' | 'resume' | 'cancel', description: string) =>

@@ -9,12 +9,10 @@
  */
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { campaignZones } from '../../console/zones.js';
+import { configFromEnv, openApp, serverConfig, startServer } from '../../app/index.js';
 import { InvitoError } from '../../core/errors.js';
-import { Desk } from '../../desk/desk.js';
-import { FEEDBACK_PATHS, type RunningFeedbackServer, checkPublicUrl, startFeedbackServer, trustedProxies } from '../../feedback/server.js';
-import { KyselyConsoleStore } from '../../store/console.js';
-import { logDestination, storeFor, untilSignal } from '../context.js';
+import { FEEDBACK_PATHS, type RunningFeedbackServer } from '../../feedback/server.js';
+import { logDestination, untilSignal } from '../context.js';
 
 export {
   type RunningFeedbackServer,
@@ -42,19 +40,12 @@ export function register(program: Command): void {
     .action(async (opts: { port: string; host: string; logLevel: string }, cmd: Command) => {
       const port = portOf(opts.port);
       if (!LOG_LEVELS.includes(opts.logLevel)) throw new InvitoError('USAGE', `--log-level must be one of ${LOG_LEVELS.join(', ')}`);
-      const authToken = process.env.TWILIO_AUTH_TOKEN;
-      if (!authToken) {
-        throw new InvitoError('CONFIG_INVALID', 'TWILIO_AUTH_TOKEN must be set: it checks that every webhook comes from Twilio (for the sandbox, use the token `invito sandbox` prints)');
-      }
       // Checked before the store opens, so a typo does not leave an empty store behind.
-      const publicUrl = process.env.INVITO_PUBLIC_URL ? checkPublicUrl(process.env.INVITO_PUBLIC_URL) : undefined;
-      const trustProxy = process.env.INVITO_TRUST_PROXY ? trustedProxies(process.env.INVITO_TRUST_PROXY).join(',') : undefined;
+      const config = serverConfig(process.env);
       const logger = pino({ name: 'invito-serve', level: opts.logLevel }, logDestination());
-      const store = await storeFor(cmd);
+      const app = await openApp(configFromEnv(process.env, cmd.optsWithGlobals()));
       try {
-        const desk = new Desk({ store: store.desk, ...(publicUrl ? { publicUrl } : {}) });
-        const webConsole = { desk, store: new KyselyConsoleStore(store.db), campaignZone: campaignZones(store.desk) };
-        const server = await startFeedbackServer({ store: store.feedback, authToken, publicUrl, port, host: opts.host, logger, console: webConsole, ...(trustProxy ? { trustProxy } : {}) });
+        const server = await startServer(app, { config, port, host: opts.host, logger, console: true });
         logger.info({ url: server.url }, 'feedback server listening');
         process.stdout.write(
           [
@@ -69,7 +60,7 @@ export function register(program: Command): void {
         await closeOnSignal(server);
         logger.info('feedback server closed');
       } finally {
-        await store.close();
+        await app.close();
       }
     });
 }
