@@ -13,11 +13,10 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 import { parseCampaign } from '../dist/campaigns/load.js';
-import { templateLibrary } from '../dist/campaigns/messages.js';
-import { buildChannels, providerConfig } from '../dist/channels/index.js';
+import { openApp, startWorker } from '../dist/app/index.js';
+import { providerConfig } from '../dist/channels/index.js';
 import { createTwilioClient } from '../dist/channels/twilio/http-client.js';
 import { launchCampaign } from '../dist/pacer/launch.js';
-import { startWorker } from '../dist/queues/worker.js';
 import { KyselyStore } from '../dist/store/index.js';
 
 const N = Number(process.argv[2] ?? process.env.BENCH_MESSAGES ?? 100_000);
@@ -126,17 +125,18 @@ try {
       'bench.yaml',
     );
     await launchCampaign(store.dispatch, campaign, 1_000_000, new Date().toISOString());
-    const channels = buildChannels(providerConfig({ ...env, TWILIO_MESSAGING_SERVICE_SID: 'MG00000000000000000000000000000001', INVITO_MAIL_FROM: 'a@invito.local', INVITO_PUBLIC_URL: 'http://127.0.0.1:8080' }), ['sms', 'email'], store.dispatch);
+    // The worker `invito worker` runs, built by the same composition root.
+    const app = await openApp({ db: undefined, templates: undefined, redisUrl: REDIS_URL }, { store, redis: true });
     const t0 = performance.now();
-    const worker = await startWorker({
-      connection: conn,
-      store: store.dispatch,
-      settings: { prefix, limits: { sms: null, email: null, voice: null, call: null }, attempts: 3, backoffMs: 100 },
-      channels,
-      library: await templateLibrary(),
+    const worker = await startWorker(app, {
+      config: {
+        queues: { prefix, limits: { sms: null, email: null, voice: null, call: null }, attempts: 3, backoffMs: 100 },
+        providers: providerConfig({ ...env, TWILIO_MESSAGING_SERVICE_SID: 'MG00000000000000000000000000000001', INVITO_MAIL_FROM: 'a@invito.local', INVITO_PUBLIC_URL: 'http://127.0.0.1:8080' }),
+        timings: { releaser: { tickMs: 20, backlogSeconds: 0.002 } },
+      },
+      channels: ['sms', 'email'],
       owner: 'bench',
       concurrency: 100,
-      releaser: { tickMs: 20, backlogSeconds: 0.002 },
     });
     for (;;) {
       const c = await store.dispatch.campaign('bench');
@@ -145,6 +145,7 @@ try {
     }
     pipeRate = rate('pipeline: store → BullMQ → render → claim → SDK → record', N, performance.now() - t0);
     await worker.close();
+    await app.close();
     const states = await store.dispatch.statusCounts('bench');
     results.push({ measure: `outcomes: ${states.map((s) => `${s.channel} ${s.state} ${s.count}`).join(', ')}` });
     await store.close();

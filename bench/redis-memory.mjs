@@ -6,11 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { parseCampaign } from '../dist/campaigns/load.js';
-import { templateLibrary } from '../dist/campaigns/messages.js';
-import { buildChannels, providerConfig } from '../dist/channels/index.js';
+import { openApp, startWorker } from '../dist/app/index.js';
+import { providerConfig } from '../dist/channels/index.js';
 import { launchCampaign } from '../dist/pacer/launch.js';
 import { startPrivateRedis } from '../dist/queues/redis.js';
-import { startWorker } from '../dist/queues/worker.js';
 import { startSandbox } from '../dist/sandbox/index.js';
 import { KyselyStore } from '../dist/store/index.js';
 
@@ -49,17 +48,15 @@ try {
   const launched = await launchCampaign(store.dispatch, campaign, RATE, new Date().toISOString());
   const launchSeconds = (performance.now() - t) / 1000;
   const afterLaunch = await used();
-  const conn = () => {
-    const c = new Redis(redis.url, { maxRetriesPerRequest: null });
-    c.on('error', () => {});
-    return c;
-  };
-  const worker = await startWorker({
-    connection: conn,
-    store: store.dispatch,
-    settings: { prefix: 'bench', limits: { sms: null, email: null, voice: null, call: null }, attempts: 3, backoffMs: 100 },
-    channels: buildChannels(providerConfig({ ...sandbox.env, TWILIO_MESSAGING_SERVICE_SID: 'MG00000000000000000000000000000001' }), ['sms'], store.dispatch),
-    library: await templateLibrary(),
+  // The worker `invito worker` runs, built by the same composition root.
+  const app = await openApp({ db: undefined, templates: undefined, redisUrl: redis.url }, { store, redis: true });
+  const worker = await startWorker(app, {
+    config: {
+      queues: { prefix: 'bench', limits: { sms: null, email: null, voice: null, call: null }, attempts: 3, backoffMs: 100 },
+      providers: providerConfig({ ...sandbox.env, TWILIO_MESSAGING_SERVICE_SID: 'MG00000000000000000000000000000001' }),
+      timings: { releaser: {} },
+    },
+    channels: ['sms'],
     owner: 'bench',
   });
   let peak = afterLaunch;
@@ -72,6 +69,7 @@ try {
     peak = Math.max(peak, u);
   }
   await worker.close();
+  await app.close();
   const keys = await r.dbsize();
   const sent = sandbox.outbox().messages.length;
   const median = [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)];
