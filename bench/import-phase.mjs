@@ -11,7 +11,7 @@ import { KyselyStore } from '../dist/store/index.js';
 
 const [phase, ...args] = process.argv.slice(2);
 const started = performance.now();
-let result = {};
+let result;
 if (phase === 'generate') {
   const [file, count] = args;
   const out = createWriteStream(file);

@@ -114,7 +114,7 @@ describe('fuzzed registry files', () => {
         try {
           await importCitizens(t.store.registry, path, { today: TODAY, batchSize: 1 + (i % 50), worker: false });
         } catch (e) {
-          if (!isInvitoError(e) || !FILE_ERRORS.includes(e.code)) throw new Error(`seed ${c.seed}: ${isInvitoError(e) ? e.code : 'an uncaught'} error: ${(e as Error).message}`);
+          if (!isInvitoError(e) || !FILE_ERRORS.includes(e.code)) throw new Error(`seed ${c.seed}: ${isInvitoError(e) ? e.code : 'an uncaught'} error: ${(e as Error).message}`, { cause: e });
           expect(e.exit, `seed ${c.seed}`).toBe(3);
           for (const name of [...GIVEN, ...FAMILY]) expect(e.message, `seed ${c.seed}`).not.toContain(name);
           stop = stopLine(e.message, path);

@@ -4,7 +4,6 @@
  * IMPORT_MALFORMED at the line where the trouble began, keeping what came before.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvitoError } from '../src/core/errors.js';

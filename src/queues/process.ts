@@ -10,7 +10,6 @@ import { randomUUID } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import { contextFor } from '../campaigns/messages.js';
-import type { Campaign } from '../campaigns/schema.js';
 import { ChannelError, type ChannelAdapter, type OutboundMessage } from '../channels/channel.js';
 import type { Channel } from '../core/channels.js';
 import { type ErrorCode, isInvitoError } from '../core/errors.js';

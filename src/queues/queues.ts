@@ -89,7 +89,7 @@ export class Queues implements ReleaseSink {
   private readonly queues = new Map<Channel, Queue<MessageJob>>();
 
   constructor(
-    private readonly connection: Redis,
+    connection: Redis,
     readonly settings: QueueSettings,
     /** The campaign clock, to turn a release's `notBefore` into a real delay. */
     private readonly clock: Clock = systemClock,

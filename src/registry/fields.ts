@@ -141,6 +141,7 @@ export const PHONE_MAX = 32;
  * Characters that have no place in a registry value: C0 and C1 controls (NUL, ESC, BEL…), DEL,
  * and the bidirectional overrides that make text display in another order than it is stored.
  */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 const BREAKS = /[\t\r\n]+/g;
 export const hasControl = (text: string): boolean => CONTROL.test(text);

@@ -70,6 +70,8 @@ export interface DeskTables {
  * keeps only what the core migrations create (task states are `TaskState` of desk/types.ts).
  */
 declare module './schema.js' {
+  // Declaration merging adds the desk's columns to the core table: an interface, even an empty one.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface CallTasksTable extends CallTaskDeskColumns {}
   interface CitizensTable {
     /**

@@ -32,6 +32,8 @@ function invito(db: string, args: string[], stdin = ''): Promise<Run> {
   });
 }
 
+// The commands' JSON of several shapes, read by path in the assertions.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = (r: Run) => JSON.parse(r.stdout) as any;
 
 // Each run starts a Node process that loads the whole CLI: seconds apiece on a busy machine.

@@ -52,7 +52,7 @@ function citizens(): CitizenRecord[] {
     }
   }
   // Younger and not a health-care worker: outside the cohort.
-  out.push({ ...out[HCW]!, citizen_id: 'YOUNG', birth_date: '1990-01-01', line: line++ });
+  out.push({ ...out[HCW]!, citizen_id: 'YOUNG', birth_date: '1990-01-01', line });
   return out;
 }
 
