@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { loadCampaign } from '../dist/campaigns/load.js';
 import { planCampaign } from '../dist/pacer/plan.js';
 import { templateLibrary } from '../dist/campaigns/messages.js';
-import { writeCitizens } from '../dist/registry/generate.js';
+import { writeCitizens } from '../dist/synthetic/generate.js';
 import { importCitizens } from '../dist/registry/import.js';
 import { KyselyStore } from '../dist/store/index.js';
 

@@ -23,9 +23,9 @@ import {
   type CitizenOptions,
   type DirtyKind,
   type OutputFormat,
-} from '../src/registry/generate.js';
-import { GEO, aslsOf } from '../src/registry/geo.js';
-import { Random, weightedPicker } from '../src/registry/random.js';
+} from '../src/synthetic/generate.js';
+import { GEO, aslsOf } from '../src/synthetic/geo.js';
+import { Random, weightedPicker } from '../src/synthetic/random.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TMP = mkdtempSync(join(tmpdir(), 'invito-generate-'));

@@ -25,7 +25,7 @@ import { launchCampaign } from '../../pacer/launch.js';
 import { SendCalendar } from '../../pacer/windows.js';
 import { queueSettings } from '../../queues/queues.js';
 import { deleteKeys } from '../../queues/redis.js';
-import { generateCenters, writeCenters, writeCitizens } from '../../registry/generate.js';
+import { generateCenters, writeCenters, writeCitizens } from '../../synthetic/generate.js';
 import { importCenters, importCitizens } from '../../registry/import.js';
 import { formatStatus, statusReport } from '../../reports/status.js';
 import { sendInboundMessage, startSandbox } from '../../sandbox/index.js';

@@ -20,7 +20,7 @@ import {
   writeCenters,
   writeCitizens,
   type OutputFormat,
-} from '../../registry/generate.js';
+} from '../../synthetic/generate.js';
 import { MAX_DAILY_CAPACITY } from '../../registry/centers.js';
 
 const usage = (message: string): InvitoError => new InvitoError('USAGE', message);
