@@ -2,27 +2,14 @@
  * The command line as a user runs it: the built `bin/invito.js` in a scratch directory, on the
  * default SQLite store. `npm test` builds dist/ first, so these exercise the import worker too.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { built, runCli } from './support/cli.js';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'invito.js');
 const CAMPAIGN = join(import.meta.dirname, '..', 'campaigns', 'over80-dose1.yaml');
-const built = existsSync(join(import.meta.dirname, '..', 'dist', 'cli', 'main.js'));
-const run = promisify(execFile);
-
-async function invito(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, INVITO_DB: '' } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const invito = (cwd: string, ...args: string[]) => runCli(args, { cwd });
 
 describe.skipIf(!built)('invito CLI (built)', () => {
   let cwd: string;

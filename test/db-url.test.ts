@@ -3,19 +3,15 @@
  * is PostgreSQL, and any other scheme is refused before anything is created — `mysql://x` used to
  * become a SQLite file `./mysql:/x`.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvitoError } from '../src/core/errors.js';
 import { openStore, storeLocation } from '../src/store/open.js';
+import { built, runCli } from './support/cli.js';
 
-const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin', 'invito.js');
-const built = existsSync(join(ROOT, 'dist', 'cli', 'main.js'));
 
 const dirs: string[] = [];
 const scratch = (): string => {
@@ -74,15 +70,7 @@ describe('store locations', () => {
 });
 
 describe.skipIf(!built)('store locations from the command line (built)', () => {
-  const invito = async (cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> => {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, INVITO_DB: '', ...env } });
-      return { code: 0, stdout, stderr };
-    } catch (e) {
-      const err = e as { code: number; stdout: string; stderr: string };
-      return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-    }
-  };
+  const invito = (cwd: string, args: string[], env: Record<string, string> = {}) => runCli(args, { cwd, env });
 
   it('--db mysql://x and INVITO_DB=mysql://x exit 2 with CONFIG_INVALID and create no file', async () => {
     const cwd = scratch();
@@ -106,11 +94,7 @@ describe.skipIf(!built)('store locations from the command line (built)', () => {
 });
 
 describe.skipIf(!built)('the Redis location', () => {
-  const invito = (cwd: string, args: string[], env: Record<string, string>) =>
-    promisify(execFile)(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env } }).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => e,
-    );
+  const invito = (cwd: string, args: string[], env: Record<string, string>) => runCli(args, { cwd, env });
 
   it('an INVITO_REDIS_URL that is no URL, or not redis://, is CONFIG_INVALID (exit 2) naming the setting, not an internal error', async () => {
     const cwd = scratch();

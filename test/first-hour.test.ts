@@ -5,29 +5,20 @@
  * command that reads the registry says so when the store has no citizens or no centres.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KyselyStore } from '../src/store/index.js';
+import { BIN, built, runCli } from './support/cli.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin', 'invito.js');
-const built = existsSync(join(ROOT, 'dist', 'cli', 'main.js'));
 const run = promisify(execFile);
 // The user's environment, without a store or log level of the machine running the tests.
 const ENV = { ...process.env, INVITO_DB: '', INVITO_LOG_LEVEL: '' };
 
-async function invito(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd, env: ENV, maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const invito = (cwd: string, ...args: string[]) => runCli(args, { cwd, env: { INVITO_LOG_LEVEL: '' } });
 
 /** A README line as typed, with `npx invito` standing for the built CLI. */
 const SHELL_PRELUDE = `npx() { shift; "${process.execPath}" "${BIN}" "$@"; }\n`;

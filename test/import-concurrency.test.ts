@@ -4,8 +4,7 @@
  * Every valid row of both files lands, each row is wholly the write of one run (the one that
  * committed it last), and a store that stays busy is DB_UNAVAILABLE (exit 6), never a stack.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -14,28 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyTimeoutMs } from '../src/store/faults.js';
 import { KyselyStore, openStore } from '../src/store/index.js';
 import { PG_URL, postgresAvailable } from './support/stores.js';
+import { built, type CliRun, runCli } from './support/cli.js';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'invito.js');
-const built = existsSync(join(import.meta.dirname, '..', 'dist', 'cli', 'main.js'));
 const ROWS = 20_000;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function invito(cwd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, INVITO_DB: '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const invito = (cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> => runCli(args, { cwd, env });
 
 const id = (i: number): string => `C${String(i).padStart(6, '0')}`;
 

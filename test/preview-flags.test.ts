@@ -3,11 +3,9 @@
  * says so before the message, names the rule by its codes and numbers (never a name), and
  * `--json` carries the same flags. The library on both dialects, the built CLI on SQLite.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCampaign } from '../src/campaigns/load.js';
 import { templateLibrary } from '../src/campaigns/messages.js';
@@ -15,11 +13,10 @@ import { preview } from '../src/campaigns/preview.js';
 import { cohortQuery } from '../src/cohort/criteria.js';
 import type { CitizenRecord } from '../src/registry/store.js';
 import { DIALECTS, type TestStore } from './support/stores.js';
+import { built, runCli } from './support/cli.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const TEMPLATES = join(ROOT, 'templates');
-const BIN = join(ROOT, 'bin', 'invito.js');
-const built = existsSync(join(ROOT, 'dist', 'cli', 'main.js'));
 
 const CAMPAIGN = `id: c1
 name: "Prima dose"
@@ -124,16 +121,7 @@ for (const dialect of DIALECTS) {
   });
 }
 
-const run = promisify(execFile);
-async function invito(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, INVITO_DB: '' } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const invito = (cwd: string, ...args: string[]) => runCli(args, { cwd });
 
 describe.skipIf(!built)('invito preview (built CLI, SQLite)', () => {
   let cwd: string;

@@ -2,39 +2,20 @@
  * `invito operators` and `invito calls` as a user runs them: the built CLI on a SQLite file
  * holding a call campaign whose window is always open (the CLI acts at the real time).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KyselyStore } from '../../src/store/index.js';
 import { callWorld } from './support.js';
+import { built, type CliRun, runCli } from '../support/cli.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'invito.js');
-const built = existsSync(join(import.meta.dirname, '..', '..', 'dist', 'cli', 'commands', 'calls.js'));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function invito(db: string, args: string[], stdin = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--db', db, ...args], { env: { ...process.env, INVITO_DB: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const invito = (db: string, args: string[], stdin = ''): Promise<CliRun> => runCli(['--db', db, ...args], { stdin });
 
 // The commands' JSON of several shapes, read by path in the assertions.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const json = (r: Run) => JSON.parse(r.stdout) as any;
+const json = (r: CliRun) => JSON.parse(r.stdout) as any;
 
 // Each run starts a Node process that loads the whole CLI: seconds apiece on a busy machine.
 describe.skipIf(!built)('invito operators and calls (built CLI)', () => {

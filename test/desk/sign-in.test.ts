@@ -4,8 +4,7 @@
  * about a failure, and HSTS. The real server on port 0 over loopback, clients on 127.0.0.x
  * addresses so the server sees several clients.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
@@ -15,6 +14,7 @@ import { Desk, SIGN_IN_LOCK } from '../../src/desk/desk.js';
 import { KyselyStore } from '../../src/store/index.js';
 import { DIALECTS, type TestStore } from '../support/stores.js';
 import { CALL_TIME, Client, type ConsoleWorld, PASSWORD, alertOf, startConsole } from './console-support.js';
+import { built, runCli } from '../support/cli.js';
 
 const operatorRow = (t: TestStore, id: string) => t.store.db.selectFrom('operators').selectAll().where('operator_id', '=', id).executeTakeFirstOrThrow();
 const sessionRows = (t: TestStore) => t.store.db.selectFrom('sessions').selectAll().execute();
@@ -224,21 +224,8 @@ describe('INVITO_TRUST_PROXY', () => {
   });
 });
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'invito.js');
-const built = existsSync(join(import.meta.dirname, '..', '..', 'dist', 'cli', 'commands', 'operators.js'));
 
-function invito(db: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--db', db, ...args], { env: { ...process.env, INVITO_DB: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end();
-  });
-}
+const invito = (db: string, args: string[]) => runCli(['--db', db, ...args]);
 
 describe.skipIf(!built)('invito operators unlock (built CLI)', () => {
   let dir: string;
