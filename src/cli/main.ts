@@ -3,7 +3,7 @@
  * `register(program)`; this file only wires them and turns errors into exit statuses.
  */
 import { Command, CommanderError } from 'commander';
-import { ERRORS, isInvitoError } from '../core/errors.js';
+import { ERRORS, internalError, isInvitoError } from '../core/errors.js';
 import { storeFault } from '../store/faults.js';
 import { endOnClosedPipe } from './context.js';
 import { register as registerCalls } from './commands/calls.js';
@@ -64,9 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     // Anything else is a bug of ours. A driver's message or a stack can quote the data it was
     // handling, so the user sees the error's kind only; INVITO_DEBUG=1 prints the stack.
-    const name = e instanceof Error ? e.name : typeof e;
-    const code = typeof (e as { code?: unknown } | null)?.code === 'string' ? ` ${(e as { code: string }).code}` : '';
-    const internal = { code: 'INTERNAL', message: `internal error (${name}${code}); run again with INVITO_DEBUG=1 for the details` };
+    const internal = { code: 'INTERNAL', message: `${internalError(e).message}; run again with INVITO_DEBUG=1 for the details` };
     if (argv.includes('--json')) process.stdout.write(JSON.stringify({ error: internal }) + '\n');
     else process.stderr.write(`invito: ${internal.message} [INTERNAL]\n`);
     if (process.env.INVITO_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);

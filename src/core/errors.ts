@@ -139,3 +139,14 @@ export class InvitoError extends Error {
 }
 
 export const isInvitoError = (e: unknown): e is InvitoError => e instanceof InvitoError;
+
+/**
+ * An error that is not of the catalogue (a bug of ours, a driver's surprise) as users and logs
+ * see it: its kind and code only, since a driver's message or a stack can quote the data it was
+ * handling.
+ */
+export function internalError(e: unknown): InvitoError {
+  const name = e instanceof Error ? e.name : typeof e;
+  const code = typeof (e as { code?: unknown } | null)?.code === 'string' ? ` ${(e as { code: string }).code}` : '';
+  return new InvitoError('INTERNAL', `internal error (${name}${code})`, { cause: e });
+}

@@ -25,7 +25,7 @@ import type { Campaign } from '../campaigns/schema.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { Channel } from '../core/channels.js';
 import { baseTarget, dayTarget, daysFed, tickQuota } from './quota.js';
-import { isInvitoError } from '../core/errors.js';
+import { internalError, isInvitoError } from '../core/errors.js';
 import type { CampaignRecord, PacerStore, Released, ReleaseContext } from './store.js';
 import { calendarOf } from './windows.js';
 
@@ -200,7 +200,8 @@ export class Releaser {
   private async failed(c: CampaignRecord, e: unknown, now: Date): Promise<void> {
     this.state.delete(c.campaignId);
     this.failedUntil.set(c.campaignId, Date.now() + this.o.retryFailedMs);
-    const error = isInvitoError(e) ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: `${(e as Error)?.name ?? 'Error'}: ${String((e as Error)?.message ?? e).slice(0, 300)}` };
+    const { code, message } = isInvitoError(e) ? e : internalError(e);
+    const error = { code, message };
     this.o.log?.error({ campaign: c.campaignId, code: error.code, err: error.message }, 'release failed; the other campaigns go on');
     if (c.releaseError?.code === error.code && c.releaseError.message === error.message) return;
     await this.o.store.recordReleaseError(c.campaignId, error, now.toISOString()).catch((w: Error) => this.o.log?.error({ campaign: c.campaignId, err: w.message }, 'could not record the release error'));
