@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DateTime } from 'luxon';
+import { messageKey } from '../core/lifecycle.js';
 import { buildContext, loadTemplates, type MessageContext, type TemplateLibrary } from '../messages/index.js';
 import { parseOpening } from '../registry/opening.js';
 import type { Campaign } from './schema.js';
@@ -49,8 +50,7 @@ export function linkToken(messageKey: string, secret: string = process.env.INVIT
   return createHmac('sha256', secret).update(messageKey).digest('base64url').slice(0, 22);
 }
 
-/** The message key: one per campaign, step and citizen (also the job id, so no `:`). */
-export const messageKey = (campaignId: string, stepId: string, citizenId: string): string => `${campaignId}.${stepId}.${citizenId}`;
+export { messageKey };
 
 /**
  * A provisional appointment: the centre's first opening time on the first open day at least

@@ -78,6 +78,8 @@ export interface CampaignsTable {
   release_error_at: string | null;
 }
 
+import type { MessageState } from '../core/lifecycle.js';
+
 export interface MessagesTable {
   /** `campaign.step.citizen`: also the BullMQ job id (no `:`). */
   message_id: string;
@@ -107,17 +109,7 @@ export interface MessagesTable {
   appointment_id: string | null;
 }
 
-export type MessageState =
-  | 'pending'
-  | 'queued'
-  | 'sending'
-  | 'sent'
-  | 'delivered'
-  | 'undelivered'
-  | 'failed'
-  | 'unknown'
-  | 'opted_out'
-  | 'cancelled';
+export type { MessageState } from '../core/lifecycle.js';
 
 export interface ProviderEventsTable {
   provider_id: string;

@@ -1,0 +1,54 @@
+/**
+ * Reachability, in one place: which contact a channel needs, whether a citizen has it, and which
+ * of a step's channels a message goes by. The releaser, the worker, the forecast and the plan all
+ * ask here; the store turns `CONTACT_OF` into SQL (one `is not null` per contact), never a rule
+ * of its own.
+ */
+import type { Channel } from './channels.js';
+
+/** The contact a channel needs: a phone for SMS and voice, an address for email, none for an operator's call. */
+export const CONTACT_OF: Readonly<Record<Channel, 'phone' | 'email' | null>> = { sms: 'phone', voice: 'phone', email: 'email', call: null };
+
+export interface Contact {
+  readonly phone: string | null;
+  readonly email: string | null;
+}
+
+/** Whether `channel` can reach a citizen with these contacts. */
+export function reaches(channel: Channel, c: Contact): boolean {
+  const needs = CONTACT_OF[channel];
+  return needs === null || c[needs] !== null;
+}
+
+/** Where a message goes by `channel`: the phone, the address, or (a call task) the citizen id. Null when the citizen lacks it. */
+export function addressFor(channel: Channel, c: Contact & { readonly citizen_id: string }): string | null {
+  const needs = CONTACT_OF[channel];
+  return needs === null ? c.citizen_id : c[needs];
+}
+
+/** The first of `channels` that reaches the citizen; null when none does (the message can never go). */
+export const firstReaching = (channels: readonly Channel[], c: Contact): Channel | null => channels.find((ch) => reaches(ch, c)) ?? null;
+
+/** What the releaser needs to know about now to choose a channel. */
+export interface ChannelGate {
+  /** Whether the channel's send window is open now. */
+  isOpen(channel: Channel): boolean;
+  /** Call tasks the operators' list can still take now (decremented as they are taken). */
+  room: { calls: number };
+}
+
+/**
+ * The channel a message goes by now: the first of its step's channels that reaches the citizen,
+ * if its window is open and (for a call) the operators' list has room, which it takes.
+ * `unreachable` when no channel ever can; null to wait (closed now, or no room).
+ */
+export function channelNow(channels: readonly Channel[], c: Contact, gate: ChannelGate): Channel | 'unreachable' | null {
+  const channel = firstReaching(channels, c);
+  if (!channel) return 'unreachable';
+  if (!gate.isOpen(channel)) return null;
+  if (channel === 'call') {
+    if (gate.room.calls <= 0) return null;
+    gate.room.calls--;
+  }
+  return channel;
+}
