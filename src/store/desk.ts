@@ -18,7 +18,8 @@ import type { CenterInfo, CitizenPlace } from '../pacer/appointments.js';
 import type { Dialect } from './open.js';
 import type { CallTasksTable, Database } from './schema.js';
 import type { CallAttemptsTable, OperatorsTable } from './schema-desk.js';
-import { atomically, candidateCenters, confirmAppointment, type Executor, reclaimAppointment, rebookAppointment, releaseAppointment } from './slots.js';
+import { candidateCenters, confirmAppointment, reclaimAppointment, rebookAppointment, releaseAppointment } from './slots.js';
+import { atomically, type Executor } from './unit-of-work.js';
 
 /** Tasks one pick may close (opted out, do not call) or lose to another operator before it gives up for now. */
 const MAX_STEPS = 200;

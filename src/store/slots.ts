@@ -13,7 +13,7 @@
  * The functions take an executor so the pacer can allocate inside its own release transaction;
  * given a plain `Kysely` they open a transaction of their own.
  */
-import { type Kysely, type Selectable, type Transaction, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { DateTime } from 'luxon';
 import { InvitoError } from '../core/errors.js';
 import type { Appointment, AppointmentStore, CenterInfo, CitizenPlace, SlotRequest } from '../pacer/appointments.js';
@@ -21,9 +21,9 @@ import { slotStarts } from '../pacer/slots.js';
 import { MAX_DAILY_CAPACITY } from '../registry/centers.js';
 import { type OpeningRule, parseOpening } from '../registry/opening.js';
 import type { Dialect } from './open.js';
+import { atomically, type Executor } from './unit-of-work.js';
 import type { AppointmentsTable, Database } from './schema.js';
 
-export type Executor = Kysely<Database> | Transaction<Database>;
 
 /** States that hold a slot. */
 const LIVE = ['held', 'confirmed'] as const;
@@ -70,34 +70,6 @@ function daysBetween(fromDay: string, toDay: string): string[] {
   const out: string[] = [];
   for (let d = from; d <= to; d = d.plus({ days: 1 })) out.push(d.toISODate()!);
   return out;
-}
-
-/** SQLite connections inside `atomically`'s own BEGIN IMMEDIATE (Kysely does not see them as transactions). */
-const immediate = new WeakSet<Executor>();
-
-/**
- * Runs `fn` atomically: inside the caller's transaction when given one, else in a new one. On
- * SQLite the new one begins IMMEDIATE: a deferred transaction that read first and then writes
- * fails at once (SQLITE_BUSY, no waiting) when another process wrote in between. The pacer can
- * use it for its release transaction, so an allocation inside it never meets that.
- */
-export async function atomically<T>(ex: Executor, dialect: Dialect, fn: (trx: Executor) => Promise<T>): Promise<T> {
-  if (ex.isTransaction || immediate.has(ex)) return fn(ex);
-  if (dialect === 'postgres') return ex.transaction().execute(fn);
-  return ex.connection().execute(async (conn) => {
-    await sql`begin immediate`.execute(conn);
-    immediate.add(conn);
-    try {
-      const result = await fn(conn);
-      await sql`commit`.execute(conn);
-      return result;
-    } catch (e) {
-      await sql`rollback`.execute(conn).catch(() => {});
-      throw e;
-    } finally {
-      immediate.delete(conn);
-    }
-  });
 }
 
 async function bookedDelta(ex: Executor, centerId: string, day: string, delta: 1 | -1): Promise<void> {

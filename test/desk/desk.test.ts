@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvitoError } from '../../src/core/errors.js';
 import { DISPOSITIONS, type Desk } from '../../src/desk/desk.js';
 import type { ManualClock } from '../../src/core/clock.js';
-import { atomically, releaseAppointment } from '../../src/store/slots.js';
+import { releaseAppointment } from '../../src/store/slots.js';
+import { atomically } from '../../src/store/unit-of-work.js';
 import { DIALECTS, type TestStore } from '../support/stores.js';
 import { attemptCount, callWorld, deskAt, MINUTE, MONDAY, taskRow, type World } from './support.js';
 
