@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvitoError } from '../src/core/errors.js';
-import { openStore, storeLocation } from '../src/store/open.js';
+import { storeLocation } from '../src/core/store-location.js';
+import { openStore } from '../src/store/open.js';
 import { built, runCli } from './support/cli.js';
 
 

@@ -53,4 +53,5 @@ export class KyselyStore {
   }
 }
 
-export { DEFAULT_DB, isPostgresUrl, openStore } from './open.js';
+export { openStore } from './open.js';
+export { DEFAULT_DB, isPostgresUrl } from '../core/store-location.js';
