@@ -4,14 +4,16 @@
  * folder (or before importing) reads zeros and "no citizen" as if they were answers.
  * On stderr, so `--json` output on stdout stays one parseable document.
  */
-import type { KyselyStore } from '../store/index.js';
 
-export async function noteEmptyRegistry(store: KyselyStore): Promise<void> {
-  const [citizen, center] = await Promise.all([
-    store.db.selectFrom('citizens').select('citizen_id').limit(1).executeTakeFirst(),
-    store.db.selectFrom('centers').select('center_id').limit(1).executeTakeFirst(),
-  ]);
+/** What the note needs from a store: whether its registry holds anyone, and where it is. */
+export interface RegistryPresence {
+  readonly registry: { presence(): Promise<{ citizens: boolean; centers: boolean }> };
+  readonly handle: { readonly location: string };
+}
+
+export async function noteEmptyRegistry(store: RegistryPresence): Promise<void> {
+  const { citizens, centers } = await store.registry.presence();
   const where = store.handle.location;
-  if (!citizen) process.stderr.write(`invito: note: the store at ${where} has no citizens: import them with \`invito import citizens FILE\` (or choose the store with --db / INVITO_DB)\n`);
-  if (!center) process.stderr.write(`invito: note: the store at ${where} has no vaccination centres: import them with \`invito import centers FILE\`\n`);
+  if (!citizens) process.stderr.write(`invito: note: the store at ${where} has no citizens: import them with \`invito import citizens FILE\` (or choose the store with --db / INVITO_DB)\n`);
+  if (!centers) process.stderr.write(`invito: note: the store at ${where} has no vaccination centres: import them with \`invito import centers FILE\`\n`);
 }

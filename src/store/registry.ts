@@ -231,4 +231,13 @@ export class KyselyRegistryStore implements RegistryStore {
       return duplicates;
     });
   }
+
+  /** Whether the registry holds any citizen and any centre (one row looked at each). */
+  async presence(): Promise<{ citizens: boolean; centers: boolean }> {
+    const [citizen, center] = await Promise.all([
+      this.db.selectFrom('citizens').select('citizen_id').limit(1).executeTakeFirst(),
+      this.db.selectFrom('centers').select('center_id').limit(1).executeTakeFirst(),
+    ]);
+    return { citizens: citizen !== undefined, centers: center !== undefined };
+  }
 }
