@@ -23,9 +23,10 @@ import { Releaser, type ReleaseSink, soleLeader } from '../pacer/release.js';
 import type { Released } from '../pacer/store.js';
 import { SendCalendar } from '../pacer/windows.js';
 import type { CenterRecord, CitizenRecord } from '../registry/store.js';
-import { cohortWhere } from '../store/cohort.js';
+import { parseMessageKey } from '../core/lifecycle.js';
 import { KyselyStore } from '../store/index.js';
-import { groupBy } from '../core/collections.js';
+import { KyselySimulationStore } from '../store/simulation.js';
+import type { SimulationStore } from './store.js';
 
 export interface SimulateOptions {
   /** The store holding the registry (read only). */
@@ -76,35 +77,25 @@ export function answerOf(seed: number, citizenId: string, acceptance: number, de
   return null;
 }
 
-/** `campaign.step.citizen` → its step id. */
-const stepOf = (messageId: string): string => messageId.split('.')[1] ?? '';
-const citizenOf = (messageId: string): string => messageId.split('.').slice(2).join('.');
+/** A released message's key, read back (the releaser makes every one with `messageKey`). */
+function keyOf(messageId: string) {
+  const parts = parseMessageKey(messageId);
+  if (!parts) throw new Error(`simulate: "${messageId}" is not a message key`);
+  return parts;
+}
 
 /** Copies the campaign's cohort and every centre into a scratch store, in batches. */
-async function copyRegistry(source: KyselyStore, target: KyselyStore, campaign: Campaign): Promise<number> {
-  const db = source.db;
-  const centers = await db.selectFrom('centers').selectAll().orderBy('center_id').execute();
-  const catchment = await db.selectFrom('center_catchment').selectAll().execute();
-  const areas = groupBy(catchment, (a) => a.center_id, (a) => a.area);
-  const records: CenterRecord[] = centers.map((c, i) => ({
-    center_id: c.center_id, name: c.name, region: c.region, asl: c.asl, municipality: c.municipality, address: c.address,
-    daily_capacity: c.daily_capacity, opening: c.opening, catchment: areas.get(c.center_id) ?? [], line: i + 2,
-  }));
+async function copyRegistry(source: SimulationStore, target: KyselyStore, campaign: Campaign): Promise<number> {
+  const records: CenterRecord[] = (await source.centers()).map((c, i) => ({ ...c, line: i + 2 }));
   if (records.length > 0) await target.registry.writeCenters('simulate', records);
 
   const q = cohortQuery(campaign);
   let after = '';
   let n = 0;
   for (;;) {
-    const rows = await db.selectFrom('citizens as c').where(cohortWhere(q)).where('c.citizen_id', '>', after).selectAll('c').orderBy('c.citizen_id').limit(5000).execute();
+    const rows = await source.cohortAfter(q, after, 5000);
     if (rows.length === 0) break;
-    const groups = await db.selectFrom('citizen_groups').selectAll().where('citizen_id', 'in', rows.map((r) => r.citizen_id)).execute();
-    const byCitizen = groupBy(groups, (g) => g.citizen_id, (g) => g.group_code);
-    const batch: CitizenRecord[] = rows.map((r) => ({
-      citizen_id: r.citizen_id, given_name: r.given_name, family_name: r.family_name, birth_date: r.birth_date, sex: r.sex, phone: r.phone, email: r.email,
-      language: r.language, region: r.region, asl: r.asl, municipality: r.municipality, doses: r.doses, last_dose_date: r.last_dose_date,
-      opt_out: r.opt_out === 1, priority_groups: byCitizen.get(r.citizen_id) ?? [], line: ++n + 1,
-    }));
+    const batch: CitizenRecord[] = rows.map((r) => ({ ...r, line: ++n + 1 }));
     await target.registry.writeCitizens('simulate', batch);
     after = rows[rows.length - 1]!.citizen_id;
   }
@@ -138,10 +129,8 @@ export class InstantProvider implements ReleaseSink {
       const token = `sim-${r.messageId}`;
       if (!(await this.store.dispatch.claim(r.messageId, token, iso))) continue;
       // A call goes on the operators' list, as the call channel does.
-      const provider =
-        r.channel === 'call'
-          ? await this.store.dispatch.createCallTask({ messageId: r.messageId, campaignId: r.messageId.split('.')[0]!, citizenId: citizenOf(r.messageId), at: iso })
-          : token;
+      const { campaignId, citizenId } = keyOf(r.messageId);
+      const provider = r.channel === 'call' ? await this.store.dispatch.createCallTask({ messageId: r.messageId, campaignId, citizenId, at: iso }) : token;
       await this.store.dispatch.recordSent(r.messageId, token, provider, iso);
       this.sent.push({ messageId: r.messageId, at });
     }
@@ -162,7 +151,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
   const dir = mkdtempSync(join(tmpdir(), 'invito-simulate-'));
   const scratch = await KyselyStore.open(join(dir, 'simulate.db'));
   try {
-    const cohort = await copyRegistry(o.source, scratch, c);
+    const cohort = await copyRegistry(new KyselySimulationStore(o.source.db), scratch, c);
     const clock = new ManualClock(calendar.dayStart(first));
     // Launched the day before, so the first day starts with the cohort selected.
     await launchCampaign(scratch.dispatch, c, 0, new Date(calendar.dayStart(first) - 1).toISOString());
@@ -198,10 +187,10 @@ export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
       await releaser.tick();
       for (; seen < provider.sent.length; seen++) {
         const s = provider.sent[seen]!;
-        const step = stepOf(s.messageId);
+        const { stepId: step, citizenId } = keyOf(s.messageId);
         if (step === invite) {
           count(s.at).invitations++;
-          const kind = answerOf(seed, citizenOf(s.messageId), acceptance, decline);
+          const kind = answerOf(seed, citizenId, acceptance, decline);
           if (kind) answers.push({ at: s.at + answerAfter, appointmentId: s.messageId, kind });
         } else if (triggers.get(step) === 'reminder') count(s.at).reminders++;
         else if (triggers.get(step) === 'followUp') count(s.at).followUps++;
@@ -209,13 +198,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
       t += openNow(t) ? tickMs : 10 * 60_000;
     }
 
-    const used = await scratch.db
-      .selectFrom('appointments')
-      .select(['day', (eb) => eb.fn.countAll().as('n')])
-      .where('state', 'in', ['held', 'confirmed'])
-      .groupBy('day')
-      .execute();
-    const slots = new Map(used.map((u) => [u.day, Number(u.n)]));
+    const slots = await new KyselySimulationStore(scratch.db).slotsUsedByDay();
     const dayOf = (date: string): SimulatedDay => {
       const e = counts.get(date) ?? { invitations: 0, acceptances: 0, declines: 0, reminders: 0, followUps: 0 };
       return { date, ...e, slotsUsed: slots.get(date) ?? 0 };
