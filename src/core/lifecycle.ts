@@ -90,3 +90,11 @@ export function parseMessageKey(key: string): MessageKeyParts | null {
 
 /** The key prefix shared by every message of a campaign's step (the SQL that selects a cohort appends the citizen id). */
 export const messageKeyPrefix = (campaignId: string, stepId: string): string => `${campaignId}.${stepId}.`;
+
+/**
+ * The states a provider's receipt saying `to` may move a message out of. Only `sent`: a receipt
+ * finds its message by the provider id recorded with the send, so a message still `sending` (or
+ * `unknown`, never recorded) has none to be found by; and a final state is final (a late `sent`,
+ * or `delivered` after `undelivered`, is older or contradictory news).
+ */
+export const receiptMovesFrom = (to: MessageState): MessageState[] => movesInto(to, ['sent']);

@@ -1,33 +1,17 @@
 /**
  * The feedback layer's store: provider receipts, inbound replies, reply links and opt-outs.
- *
- * Providers repeat callbacks and deliver them out of order, and several servers may receive
- * them at once, so every write here is idempotent and every state change is one conditional
- * statement: the database, not a read-then-write in this process, decides whether it applies.
- * Answers move the appointment in the same transaction (see `FeedbackStore`).
+ * Providers repeat and reorder callbacks, and several servers may receive them at once, so every
+ * write is idempotent and every state change one conditional statement. The allowed moves are the
+ * lifecycle's (core/lifecycle.ts); what a receipt or an answer does to an appointment is
+ * feedback/rules.ts's, applied here in the transaction that records it.
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
+import { receiptMovesFrom, UNSENT_STATES } from '../core/lifecycle.js';
+import { answerOf, answerMove, offeredAppointment, RECEIPT_RELEASES } from '../feedback/rules.js';
 import type { FeedbackStore, LinkTarget, OptOutResult, ReceiptResult, ReceiptState, ResponseRecord } from '../feedback/store.js';
-import type { Database, MessageState } from './schema.js';
+import type { Database } from './schema.js';
 import { confirmAppointment, reclaimAppointment, releaseAppointment, releaseForCitizens } from './slots.js';
-
-/**
- * The states a receipt may move a message out of. Only `sent` qualifies: a final state is final
- * (a late `sent`, or `delivered` after `undelivered`, is older or contradictory news), and a
- * message the worker has not yet marked `sent` has no provider id to be found by.
- */
-const MOVES_FROM: Readonly<Record<ReceiptState, readonly MessageState[]>> = {
-  sent: [],
-  delivered: ['sent'],
-  undelivered: ['sent'],
-  failed: ['sent'],
-};
-
-/** Why a released appointment may be taken back by a later confirmation. */
-const RECLAIMABLE: readonly string[] = ['declined', 'undelivered'];
-
-/** Messages an opt-out can still stop: not yet handed to a worker. */
-const STOPPABLE: readonly MessageState[] = ['pending', 'queued'];
+import type { Executor } from './unit-of-work.js';
 
 /** `FeedbackStore` over Kysely, one set of statements for SQLite and PostgreSQL. */
 export class KyselyFeedbackStore implements FeedbackStore {
@@ -36,13 +20,9 @@ export class KyselyFeedbackStore implements FeedbackStore {
   async applyReceipt(providerId: string, state: ReceiptState, errorCode: string | null, at: string): Promise<ReceiptResult> {
     // Kept even when the message is found: it is the record of what the provider said, and
     // the worker applies it when a receipt overtook the recording of the send.
-    await this.db
-      .insertInto('provider_events')
-      .values({ provider_id: providerId, status: state, error_code: errorCode, received_at: at })
-      .onConflict((oc) => oc.columns(['provider_id', 'status']).doNothing())
-      .execute();
-
-    const from = MOVES_FROM[state];
+    const event = { provider_id: providerId, status: state, error_code: errorCode, received_at: at };
+    await this.db.insertInto('provider_events').values(event).onConflict((oc) => oc.columns(['provider_id', 'status']).doNothing()).execute();
+    const [from, frees] = [receiptMovesFrom(state), RECEIPT_RELEASES[state]];
     if (from.length > 0) {
       const moved = await this.db.transaction().execute(async (trx) => {
         const m = await trx
@@ -52,9 +32,7 @@ export class KyselyFeedbackStore implements FeedbackStore {
           .where('state', 'in', from)
           .returning('message_id')
           .executeTakeFirst();
-        // An invitation that never arrived offered its slot to nobody: the next citizen gets it.
-        // (An appointment's id is its invitation's message id; reminders match none.)
-        if (m && (state === 'undelivered' || state === 'failed')) await releaseAppointment(trx, m.message_id, 'undelivered', at);
+        if (m && frees !== undefined) await releaseAppointment(trx, offeredAppointment(m.message_id), frees, at);
         return m;
       });
       if (moved) return { messageId: moved.message_id, changed: true };
@@ -63,13 +41,8 @@ export class KyselyFeedbackStore implements FeedbackStore {
     return { messageId: message?.message_id ?? null, changed: false };
   }
 
-  optOutByPhone(phone: string, source: string, at: string): Promise<OptOutResult> {
-    return this.optOut('phone', phone, source, at);
-  }
-
-  optOutCitizen(citizenId: string, source: string, at: string): Promise<OptOutResult> {
-    return this.optOut('citizen_id', citizenId, source, at);
-  }
+  optOutByPhone(phone: string, source: string, at: string): Promise<OptOutResult> { return this.optOut('phone', phone, source, at); }
+  optOutCitizen(citizenId: string, source: string, at: string): Promise<OptOutResult> { return this.optOut('citizen_id', citizenId, source, at); }
 
   private optOut(by: 'phone' | 'citizen_id', value: string, source: string, at: string): Promise<OptOutResult> {
     return this.db.transaction().execute(async (trx) => {
@@ -80,28 +53,32 @@ export class KyselyFeedbackStore implements FeedbackStore {
         .where('opt_out', '=', 0)
         .returning('citizen_id')
         .execute();
-      const messagesStopped = await stopMessages(trx, by, value, at);
-      const optedOut = await trx.selectFrom('citizens').select('citizen_id').where(by, '=', value).where('opt_out', '=', 1).execute();
-      await releaseForCitizens(trx, optedOut.map((c) => c.citizen_id), 'opted_out', at);
-      return { citizens: newly.map((c) => c.citizen_id).sort(), messagesStopped };
+      // Every opted-out citizen matching, not only the ones just now: a message inserted after an
+      // earlier opt-out (a launch that read the cohort just before it) is stopped by the next STOP.
+      const optedOut = () => trx.selectFrom('citizens').select('citizen_id').where(by, '=', value).where('opt_out', '=', 1);
+      const stopped = await trx
+        .updateTable('messages')
+        .set({ state: 'opted_out', final_at: at, updated_at: at })
+        .where('state', 'in', UNSENT_STATES)
+        .where('citizen_id', 'in', optedOut())
+        .executeTakeFirst();
+      await releaseForCitizens(trx, (await optedOut().execute()).map((c) => c.citizen_id), 'opted_out', at);
+      return { citizens: newly.map((c) => c.citizen_id).sort(), messagesStopped: Number(stopped.numUpdatedRows) };
     });
   }
 
   async recordResponse(r: ResponseRecord): Promise<void> {
-    const answer = r.channel === 'link' && (r.kind === 'confirm' || r.kind === 'decline') && r.messageId !== null ? r.kind : null;
+    const answer = answerOf(r);
     if (answer === null) return insertResponse(this.db, r);
     await this.db.transaction().execute(async (trx) => {
       await insertResponse(trx, r);
-      const appointmentId = await appointmentOf(trx, r.messageId!);
-      if (appointmentId === null) return;
-      if (answer === 'decline') {
-        await releaseAppointment(trx, appointmentId, 'declined', r.at);
-        return;
-      }
-      const current = await trx.selectFrom('appointments').select(['state', 'state_reason']).where('appointment_id', '=', appointmentId).executeTakeFirstOrThrow();
-      if (current.state !== 'released') await confirmAppointment(trx, appointmentId, r.at);
-      // A change of mind, or an invitation that arrived after all; an opt-out stays an opt-out.
-      else if (RECLAIMABLE.includes(current.state_reason ?? '')) await reclaimAppointment(trx, appointmentId, r.at);
+      const id = await appointmentOf(trx, r.messageId!);
+      if (id === null) return;
+      const now = await trx.selectFrom('appointments').select(['state', 'state_reason as reason']).where('appointment_id', '=', id).executeTakeFirstOrThrow();
+      const move = answerMove(answer, now);
+      if (move?.kind === 'release') await releaseAppointment(trx, id, move.reason, r.at);
+      else if (move?.kind === 'confirm') await confirmAppointment(trx, id, r.at);
+      else if (move?.kind === 'reclaim') await reclaimAppointment(trx, id, r.at);
     });
   }
 
@@ -111,52 +88,19 @@ export class KyselyFeedbackStore implements FeedbackStore {
   }
 
   async messageByToken(token: string): Promise<LinkTarget | null> {
-    const row = await this.db
-      .selectFrom('messages')
-      .select(['message_id', 'campaign_id', 'citizen_id'])
-      .where('link_token', '=', token)
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('messages').select(['message_id', 'campaign_id', 'citizen_id']).where('link_token', '=', token).executeTakeFirst();
     return row ? { messageId: row.message_id, campaignId: row.campaign_id, citizenId: row.citizen_id } : null;
   }
 }
 
-/**
- * Stops the unsent messages of every opted-out citizen matching `by = value`, not only the ones
- * opted out just now: a message inserted for a citizen after an earlier opt-out (a launch that
- * read the cohort just before it) is stopped by the next STOP instead of being sent.
- */
-async function stopMessages(trx: Transaction<Database>, by: 'phone' | 'citizen_id', value: string, at: string): Promise<number> {
-  const result = await trx
-    .updateTable('messages')
-    .set({ state: 'opted_out', final_at: at, updated_at: at })
-    .where('state', 'in', STOPPABLE)
-    .where('citizen_id', 'in', (eb) => eb.selectFrom('citizens').select('citizen_id').where(by, '=', value).where('opt_out', '=', 1))
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+async function insertResponse(ex: Executor, r: ResponseRecord): Promise<void> {
+  const row = { response_id: r.responseId, citizen_id: r.citizenId, message_id: r.messageId, channel: r.channel, kind: r.kind, body: r.body, received_at: r.at };
+  await ex.insertInto('responses').values(row).onConflict((oc) => oc.column('response_id').doNothing()).execute();
 }
 
-async function insertResponse(ex: Kysely<Database> | Transaction<Database>, r: ResponseRecord): Promise<void> {
-  await ex
-    .insertInto('responses')
-    .values({
-      response_id: r.responseId,
-      citizen_id: r.citizenId,
-      message_id: r.messageId,
-      channel: r.channel,
-      kind: r.kind,
-      body: r.body,
-      received_at: r.at,
-    })
-    .onConflict((oc) => oc.column('response_id').doNothing())
-    .execute();
-}
-
-/**
- * The appointment a reply link answers: the one its message offered (an invitation's id is its
- * appointment's), else — a reminder's link — the citizen's latest appointment in that campaign.
- */
-async function appointmentOf(trx: Transaction<Database>, messageId: string): Promise<string | null> {
-  const own = await trx.selectFrom('appointments').select('appointment_id').where('appointment_id', '=', messageId).executeTakeFirst();
+/** The appointment a reply link answers: the one its message offered, else (a reminder's link) the citizen's latest in that campaign. */
+async function appointmentOf(trx: Executor, messageId: string): Promise<string | null> {
+  const own = await trx.selectFrom('appointments').select('appointment_id').where('appointment_id', '=', offeredAppointment(messageId)).executeTakeFirst();
   if (own) return own.appointment_id;
   const latest = await trx
     .selectFrom('appointments as a')

@@ -1,0 +1,41 @@
+/**
+ * What feedback does to the appointment an invitation offered: a receipt saying it never
+ * arrived, a reply link's confirm or decline. Pure rules; the store applies them in the
+ * transaction that records the receipt or the answer (src/store/feedback.ts).
+ */
+import type { ReceiptState, ResponseRecord } from './store.js';
+
+/**
+ * Receipts that free the slot the invitation offered, with the release's reason: an
+ * invitation that never arrived offered its slot to nobody, so the next citizen gets it.
+ */
+export const RECEIPT_RELEASES: Readonly<Partial<Record<ReceiptState, string>>> = { undelivered: 'undelivered', failed: 'undelivered' };
+
+/** The appointment a message offered: an invitation's id is its appointment's (a reminder's matches none). */
+export const offeredAppointment = (messageId: string): string => messageId;
+
+/**
+ * Why a released appointment may be taken back by a later confirmation: a change of mind, or an
+ * invitation that arrived after all. An opt-out stays an opt-out.
+ */
+export const RECLAIMABLE: readonly string[] = ['declined', 'undelivered'];
+
+export type Answer = 'confirm' | 'decline';
+
+/** The answer a response gives its appointment: only a reply link's confirm or decline, tied to its message. */
+export function answerOf(r: ResponseRecord): Answer | null {
+  return r.channel === 'link' && (r.kind === 'confirm' || r.kind === 'decline') && r.messageId !== null ? r.kind : null;
+}
+
+/** What an answer does to its appointment. */
+export type AnswerMove = { readonly kind: 'release'; readonly reason: string } | { readonly kind: 'confirm' } | { readonly kind: 'reclaim' } | null;
+
+/**
+ * A decline releases the appointment (reason `declined`); a confirm confirms it, or, released
+ * meanwhile for a reclaimable reason, takes its place back (while still free); otherwise nothing.
+ */
+export function answerMove(answer: Answer, current: { readonly state: string; readonly reason: string | null }): AnswerMove {
+  if (answer === 'decline') return { kind: 'release', reason: 'declined' };
+  if (current.state !== 'released') return { kind: 'confirm' };
+  return RECLAIMABLE.includes(current.reason ?? '') ? { kind: 'reclaim' } : null;
+}
