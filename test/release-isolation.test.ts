@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { activeCampaigns } from '../src/pacer/campaigns.js';
 import { launchCampaign } from '../src/pacer/launch.js';
 import { formatStatus, statusReport } from '../src/reports/status.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
@@ -114,7 +115,7 @@ for (const dialect of DIALECTS) {
       old.appointments.horizon_days = 100_000;
       await t.store.db.updateTable('campaigns').set({ definition: JSON.stringify(old) }).where('campaign_id', '=', 'a-old').execute();
 
-      const active = await t.store.dispatch.activeCampaigns();
+      const active = await activeCampaigns(t.store.dispatch);
       expect(active.map((c) => c.campaignId)).toEqual(['b-new']);
       const [report] = await statusReport(t.store.dispatch, 'a-old');
       expect(report?.releaseError).toMatchObject({ code: 'CAMPAIGN_INVALID', message: expect.stringContaining('appointments.horizon_days') });

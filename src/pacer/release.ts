@@ -26,6 +26,10 @@ import { type Clock, systemClock } from '../core/clock.js';
 import type { Channel } from '../core/channels.js';
 import { baseTarget, dayTarget, daysFed, tickQuota } from './quota.js';
 import { internalError, isInvitoError } from '../core/errors.js';
+import { activeCampaigns } from './campaigns.js';
+import { releaseInvitations } from './invitations.js';
+import { releaseDue, scheduleSteps } from './reminders.js';
+import { acceptanceEstimate } from './slots.js';
 import type { CampaignRecord, PacerStore, Released, ReleaseContext } from './store.js';
 import { calendarOf } from './windows.js';
 
@@ -161,7 +165,7 @@ export class Releaser {
     const now = this.o.clock.now();
     let invitations = 0;
     let due = 0;
-    for (const c of await this.o.store.activeCampaigns()) {
+    for (const c of await activeCampaigns(this.o.store)) {
       if (!(await this.o.lock.lead(`campaign-${c.campaignId}`))) {
         // Someone else leads: what we knew of the day may be stale when we lead again.
         this.state.delete(c.campaignId);
@@ -177,7 +181,7 @@ export class Releaser {
       }
       this.failedUntil.delete(c.campaignId);
       if (c.releaseError !== null) {
-        await this.o.store.recordReleaseError(c.campaignId, null, now.toISOString());
+        await this.o.store.campaignRecords.recordReleaseError(c.campaignId, null, now.toISOString());
         this.o.log?.info({ campaign: c.campaignId }, 'release works again');
       }
       invitations += r.invitations;
@@ -204,7 +208,7 @@ export class Releaser {
     const error = { code, message };
     this.o.log?.error({ campaign: c.campaignId, code: error.code, err: error.message }, 'release failed; the other campaigns go on');
     if (c.releaseError?.code === error.code && c.releaseError.message === error.message) return;
-    await this.o.store.recordReleaseError(c.campaignId, error, now.toISOString()).catch((w: Error) => this.o.log?.error({ campaign: c.campaignId, err: w.message }, 'could not record the release error'));
+    await this.o.store.campaignRecords.recordReleaseError(c.campaignId, error, now.toISOString()).catch((w: Error) => this.o.log?.error({ campaign: c.campaignId, err: w.message }, 'could not record the release error'));
   }
 
   private async release(campaign: Campaign, releaseRate: number, now: Date): Promise<TickReport> {
@@ -228,11 +232,11 @@ export class Releaser {
     // 1. Reminders and follow-ups.
     if (campaign.steps.length > 1 && nowMs - st.lastSchedule >= this.o.scheduleEveryMs) {
       st.lastSchedule = nowMs;
-      const scheduled = await this.o.store.scheduleSteps(campaign, ctx);
+      const scheduled = await scheduleSteps(this.o.store, campaign, ctx);
       if (scheduled > 0) this.o.log?.info({ campaign: campaign.id, scheduled }, 'reminders and follow-ups scheduled');
     }
     const dueLimit = Math.max(1, Math.min(5000, Math.floor(this.ceiling(cal.pacingChannel, releaseRate) * Math.max(step, 1000) / 1000)));
-    const due = campaign.steps.length > 1 ? await this.o.store.releaseDue(campaign, dueLimit, ctx) : [];
+    const due = campaign.steps.length > 1 ? await releaseDue(this.o.store, campaign, dueLimit, ctx) : [];
     await this.o.sink.add(due);
 
     // 2. Invitations, when the pacing channel's window is open.
@@ -249,7 +253,7 @@ export class Releaser {
       });
       const want = Math.min(release, 5000);
       if (want > 0 && (await this.roomInQueues(want, step))) {
-        const r = await this.o.store.releaseInvitations(campaign, want, ctx);
+        const r = await releaseInvitations(this.o.store, campaign, want, ctx);
         await this.o.sink.add(spread(r.released, nowMs, Math.min(step, cal.remainingOpenMs(ch, nowMs))));
         st.released = r.dayReleased;
         invitations = r.released.length;
@@ -262,19 +266,21 @@ export class Releaser {
 
   /** Fixes today's target (or reloads it: a new leader, a restart) the first time the day is seen. */
   private async openDay(campaign: Campaign, ctx: ReleaseContext, st: CampaignState): Promise<void> {
-    let day = await this.o.store.pacingDay(campaign.id, ctx.day);
+    let day = await this.o.store.pacing.day(campaign.id, ctx.day);
     if (!day) {
-      const previous = await this.o.store.lastPacingDay(campaign.id, ctx.day);
+      const previous = await this.o.store.pacing.last(campaign.id, ctx.day);
       let capacity: { openSlots: number; acceptance: number } | undefined;
       if (campaign.pacing.daily_target === 'capacity' && campaign.pacing.by_date[ctx.day] === undefined) {
         const cal = ctx.calendar;
         const fed = daysFed((i) => cal.openMs(cal.pacingChannel, cal.addDays(ctx.day, i)) > 0);
         let openSlots = 0;
-        for (let i = 0; i < fed; i++) openSlots += await this.o.store.openSlots(campaign, cal.addDays(ctx.day, campaign.appointments.lead_days + i));
-        capacity = { openSlots, acceptance: await this.o.store.acceptance(campaign) };
+        for (let i = 0; i < fed; i++) openSlots += await this.o.store.allocation.openSlots(campaign.cohort.regions, cal.addDays(ctx.day, campaign.appointments.lead_days + i));
+        const answers = await this.o.store.allocation.acceptanceCounts(campaign.id);
+        // The expected acceptance, learnt from the answers so far within the campaign's bounds.
+        capacity = { openSlots, acceptance: acceptanceEstimate(campaign.pacing.acceptance, answers.confirmed, answers.declined) };
       }
       const target = dayTarget(campaign, baseTarget(campaign, ctx.day, capacity), previous);
-      day = await this.o.store.openPacingDay(campaign.id, ctx.day, target, ctx.at);
+      day = await this.o.store.pacing.open(campaign.id, ctx.day, target, ctx.at);
       this.o.log?.info({ campaign: campaign.id, day: ctx.day, target: day.target }, 'pacing day opened');
     }
     st.day = ctx.day;
@@ -305,10 +311,10 @@ export class Releaser {
     const real = Date.now();
     if (real - (this.lastCount.get(campaign.id) ?? 0) < 3000) return;
     this.lastCount.set(campaign.id, real);
-    const left = await this.o.store.unfinished(campaign.id);
+    const left = await this.o.store.messages.unfinished(campaign.id);
     if (left.pending + left.queued + left.sending > 0) return;
-    if (campaign.steps.length > 1 && (await this.o.store.liveAppointments(campaign.id, ctx.day)) > 0) return;
-    await this.o.store.updateCampaign(campaign.id, { status: 'completed', statusReason: null }, ctx.at);
+    if (campaign.steps.length > 1 && (await this.o.store.allocation.liveAppointments(campaign.id, ctx.day)) > 0) return;
+    await this.o.store.campaignRecords.update(campaign.id, { status: 'completed', statusReason: null }, ctx.at);
     this.o.log?.info({ campaign: campaign.id }, 'campaign completed: every message has an outcome');
   }
 
@@ -316,10 +322,10 @@ export class Releaser {
   async reconcile(now: Date = this.o.clock.now()): Promise<{ requeued: number; expired: number }> {
     // The thresholds are real durations (a lost job, a dead worker); the stamps are clock times.
     const scale = Number.isFinite(this.o.clock.scale) ? this.o.clock.scale : 1;
-    const stale = await this.o.store.staleQueued(new Date(now.getTime() - this.o.staleQueuedMs * scale).toISOString(), 10_000);
+    const stale = await this.o.store.messages.staleQueued(new Date(now.getTime() - this.o.staleQueuedMs * scale).toISOString(), 10_000);
     await this.o.sink.add(stale);
-    const expired = await this.o.store.expireClaims(new Date(now.getTime() - this.o.claimTimeoutMs * scale).toISOString(), now.toISOString());
-    const freed = await this.o.store.releaseSlotsOfFailedInvitations(now.toISOString());
+    const expired = await this.o.store.messages.expireClaims(new Date(now.getTime() - this.o.claimTimeoutMs * scale).toISOString(), now.toISOString());
+    const freed = await this.o.store.allocation.releaseSlotsOfFailedInvitations(now.toISOString());
     if (stale.length > 0 || expired > 0 || freed > 0) this.o.log?.warn({ requeued: stale.length, expired, freed }, 'reconciled queued messages, expired claims and slots of failed invitations');
     return { requeued: stale.length, expired };
   }

@@ -1,8 +1,11 @@
-/** What launching and releasing need from the store. */
+/** What launching and releasing need from the store: the pacer's ports, which the store implements. */
 import type { Campaign } from '../campaigns/schema.js';
 import type { CampaignStatus } from '../campaigns/store.js';
 import type { Channel } from '../core/channels.js';
+import type { MessageState } from '../core/lifecycle.js';
+import type { Contact } from '../core/reach.js';
 import type { CohortQuery } from '../cohort/criteria.js';
+import type { Appointment, AppointmentState, CenterInfo, CitizenPlace, SlotRequest } from './appointments.js';
 import type { SendCalendar } from './windows.js';
 
 /** A campaign as reports see it: everything but its definition. */
@@ -60,60 +63,130 @@ export interface ReleaseContext {
   readonly callRoom?: number;
 }
 
-export interface PacerStore {
-  campaign(campaignId: string): Promise<CampaignRecord | null>;
+/** A pending invitation in priority order, with what the release decides on: contacts and place. */
+export interface PendingInvitation extends Contact, CitizenPlace {
+  readonly messageId: string;
+  readonly citizenId: string;
+  readonly optOut: boolean;
+}
+
+/** A reminder or follow-up whose time has come, with the state of the appointment it is about. */
+export interface DueMessage extends Contact {
+  readonly messageId: string;
+  readonly stepId: string;
+  readonly optOut: boolean;
+  readonly appointment: AppointmentState | null;
+  readonly startAt: string | null;
+}
+
+/** A message row to create (a reminder or follow-up). */
+export interface NewMessage {
+  readonly messageId: string;
+  readonly campaignId: string;
+  readonly stepId: string;
+  readonly citizenId: string;
+  readonly seq: number;
+  readonly state: 'pending' | 'cancelled';
+  readonly appointmentId: string;
+  readonly dueAt: string | null;
+  readonly errorDetail: string | null;
+  readonly finalAt: string | null;
+  readonly at: string;
+}
+
+/** How unsent messages end without a send: the failure codes carry their catalogue text. */
+export type Unsendable = { readonly state: 'opted_out' } | { readonly state: 'failed'; readonly code: 'NO_CHANNEL' | 'NO_CENTER' } | { readonly state: 'cancelled'; readonly detail: string };
+
+/** The messages table as the pacer uses it: no decision of who, when or by which channel. */
+export interface PacerMessages {
+  /** Pending messages of the campaign's step, in priority order, with their citizens' contacts and places. */
+  pendingInvitations(campaignId: string, stepId: string, limit: number): Promise<PendingInvitation[]>;
+  /** Pending messages of the campaign due by `at`, by due time then priority. */
+  dueMessages(campaignId: string, at: string, limit: number): Promise<DueMessage[]>;
+  /** Pending → queued on `channel`, each with its link token (and, for invitations, its own appointment); returns the ids moved. */
+  queue(channel: Channel, items: readonly { readonly id: string; readonly token: string }[], at: string, withAppointment: boolean): Promise<string[]>;
+  /** Pending → a final state without a send. */
+  finish(ids: readonly string[], how: Unsendable, at: string): Promise<void>;
+  /** Inserts messages, leaving any that exist; returns how many were new. */
+  insert(messages: readonly NewMessage[]): Promise<number>;
+  /** Appointments in `states` on days `[fromDay, toDay]` with no message of `stepId` yet, with their invitation's place in the order. */
+  appointmentsWithout(campaignId: string, stepId: string, states: readonly AppointmentState[], fromDay: string, toDay: string, limit: number): Promise<{ appointmentId: string; citizenId: string; day: string; startAt: string; seq: number }[]>;
+  /** Invitations of `inviteStepId` in `states`, sent by `sentBefore`, whose appointment is `appointment`, with no message of `stepId` yet. */
+  invitationsWithout(campaignId: string, inviteStepId: string, stepId: string, q: { states: readonly MessageState[]; sentBefore: string; appointment: AppointmentState }, limit: number): Promise<{ messageId: string; citizenId: string; seq: number }[]>;
+  /** Queued messages older than `before`, whose jobs may have been lost (Redis restarted). */
+  staleQueued(before: string, limit: number): Promise<Released[]>;
+  /** Messages claimed before `before` and never recorded: their worker died. → `unknown`. */
+  expireClaims(before: string, at: string): Promise<number>;
+  /** Messages not yet final, by state, for a campaign. */
+  unfinished(campaignId: string): Promise<{ pending: number; queued: number; sending: number }>;
+  /** Cancels what was not sent: pending and queued → cancelled; held slots go back. */
+  cancelUnsent(campaignId: string, at: string): Promise<number>;
+}
+
+/** A campaign row: its summary and its definition's stored text (campaigns/stored.ts reads it). */
+export interface StoredCampaignRow extends CampaignSummary {
+  readonly definitionText: string;
+}
+
+export interface CampaignRecords {
+  get(campaignId: string): Promise<StoredCampaignRow | null>;
   /** Records a new campaign (status active). */
-  createCampaign(campaign: Campaign, releaseRate: number, at: string): Promise<void>;
-  updateCampaign(campaignId: string, patch: { status?: CampaignStatus; statusReason?: string | null; releaseRate?: number }, at: string): Promise<void>;
+  create(campaign: Campaign, releaseRate: number, at: string): Promise<void>;
+  update(campaignId: string, patch: { status?: CampaignStatus; statusReason?: string | null; releaseRate?: number }, at: string): Promise<void>;
+  /** Sets the status unless the campaign is cancelled. */
+  setStatus(campaignId: string, status: CampaignStatus, reason: string | null, at: string): Promise<void>;
+  /** Rows of the active campaigns, by id. */
+  active(): Promise<StoredCampaignRow[]>;
+  /** Records (or, with null, clears) the campaign's release error. */
+  recordReleaseError(campaignId: string, error: { readonly code: string; readonly message: string } | null, at: string): Promise<void>;
   /**
    * Selects the cohort into the campaign's first step, in priority order, by one SQL statement.
    * Citizens already selected are left as they are (launching twice adds only newcomers, after
    * everyone else). Returns the campaign's total recipients.
    */
   selectRecipients(campaign: Campaign, query: CohortQuery, at: string): Promise<number>;
-  /**
-   * Active campaigns. One whose stored definition the schema no longer accepts (stored by an
-   * older version) is left out, with that recorded as its release error.
-   */
-  activeCampaigns(): Promise<CampaignRecord[]>;
-  /** Records (or, with null, clears) the campaign's release error. */
-  recordReleaseError(campaignId: string, error: { readonly code: string; readonly message: string } | null, at: string): Promise<void>;
+}
+
+export interface PacingDays {
   /** What the pacer released on a local day of a campaign. */
-  pacingDay(campaignId: string, day: string): Promise<PacingDay | null>;
+  day(campaignId: string, day: string): Promise<PacingDay | null>;
   /** The latest pacing day before `day` (the one whose shortfall is carried). */
-  lastPacingDay(campaignId: string, beforeDay: string): Promise<PacingDay | null>;
+  last(campaignId: string, beforeDay: string): Promise<PacingDay | null>;
   /** Records the day's target unless the day exists already; returns the day as stored. */
-  openPacingDay(campaignId: string, day: string, target: number, at: string): Promise<PacingDay>;
-  /**
-   * The next pending invitations in priority order become `queued`, up to `limit`: each with
-   * the first channel of its step that reaches the citizen and whose window is open, and a slot
-   * at a centre serving the citizen (allocated in the same transaction). Opted-out citizens
-   * become `opted_out`, unreachable ones `failed` (NO_CHANNEL), citizens no centre serves
-   * `failed` (NO_CENTER); citizens whose centres are full stay pending, in their place. The
-   * day's released count grows in the same transaction.
-   */
-  releaseInvitations(campaign: Campaign, limit: number, ctx: ReleaseContext): Promise<{ released: Released[]; dayReleased: number }>;
-  /** Reminders and follow-ups due by now become `queued` (or `cancelled` when their appointment no longer needs them). */
-  releaseDue(campaign: Campaign, limit: number, ctx: ReleaseContext): Promise<Released[]>;
-  /** Creates the reminders and follow-ups whose trigger has fired; returns how many. */
-  scheduleSteps(campaign: Campaign, ctx: ReleaseContext): Promise<number>;
-  /** Free places on `day` at the centres serving the campaign's regions. */
-  openSlots(campaign: Campaign, day: string): Promise<number>;
-  /** The expected acceptance, learnt from the answers so far within the campaign's bounds. */
-  acceptance(campaign: Campaign): Promise<number>;
+  open(campaignId: string, day: string, target: number, at: string): Promise<PacingDay>;
+  /** Adds `n` to the day's released count; returns the new count (null when the day is not open). */
+  addReleased(campaignId: string, day: string, n: number, at: string): Promise<number | null>;
+}
+
+/** Slots and appointments as the release and the reconciler use them (store/slots.ts does the work). */
+export interface Allocation {
+  /** Centres serving a citizen's place, in preference order (cached by area for a while). */
+  candidates(place: CitizenPlace): Promise<CenterInfo[]>;
+  /** One slot per request (null where the centres are full), in a few statements for a group with the same candidates. */
+  allocate(requests: readonly SlotRequest[]): Promise<(Appointment | null)[]>;
+  /** Free places on `day` at the centres of `regions` (every centre when none are given). */
+  openSlots(regions: readonly string[] | undefined, day: string): Promise<number>;
+  /** Answers recorded so far in the campaign: appointments confirmed, and released as declined. */
+  acceptanceCounts(campaignId: string): Promise<{ confirmed: number; declined: number }>;
   /** Held or confirmed appointments on or after `day` (reminders may still be due). */
   liveAppointments(campaignId: string, day: string): Promise<number>;
-  /** Queued messages older than `before`, whose jobs may have been lost (Redis restarted). */
-  staleQueued(before: string, limit: number): Promise<Released[]>;
-  /** Messages claimed before `before` and never recorded: their worker died. → `unknown`. */
-  expireClaims(before: string, at: string): Promise<number>;
   /**
    * Frees the slots still held by invitations that ended undelivered or failed (a receipt that
    * overtook the send's record is applied without the feedback server); returns how many.
    */
   releaseSlotsOfFailedInvitations(at: string): Promise<number>;
-  /** Messages not yet final, by state, for a campaign. */
-  unfinished(campaignId: string): Promise<{ pending: number; queued: number; sending: number }>;
-  /** Cancels what was not sent: pending and queued → cancelled. */
-  cancelUnsent(campaignId: string, at: string): Promise<number>;
+}
+
+/** The repositories the pacer works with, on the store's pool or inside one unit of work. */
+export interface PacerRepositories {
+  readonly messages: PacerMessages;
+  readonly campaignRecords: CampaignRecords;
+  readonly pacing: PacingDays;
+  readonly allocation: Allocation;
+}
+
+/** What launching and releasing need from the store: its repositories, and a unit of work over them. */
+export interface PacerStore extends PacerRepositories {
+  /** Runs `fn` atomically: every repository call through `tx` commits together or not at all. */
+  transaction<T>(fn: (tx: PacerRepositories) => Promise<T>): Promise<T>;
 }

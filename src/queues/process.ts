@@ -10,12 +10,19 @@ import { randomUUID } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import { contextFor } from '../campaigns/messages.js';
+import type { Campaign } from '../campaigns/schema.js';
+import { storedCampaign } from '../campaigns/stored.js';
 import { ChannelError, type ChannelAdapter, type OutboundMessage } from '../channels/channel.js';
 import type { Channel } from '../core/channels.js';
 import { type ErrorCode, isInvitoError } from '../core/errors.js';
+import { FAILURES } from '../core/lifecycle.js';
+import { addressFor } from '../core/reach.js';
 import type { TemplateLibrary } from '../messages/index.js';
 import { calendarOf } from '../pacer/windows.js';
 import type { DispatchStore, MessageForSend } from './store.js';
+
+/** A loaded message with its campaign's definition parsed. */
+type Loaded = MessageForSend & { readonly campaign: Campaign };
 
 /** The error brake, from the campaign's `errors` keys. */
 export interface ErrorBrake {
@@ -50,22 +57,10 @@ export interface JobInfo {
 
 export type Outcome = 'sent' | 'skipped' | 'opted_out' | 'paused' | 'cancelled' | 'unknown' | 'failed' | 'retry' | 'deferred';
 
-function recipient(m: MessageForSend, channel: Channel): string | null {
-  switch (channel) {
-    case 'sms':
-    case 'voice':
-      return m.citizen.phone;
-    case 'email':
-      return m.citizen.email;
-    case 'call':
-      return m.citizen.citizen_id;
-  }
-}
-
 export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Outcome> {
   const now = deps.now ?? (() => new Date());
   const iso = (): string => now().toISOString();
-  async function checkBrake(campaignId: string, campaign: MessageForSend['campaign']): Promise<void> {
+  async function checkBrake(campaignId: string, campaign: Campaign): Promise<void> {
     const brake: ErrorBrake = { share: campaign.errors.pause_above, minFinished: campaign.errors.min_finished };
     const { failed, finished } = await deps.store.outcomes(campaignId);
     if (finished >= brake.minFinished && failed / finished > brake.share) {
@@ -76,17 +71,18 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
   }
 
   /** `code` is the provider's own when the provider refused the message (see `refuse` for ours). */
-  async function fail(m: MessageForSend, token: string | null, code: string, detail: string): Promise<never> {
+  async function fail(m: Loaded, token: string | null, code: string, detail: string): Promise<never> {
     await deps.store.recordFailed(m.messageId, token, code, detail, iso());
     await checkBrake(m.campaignId, m.campaign);
     throw new UnrecoverableError(`${m.messageId}: ${detail}`);
   }
   /** A failure of invito's own, before any provider saw the message: always a code of the catalogue. */
-  const refuse = (m: MessageForSend, code: ErrorCode, detail: string): Promise<never> => fail(m, null, code, detail);
+  const refuse = (m: Loaded, code: ErrorCode, detail: string): Promise<never> => fail(m, null, code, detail);
 
-  return async function process(job: JobInfo): Promise<Outcome> {
-    const m = await deps.store.loadForSend(job.messageId);
-    if (!m) return 'skipped';
+  return async function processJob(job: JobInfo): Promise<Outcome> {
+    const row = await deps.store.loadForSend(job.messageId);
+    if (!row) return 'skipped';
+    const m: Loaded = { ...row, campaign: storedCampaign(row.campaignId, row.definitionText) };
     if (m.state === 'sending') {
       // An earlier attempt claimed it and never recorded the outcome: it may have been sent.
       await deps.store.markUnknown(m.messageId, 'a worker stopped between claiming the message and recording the provider answer', iso());
@@ -101,12 +97,12 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
     const channel = m.channel;
     const adapter = channel ? deps.channels[channel] : undefined;
     if (!channel || !adapter) return refuse(m, 'NO_CHANNEL', `no ${channel ?? ''} channel is configured in this worker`);
-    const to = recipient(m, channel);
+    const to = addressFor(channel, m.citizen);
     if (!to) return refuse(m, 'NOT_REACHABLE', `the citizen has no ${channel === 'email' ? 'email address' : 'phone'} any more`);
 
     const step = m.campaign.steps.find((s) => s.id === m.stepId);
     if (!step) return refuse(m, 'NO_STEP', `campaign ${m.campaignId} has no step ${m.stepId}`);
-    if (!m.appointment) return refuse(m, 'NO_APPOINTMENT', 'the message carries no appointment');
+    if (!m.appointment) return refuse(m, 'NO_APPOINTMENT', FAILURES.NO_APPOINTMENT);
     // A reminder or follow-up whose appointment was given up since it was released.
     if (m.appointment.state === 'released' && step !== m.campaign.steps[0]) {
       return (await deps.store.transition(m.messageId, ['queued'], 'cancelled', iso())) ? 'cancelled' : 'skipped';

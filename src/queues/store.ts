@@ -3,21 +3,22 @@
  * message, checks its state, claims it before calling the provider and records the outcome,
  * so a job that runs twice (BullMQ delivers at least once) never sends twice.
  */
-import type { Campaign } from '../campaigns/schema.js';
 import type { CampaignStatus, CenterCard, CitizenCard } from '../campaigns/store.js';
 import type { Channel } from '../core/channels.js';
+import type { MessageState } from '../core/lifecycle.js';
 
 export interface MessageForSend {
   readonly messageId: string;
   readonly campaignId: string;
   readonly stepId: string;
-  readonly state: string;
+  readonly state: MessageState;
   readonly channel: Channel | null;
   /** The token of the message's reply links, set at release (empty before). */
   readonly linkToken: string;
   readonly citizen: CitizenCard;
   readonly campaignStatus: CampaignStatus;
-  readonly campaign: Campaign;
+  /** The campaign's stored definition, as JSON text (campaigns/stored.ts reads it, once per text). */
+  readonly definitionText: string;
   /** The appointment the message carries (allocated at release), with its centre. */
   readonly appointment: { readonly state: 'held' | 'confirmed' | 'released'; readonly start: string; readonly center: CenterCard } | null;
 }
@@ -36,7 +37,7 @@ export interface DispatchStore {
   /** `sending` → `unknown`: the send may or may not have happened; it is never retried. */
   markUnknown(messageId: string, detail: string, at: string): Promise<void>;
   /** Moves a message between states when it is in one of `from`; false otherwise. */
-  transition(messageId: string, from: readonly string[], to: string, at: string): Promise<boolean>;
+  transition(messageId: string, from: readonly MessageState[], to: MessageState, at: string): Promise<boolean>;
   /** Finished and failed messages of a campaign, for the error-share brake. */
   outcomes(campaignId: string): Promise<{ failed: number; finished: number }>;
   setCampaignStatus(campaignId: string, status: CampaignStatus, reason: string | null, at: string): Promise<void>;

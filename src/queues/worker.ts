@@ -99,7 +99,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const onRedisError = o.onRedisError ?? redisErrorLog(o.log);
   const queues = new Queues(o.connection(), o.settings, clock, onRedisError);
   await queues.applyRateLimits();
-  const process = makeProcessor({
+  const processJob = makeProcessor({
     store: o.store,
     now: () => clock.now(),
     channels: o.channels,
@@ -112,7 +112,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     const w = new Worker<MessageJob>(
       queueName(channel),
       async (job, token) => {
-        const outcome = await process({
+        const outcome = await processJob({
           messageId: job.data.messageId,
           attemptsMade: job.attemptsMade,
           maxAttempts: job.opts.attempts ?? 1,

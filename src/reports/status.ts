@@ -1,8 +1,10 @@
 /** `invito status`: per campaign, step, channel and state, read from the store. */
+import { MESSAGE_STATES } from '../core/lifecycle.js';
 import type { ReleaseError } from '../pacer/store.js';
 import type { StatusRow, ReportStore } from './store.js';
 
-export const STATES = ['pending', 'queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'unknown', 'opted_out', 'cancelled'] as const;
+/** Every message state, in the order status shows them (the lifecycle's). */
+export const STATES = MESSAGE_STATES;
 
 export interface CampaignStatusReport {
   readonly campaign: string;

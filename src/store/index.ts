@@ -10,6 +10,7 @@ import { KyselyFeedbackStore } from './feedback.js';
 import { KyselyForecastStore } from './forecast.js';
 import { type OpenOptions, type StoreHandle, openStore } from './open.js';
 import { KyselyRegistryStore } from './registry.js';
+import type { Repositories } from './repositories.js';
 import { KyselyAppointmentStore } from './slots.js';
 
 export class KyselyStore {
@@ -24,6 +25,11 @@ export class KyselyStore {
   readonly forecast: KyselyForecastStore;
   /** Slots and appointments: the pacer's, the feedback layer's and the desk's. */
   readonly appointments: KyselyAppointmentStore;
+  /** The repositories, on the store's pool (those of `dispatch`: they share its prepared statements and caches). */
+  readonly messages: Repositories['messages'];
+  readonly campaignRecords: Repositories['campaignRecords'];
+  readonly pacing: Repositories['pacing'];
+  readonly allocation: Repositories['allocation'];
 
   private constructor(readonly handle: StoreHandle) {
     this.registry = new KyselyRegistryStore(handle);
@@ -34,6 +40,16 @@ export class KyselyStore {
     this.desk = new KyselyDeskStore(handle.db, handle.dialect);
     this.forecast = new KyselyForecastStore(handle.db);
     this.appointments = new KyselyAppointmentStore(handle.db, handle.dialect);
+    ({ messages: this.messages, campaignRecords: this.campaignRecords, pacing: this.pacing, allocation: this.allocation } = this.dispatch);
+  }
+
+  /**
+   * The unit of work: every repository call through `tx` commits together, or none does when
+   * `fn` throws (BEGIN IMMEDIATE on SQLite, one pooled client on PostgreSQL, see
+   * unit-of-work.ts). `tx.transaction` inside joins it.
+   */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
+    return this.dispatch.transaction(fn);
   }
 
   static async open(url?: string, options?: OpenOptions): Promise<KyselyStore> {

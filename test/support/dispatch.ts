@@ -11,6 +11,7 @@ import { buildChannels, type ProviderConfig, providerConfig } from '../../src/ch
 import type { Channel } from '../../src/core/channels.js';
 import { CHANNELS } from '../../src/core/channels.js';
 import { SendCalendar } from '../../src/pacer/windows.js';
+import { releaseInvitations } from '../../src/pacer/invitations.js';
 import type { Released } from '../../src/pacer/store.js';
 import type { QueueSettings } from '../../src/queues/queues.js';
 import type { RunningWorker } from '../../src/queues/worker.js';
@@ -95,7 +96,7 @@ export async function releaseNow(store: KyselyStore, c: Campaign, limit: number,
   const now = Date.parse(at);
   const day = calendar.localDay(now);
   await store.dispatch.openPacingDay(c.id, day, 1_000_000, at);
-  const r = await store.dispatch.releaseInvitations(c, limit, { at, now, day, calendar, token, ...(callRoom !== undefined ? { callRoom } : {}) });
+  const r = await releaseInvitations(store.dispatch, c, limit, { at, now, day, calendar, token, ...(callRoom !== undefined ? { callRoom } : {}) });
   return r.released;
 }
 

@@ -1,0 +1,90 @@
+/**
+ * The release of invitations: which pending citizens go now, by which channel, with which slot.
+ * One unit of work per call — the release, the slot allocation and the day's count together.
+ */
+import type { Campaign } from '../campaigns/schema.js';
+import { addTo, groupBy } from '../core/collections.js';
+import type { Channel } from '../core/channels.js';
+import { channelNow } from '../core/reach.js';
+import type { CenterInfo } from './appointments.js';
+import type { PacerStore, Released, ReleaseContext } from './store.js';
+
+/**
+ * The next pending invitations in priority order become `queued`, up to `limit`: each with the
+ * first channel of its step that reaches the citizen and whose window is open, and a slot at a
+ * centre serving the citizen (allocated in the same transaction). Opted-out citizens become
+ * `opted_out`, unreachable ones `failed` (NO_CHANNEL), citizens no centre serves `failed`
+ * (NO_CENTER); citizens whose centres are full stay pending, in their place. The day's released
+ * count grows in the same transaction.
+ */
+export async function releaseInvitations(store: PacerStore, campaign: Campaign, limit: number, ctx: ReleaseContext): Promise<{ released: Released[]; dayReleased: number }> {
+  const step = campaign.steps[0]!;
+  // BEGIN IMMEDIATE on SQLite: the transaction reads before it writes, and workers in other
+  // processes write all the time (a deferred one would fail to upgrade its lock).
+  return store.transaction(async (tx) => {
+    const released: Released[] = [];
+    if (limit > 0) {
+      // Citizens whose channel is closed now or whose centres are full keep their place, so
+      // read a little beyond the limit to fill it from those behind them.
+      const rows = await tx.messages.pendingInvitations(campaign.id, step.id, limit + Math.min(1000, Math.ceil(limit / 4) + 20));
+      const queued = new Map<Channel, { id: string; token: string }[]>();
+      const optedOut: string[] = [];
+      const unreachable: string[] = [];
+      const unserved: string[] = [];
+      const gate = { isOpen: (ch: Channel) => ctx.calendar.isOpen(ch, ctx.now), room: { calls: ctx.callRoom ?? Infinity } };
+      const from = ctx.calendar.addDays(ctx.day, campaign.appointments.lead_days);
+      const to = ctx.calendar.addDays(from, campaign.appointments.horizon_days - 1);
+      // Decide each citizen's channel first; then allocate slots per group of citizens with
+      // the same candidate centres, in a few statements per group.
+      const wanted: { id: string; citizen: string; channel: Channel; centers: CenterInfo[]; key: string }[] = [];
+      for (const r of rows) {
+        if (wanted.length >= limit) break;
+        if (r.optOut) {
+          optedOut.push(r.messageId);
+          continue;
+        }
+        const channel = channelNow(step.channels, r, gate);
+        if (channel === 'unreachable') unreachable.push(r.messageId);
+        if (typeof channel !== 'string' || channel === 'unreachable') continue;
+        const centers = await tx.allocation.candidates(r);
+        if (centers.length === 0) {
+          unserved.push(r.messageId);
+          continue;
+        }
+        wanted.push({ id: r.messageId, citizen: r.citizenId, channel, centers, key: centers.map((c) => c.centerId).join('|') });
+      }
+      for (const group of groupBy(wanted, (w) => w.key).values()) {
+        const slots = await tx.allocation.allocate(
+          group.map((w) => ({
+            appointmentId: w.id,
+            campaignId: campaign.id,
+            citizenId: w.citizen,
+            centers: w.centers,
+            fromDay: from,
+            toDay: to,
+            isClosedDay: (d: string) => ctx.calendar.isClosedDay(d),
+            timezone: campaign.timezone,
+            slotMinutes: campaign.appointments.slot_minutes,
+            at: ctx.at,
+          })),
+        );
+        // Without a slot (the centres are full within the horizon) a citizen waits, in their place.
+        group.forEach((w, i) => {
+          if (slots[i]) addTo(queued, w.channel, { id: w.id, token: ctx.token(w.id) });
+        });
+      }
+      for (const [channel, items] of queued) {
+        for (const id of await tx.messages.queue(channel, items, ctx.at, true)) released.push({ messageId: id, channel });
+      }
+      // Messages that will never be sent: opted out, unreachable by the step's channels, or with no centre serving the citizen.
+      await tx.messages.finish(optedOut, { state: 'opted_out' }, ctx.at);
+      await tx.messages.finish(unreachable, { state: 'failed', code: 'NO_CHANNEL' }, ctx.at);
+      await tx.messages.finish(unserved, { state: 'failed', code: 'NO_CENTER' }, ctx.at);
+      // Jobs go out in priority order.
+      const order = new Map(rows.map((r, i) => [r.messageId, i]));
+      released.sort((a, b) => order.get(a.messageId)! - order.get(b.messageId)!);
+    }
+    const day = await tx.pacing.addReleased(campaign.id, ctx.day, released.length, ctx.at);
+    return { released, dayReleased: day ?? released.length };
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * Reminders before an appointment and follow-ups after silence: which to create and when, and
+ * whether one that has come due is still needed. One unit of work per call.
+ */
+import type { Campaign } from '../campaigns/schema.js';
+import { addTo } from '../core/collections.js';
+import type { Channel } from '../core/channels.js';
+import { messageKey } from '../core/lifecycle.js';
+import { channelNow } from '../core/reach.js';
+import type { NewMessage, PacerStore, Released, ReleaseContext } from './store.js';
+
+/**
+ * When a reminder goes: `days` before the appointment's day at local `at`. When the window is
+ * closed then (a Sunday, a holiday), at the same time on the last open day before — the citizen
+ * hears before the appointment, not after — else at the next opening if that is still before
+ * the appointment; never before now. Null when no window is left before the appointment.
+ */
+export function reminderTime(ctx: Pick<ReleaseContext, 'calendar' | 'now'>, channel: Channel, day: string, days: number, at: string, start: number): number | null {
+  const cal = ctx.calendar;
+  const wanted = cal.at(cal.addDays(day, -days), at);
+  for (let back = 0; back < 7; back++) {
+    const t = cal.at(cal.addDays(day, -days - back), at);
+    if (t < ctx.now) break;
+    if (cal.isOpen(channel, t) && t < start) return t;
+  }
+  const next = cal.nextOpen(channel, Math.max(wanted, ctx.now));
+  if (next !== null && next < start) return next;
+  const now = cal.isOpen(channel, ctx.now) && ctx.now < start ? ctx.now : null;
+  return now;
+}
+
+/** Reminders and follow-ups due by now become `queued` (or `cancelled` when their appointment no longer needs them). */
+export async function releaseDue(store: PacerStore, campaign: Campaign, limit: number, ctx: ReleaseContext): Promise<Released[]> {
+  return store.transaction(async (tx) => {
+    const rows = await tx.messages.dueMessages(campaign.id, ctx.at, limit);
+    const queued = new Map<Channel, string[]>();
+    const optedOut: string[] = [];
+    const unreachable: string[] = [];
+    const moot: string[] = [];
+    const gate = { isOpen: (ch: Channel) => ctx.calendar.isOpen(ch, ctx.now), room: { calls: ctx.callRoom ?? Infinity } };
+    for (const r of rows) {
+      const step = campaign.steps.find((s) => s.id === r.stepId);
+      if (r.optOut) {
+        optedOut.push(r.messageId);
+        continue;
+      }
+      // A reminder of a released appointment, or a follow-up to someone who has answered since.
+      const needed = step?.send && 'before_appointment' in step.send
+        ? (r.appointment === 'held' || r.appointment === 'confirmed') && r.startAt !== null && Date.parse(r.startAt) > ctx.now
+        : r.appointment === 'held';
+      if (!step || !needed) {
+        moot.push(r.messageId);
+        continue;
+      }
+      const channel = channelNow(step.channels, r, gate);
+      if (channel === 'unreachable') unreachable.push(r.messageId);
+      if (typeof channel !== 'string' || channel === 'unreachable') continue;
+      addTo(queued, channel, r.messageId);
+    }
+    const released: Released[] = [];
+    for (const [channel, ids] of queued) {
+      const moved = await tx.messages.queue(channel, ids.map((id) => ({ id, token: ctx.token(id) })), ctx.at, false);
+      for (const id of moved) released.push({ messageId: id, channel });
+    }
+    await tx.messages.finish(optedOut, { state: 'opted_out' }, ctx.at);
+    await tx.messages.finish(unreachable, { state: 'failed', code: 'NO_CHANNEL' }, ctx.at);
+    await tx.messages.finish(moot, { state: 'cancelled', detail: 'no longer needed: the appointment was released or the citizen answered' }, ctx.at);
+    return released;
+  });
+}
+
+/** Creates the reminders and follow-ups whose trigger has fired; returns how many. */
+export async function scheduleSteps(store: PacerStore, campaign: Campaign, ctx: ReleaseContext): Promise<number> {
+  const invite = campaign.steps[0]!;
+  return store.transaction(async (tx) => {
+    let created = 0;
+    for (const step of campaign.steps.slice(1)) {
+      const send = step.send;
+      if (!send) continue;
+      const row = (citizenId: string, seq: number, appointmentId: string): Omit<NewMessage, 'state' | 'dueAt' | 'errorDetail' | 'finalAt'> => ({
+        messageId: messageKey(campaign.id, step.id, citizenId), campaignId: campaign.id, stepId: step.id, citizenId, seq, appointmentId, at: ctx.at,
+      });
+      if ('before_appointment' in send) {
+        const { days, at } = send.before_appointment;
+        // Appointments whose reminder day has come (or is tomorrow, to be ready at the window's
+        // start); a few days ahead: a reminder whose day is closed moves to an earlier open day.
+        const rows = await tx.messages.appointmentsWithout(campaign.id, step.id, ['held', 'confirmed'], ctx.day, ctx.calendar.addDays(ctx.day, days + 4), 50_000);
+        const channel = step.channels[0]!;
+        created += await tx.messages.insert(
+          rows.map((r) => {
+            const due = reminderTime(ctx, channel, r.day, days, at, Date.parse(r.startAt));
+            return due !== null
+              ? { ...row(r.citizenId, r.seq, r.appointmentId), state: 'pending', dueAt: new Date(due).toISOString(), errorDetail: null, finalAt: null }
+              : { ...row(r.citizenId, r.seq, r.appointmentId), state: 'cancelled', dueAt: null, errorDetail: 'no send window before the appointment', finalAt: ctx.at };
+          }),
+        );
+      } else {
+        // Invitations sent long enough ago whose appointment is still only offered.
+        const sentBefore = new Date(ctx.now - send.no_answer_after.days * 86_400_000).toISOString();
+        const rows = await tx.messages.invitationsWithout(campaign.id, invite.id, step.id, { states: ['sent', 'delivered'], sentBefore, appointment: 'held' }, 50_000);
+        created += await tx.messages.insert(rows.map((r) => ({ ...row(r.citizenId, r.seq, r.messageId), state: 'pending', dueAt: ctx.at, errorDetail: null, finalAt: null })));
+      }
+    }
+    return created;
+  });
+}

@@ -1,0 +1,325 @@
+/**
+ * The messages repository (both dialects): rows of the state machine in core/lifecycle.ts.
+ * Every move is one conditional UPDATE on the current state, so two workers, a retried job or a
+ * late webhook can never move a message backwards or send it twice. Who, when and by which
+ * channel are the pacer's and the worker's to decide; this only reads and writes.
+ */
+import { type ExpressionBuilder, sql } from 'kysely';
+import type { CampaignStatus, CitizenCard } from '../campaigns/store.js';
+import type { Channel } from '../core/channels.js';
+import { FAILURES, FINISHED_STATES, messageKeyPrefix, OPEN_STATES, UNSENT_STATES } from '../core/lifecycle.js';
+import type { AppointmentState } from '../pacer/appointments.js';
+import type { DueMessage, NewMessage, PacerMessages, PendingInvitation, Released, Unsendable } from '../pacer/store.js';
+import type { DispatchStore, MessageForSend } from '../queues/store.js';
+import type { StatusRow } from '../reports/store.js';
+import { GroupCommit, param, prepare } from './prepared.js';
+import type { Dialect } from './open.js';
+import type { MessageState } from './schema.js';
+import { releaseAppointment } from './slots.js';
+import { atomically, type Executor } from './unit-of-work.js';
+
+const LOAD_COLUMNS = [
+  'm.message_id', 'm.campaign_id', 'm.step_id', 'm.state', 'm.channel', 'm.link_token',
+  'c.citizen_id', 'c.given_name', 'c.family_name', 'c.birth_date', 'c.sex', 'c.language', 'c.phone', 'c.email',
+  'c.region', 'c.asl', 'c.municipality', 'c.opt_out', 'k.status', 'k.definition',
+  'a.state as appointment_state', 'a.start_at', 'z.center_id', 'z.name as center_name', 'z.address as center_address',
+  'z.municipality as center_municipality', 'z.opening as center_opening', 'z.daily_capacity as center_capacity',
+] as const;
+
+interface LoadRow {
+  message_id: string; campaign_id: string; step_id: string; state: MessageState; channel: string | null; link_token: string | null;
+  citizen_id: string; given_name: string | null; family_name: string | null; birth_date: string; sex: 'M' | 'F' | 'X' | null; language: string;
+  phone: string | null; email: string | null; region: string | null; asl: string | null; municipality: string | null; opt_out: number;
+  status: CampaignStatus; definition: string;
+  appointment_state: string | null; start_at: string | null; center_id: string | null; center_name: string | null; center_address: string | null;
+  center_municipality: string | null; center_opening: string | null; center_capacity: number | null;
+}
+
+/** The send path's three statements, prepared once (see prepared.ts) and shared by every repository of a store. */
+export type HotStatements = ReturnType<typeof prepareHot>;
+
+export function prepareHot(db: Executor, dialect: Dialect) {
+  const load = prepare<{ id: string }, LoadRow>(
+    db
+      .selectFrom('messages as m')
+      .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
+      .innerJoin('campaigns as k', 'k.campaign_id', 'm.campaign_id')
+      .leftJoin('appointments as a', 'a.appointment_id', 'm.appointment_id')
+      .leftJoin('centers as z', 'z.center_id', 'a.center_id')
+      .select(LOAD_COLUMNS)
+      .where('m.message_id', '=', param('id')),
+  );
+  const claimQuery = db
+      .updateTable('messages')
+      .set((eb) => ({ state: 'sending', claim_token: param('token'), claimed_at: param('at'), attempts: eb('attempts', '+', 1), updated_at: param('at') }))
+      .where('message_id', '=', param('id'))
+      .where('state', '=', 'queued')
+      // A STOP that arrived after the message was loaded still wins.
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('citizens as c').select('c.citizen_id').whereRef('c.citizen_id', '=', 'messages.citizen_id').where('c.opt_out', '=', 1))),
+      );
+  const claim = prepare<{ id: string; token: string; at: string }>(claimQuery);
+  // A final receipt that overtook this record (the provider answers before we write) is
+  // applied in the same statement; otherwise the message is simply sent.
+  const overtaken = (col: 'status' | 'error_code' | 'received_at') =>
+    sql<string | null>`(select e.${sql.ref(col)} from provider_events e where e.provider_id = ${param('provider')} and e.status in ('delivered', 'undelivered', 'failed') order by e.status limit 1)`;
+  const sentQuery = db
+      .updateTable('messages')
+      .set({
+        state: sql<MessageState>`coalesce(${overtaken('status')}, 'sent')`,
+        error_code: overtaken('error_code'),
+        final_at: overtaken('received_at'),
+        provider_id: param('provider'),
+        sent_at: param('at'),
+        error_detail: null,
+        updated_at: param('at'),
+      })
+      .where('message_id', '=', param('id'))
+      .where('claim_token', '=', param('token'))
+      .where('state', 'in', ['sending', 'unknown']);
+  const sent = prepare<{ id: string; token: string; provider: string; at: string }>(sentQuery);
+  // On SQLite the claim and the record go through group commit: a commit costs far more than
+  // the UPDATE, and many jobs are in flight at once. (PostgreSQL commits are concurrent across
+  // connections already.) Only on the store's pool: inside a unit of work they run in it.
+  const grouped = dialect === 'sqlite' ? { claim: new GroupCommit(db, claim), sent: new GroupCommit(db, sent) } : null;
+  return { load, claim, sent, grouped };
+}
+
+const inList = (states: readonly MessageState[]) => sql.join(states.map((s) => sql.lit(s)));
+
+export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'setCampaignStatus'> {
+  constructor(
+    protected readonly ex: Executor,
+    protected readonly dialect: Dialect,
+    private readonly hot: HotStatements,
+    /** Whether this repository runs on the store's pool (not inside a unit of work): only there may writes join a group commit. */
+    private readonly pooled: boolean,
+  ) {}
+
+  // ── the send path ────────────────────────────────────────────────────────────────────────
+
+  async loadForSend(messageId: string): Promise<MessageForSend | null> {
+    const [r] = await this.hot.load.all(this.ex, { id: messageId });
+    if (!r) return null;
+    const citizen: CitizenCard = {
+      citizen_id: r.citizen_id, given_name: r.given_name, family_name: r.family_name, birth_date: r.birth_date, sex: r.sex,
+      language: r.language, phone: r.phone, email: r.email, region: r.region, asl: r.asl, municipality: r.municipality, opt_out: r.opt_out === 1,
+    };
+    return {
+      messageId: r.message_id, campaignId: r.campaign_id, stepId: r.step_id, state: r.state, channel: r.channel as Channel | null,
+      linkToken: r.link_token ?? '', citizen, campaignStatus: r.status, definitionText: r.definition,
+      appointment:
+        r.start_at !== null && r.center_id !== null
+          ? {
+              state: r.appointment_state as AppointmentState,
+              start: r.start_at,
+              center: { center_id: r.center_id, name: r.center_name!, address: r.center_address, municipality: r.center_municipality, opening: r.center_opening!, daily_capacity: Number(r.center_capacity) },
+            }
+          : null,
+    };
+  }
+
+  async claim(messageId: string, token: string, at: string): Promise<boolean> {
+    const params = { id: messageId, token, at };
+    return (await (this.hot.grouped && this.pooled ? this.hot.grouped.claim.run(params) : this.hot.claim.run(this.ex, params))) === 1;
+  }
+
+  async recordSent(messageId: string, token: string, providerId: string, at: string): Promise<void> {
+    const params = { id: messageId, token, provider: providerId, at };
+    await (this.hot.grouped && this.pooled ? this.hot.grouped.sent.run(params) : this.hot.sent.run(this.ex, params));
+  }
+
+  async unclaim(messageId: string, token: string, at: string): Promise<void> {
+    await this.ex.updateTable('messages').set({ state: 'queued', claim_token: null, claimed_at: null, updated_at: at })
+      .where('message_id', '=', messageId).where('claim_token', '=', token).where('state', '=', 'sending').execute();
+  }
+
+  async recordFailed(messageId: string, token: string | null, code: string, detail: string, at: string): Promise<void> {
+    let q = this.ex.updateTable('messages').set({ state: 'failed', error_code: code, error_detail: detail, final_at: at, updated_at: at }).where('message_id', '=', messageId);
+    q = token === null ? q.where('state', '=', 'queued') : q.where('claim_token', '=', token).where('state', '=', 'sending');
+    // A failed invitation frees its slot for the next citizen, in the same transaction.
+    await atomically(this.ex, this.dialect, async (trx) => {
+      const res = await trx.executeQuery(q.compile());
+      if (Number(res.numAffectedRows ?? 0) === 1) await releaseAppointment(trx, messageId, 'undelivered', at);
+    });
+  }
+
+  async markUnknown(messageId: string, detail: string, at: string): Promise<void> {
+    await this.ex.updateTable('messages').set({ state: 'unknown', error_detail: detail, final_at: at, updated_at: at })
+      .where('message_id', '=', messageId).where('state', '=', 'sending').execute();
+  }
+
+  async transition(messageId: string, from: readonly string[], to: string, at: string): Promise<boolean> {
+    const res = await this.ex
+      .updateTable('messages')
+      .set({ state: to as MessageState, updated_at: at, ...(to === 'pending' ? { queued_at: null } : { final_at: at }) })
+      .where('message_id', '=', messageId)
+      .where('state', 'in', from as MessageState[])
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async outcomes(campaignId: string): Promise<{ failed: number; finished: number }> {
+    const r = await this.ex
+      .selectFrom('messages')
+      .select([
+        sql<number>`sum(case when state = 'failed' then 1 else 0 end)`.as('failed'),
+        sql<number>`sum(case when state in (${inList(FINISHED_STATES)}) then 1 else 0 end)`.as('finished'),
+      ])
+      .where('campaign_id', '=', campaignId)
+      .executeTakeFirst();
+    return { failed: Number(r?.failed ?? 0), finished: Number(r?.finished ?? 0) };
+  }
+
+  async createCallTask(t: { messageId: string; campaignId: string; citizenId: string; at: string }): Promise<string> {
+    await this.ex
+      .insertInto('call_tasks')
+      .values({ task_id: t.messageId, message_id: t.messageId, campaign_id: t.campaignId, citizen_id: t.citizenId, state: 'open', created_at: t.at, updated_at: t.at })
+      .onConflict((oc) => oc.column('task_id').doNothing())
+      .execute();
+    return t.messageId;
+  }
+
+  // ── the release path ─────────────────────────────────────────────────────────────────────
+
+  async pendingInvitations(campaignId: string, stepId: string, limit: number): Promise<PendingInvitation[]> {
+    const rows = await this.ex
+      .selectFrom('messages as m')
+      .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
+      .select(['m.message_id', 'c.citizen_id', 'c.phone', 'c.email', 'c.opt_out', 'c.region', 'c.asl', 'c.municipality'])
+      .where('m.campaign_id', '=', campaignId).where('m.state', '=', 'pending').where('m.step_id', '=', stepId)
+      .orderBy('m.seq')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ messageId: r.message_id, citizenId: r.citizen_id, phone: r.phone, email: r.email, optOut: r.opt_out === 1, region: r.region, asl: r.asl, municipality: r.municipality }));
+  }
+
+  async dueMessages(campaignId: string, at: string, limit: number): Promise<DueMessage[]> {
+    const rows = await this.ex
+      .selectFrom('messages as m')
+      .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
+      .leftJoin('appointments as a', 'a.appointment_id', 'm.appointment_id')
+      .select(['m.message_id', 'm.step_id', 'c.phone', 'c.email', 'c.opt_out', 'a.state as appointment', 'a.start_at'])
+      .where('m.campaign_id', '=', campaignId).where('m.state', '=', 'pending').where('m.due_at', '<=', at)
+      .orderBy('m.due_at').orderBy('m.seq')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ messageId: r.message_id, stepId: r.step_id, phone: r.phone, email: r.email, optOut: r.opt_out === 1, appointment: r.appointment as AppointmentState | null, startAt: r.start_at }));
+  }
+
+  async queue(channel: Channel, items: readonly { readonly id: string; readonly token: string }[], at: string, withAppointment: boolean): Promise<string[]> {
+    if (items.length === 0) return [];
+    const tokens = sql.join(items.map((i) => sql`when ${i.id} then ${i.token}`), sql` `);
+    const updated = await this.ex
+      .updateTable('messages')
+      .set({ state: 'queued', channel, link_token: sql`case message_id ${tokens} end`, ...(withAppointment ? { appointment_id: sql`message_id` } : {}), queued_at: at, updated_at: at })
+      .where('message_id', 'in', items.map((i) => i.id))
+      .where('state', '=', 'pending')
+      .returning('message_id')
+      .execute();
+    return updated.map((u) => u.message_id);
+  }
+
+  async finish(ids: readonly string[], how: Unsendable, at: string): Promise<void> {
+    if (ids.length === 0) return;
+    const set =
+      how.state === 'opted_out' ? { state: how.state } : how.state === 'failed' ? { state: how.state, error_code: how.code, error_detail: FAILURES[how.code] } : { state: how.state, error_detail: how.detail };
+    await this.ex.updateTable('messages').set({ ...set, final_at: at, updated_at: at }).where('message_id', 'in', ids).where('state', '=', 'pending').execute();
+  }
+
+  async insert(messages: readonly NewMessage[]): Promise<number> {
+    const values = messages.map((m) => ({
+      message_id: m.messageId, campaign_id: m.campaignId, step_id: m.stepId, citizen_id: m.citizenId, seq: m.seq, state: m.state, attempts: 0,
+      appointment_id: m.appointmentId, due_at: m.dueAt, error_detail: m.errorDetail, final_at: m.finalAt, updated_at: m.at,
+    }));
+    let n = 0;
+    for (let i = 0; i < values.length; i += 500) {
+      const chunk = values.slice(i, i + 500);
+      const r = await this.ex.insertInto('messages').values(chunk).onConflict((oc) => oc.column('message_id').doNothing()).executeTakeFirst();
+      n += Number(r.numInsertedOrUpdatedRows ?? chunk.length);
+    }
+    return n;
+  }
+
+  async appointmentsWithout(campaignId: string, stepId: string, states: readonly AppointmentState[], fromDay: string, toDay: string, limit: number) {
+    const rows = await this.ex
+      .selectFrom('appointments as a')
+      .innerJoin('messages as m', 'm.message_id', 'a.appointment_id')
+      .select(['a.appointment_id', 'a.citizen_id', 'a.day', 'a.start_at', 'm.seq'])
+      .where('a.campaign_id', '=', campaignId).where('a.state', 'in', states).where('a.day', '>=', fromDay).where('a.day', '<=', toDay)
+      .where(missing(campaignId, stepId))
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ appointmentId: r.appointment_id, citizenId: r.citizen_id, day: r.day, startAt: r.start_at, seq: r.seq }));
+  }
+
+  async invitationsWithout(campaignId: string, inviteStepId: string, stepId: string, q: { states: readonly MessageState[]; sentBefore: string; appointment: AppointmentState }, limit: number) {
+    const rows = await this.ex
+      .selectFrom('messages as a')
+      .innerJoin('appointments as p', 'p.appointment_id', 'a.message_id')
+      .select(['a.message_id', 'a.citizen_id', 'a.seq'])
+      .where('a.campaign_id', '=', campaignId).where('a.step_id', '=', inviteStepId).where('a.state', 'in', q.states).where('a.sent_at', '<=', q.sentBefore)
+      .where('p.state', '=', q.appointment)
+      .where(missing(campaignId, stepId))
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ messageId: r.message_id, citizenId: r.citizen_id, seq: r.seq }));
+  }
+
+  async staleQueued(before: string, limit: number): Promise<Released[]> {
+    const rows = await this.ex.selectFrom('messages').select(['message_id', 'channel']).where('state', '=', 'queued').where('queued_at', '<', before).orderBy('queued_at').limit(limit).execute();
+    return rows.filter((r) => r.channel !== null).map((r) => ({ messageId: r.message_id, channel: r.channel as Channel }));
+  }
+
+  async expireClaims(before: string, at: string): Promise<number> {
+    const res = await this.ex
+      .updateTable('messages')
+      .set({ state: 'unknown', error_detail: 'the worker that claimed it stopped before recording the provider answer', final_at: at, updated_at: at })
+      .where('state', '=', 'sending').where('claimed_at', '<', before)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  async unfinished(campaignId: string): Promise<{ pending: number; queued: number; sending: number }> {
+    const rows = await this.ex.selectFrom('messages').select(['state', (eb) => eb.fn.countAll().as('n')])
+      .where('campaign_id', '=', campaignId).where('state', 'in', OPEN_STATES).groupBy('state').execute();
+    const out = { pending: 0, queued: 0, sending: 0 };
+    for (const r of rows) out[r.state as keyof typeof out] = Number(r.n);
+    return out;
+  }
+
+  async cancelUnsent(campaignId: string, at: string): Promise<number> {
+    return atomically(this.ex, this.dialect, async (trx) => {
+      const res = await trx.updateTable('messages').set({ state: 'cancelled', final_at: at, updated_at: at })
+        .where('campaign_id', '=', campaignId).where('state', 'in', UNSENT_STATES).executeTakeFirst();
+      // Slots offered and not yet confirmed go back to the centres; a confirmed one stays the citizen's.
+      const held = await trx.selectFrom('appointments').select('appointment_id').where('campaign_id', '=', campaignId).where('state', '=', 'held').execute();
+      for (const a of held) await releaseAppointment(trx, a.appointment_id, 'cancelled', at);
+      return Number(res.numUpdatedRows);
+    });
+  }
+
+  // ── reports ──────────────────────────────────────────────────────────────────────────────
+
+  async statusCounts(campaignId?: string): Promise<StatusRow[]> {
+    let q = this.ex
+      .selectFrom('messages')
+      .select(['campaign_id', 'step_id', 'channel', 'state', (eb) => eb.fn.countAll().as('n')])
+      .groupBy(['campaign_id', 'step_id', 'channel', 'state'])
+      .orderBy('campaign_id').orderBy('step_id').orderBy('channel').orderBy('state');
+    if (campaignId) q = q.where('campaign_id', '=', campaignId);
+    const rows = await q.execute();
+    return rows.map((r) => ({ campaignId: r.campaign_id, stepId: r.step_id, channel: r.channel, state: r.state, count: Number(r.n) }));
+  }
+}
+
+/**
+ * No message of the step for the row's citizen yet. The builder is the query's this predicate
+ * joins (appointments or messages as `a`): its tables are named by alias, which Kysely's
+ * Database type cannot spell here.
+ */
+function missing(campaignId: string, stepId: string) {
+  const key = sql<string>`${messageKeyPrefix(campaignId, stepId)} || a.citizen_id`;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return ({ not, exists, selectFrom }: ExpressionBuilder<any, any>) => not(exists(selectFrom('messages as r').select('r.message_id').whereRef('r.message_id', '=', key)));
+}
