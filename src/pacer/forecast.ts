@@ -21,9 +21,9 @@
 import type { Campaign } from '../campaigns/schema.js';
 import type { Channel } from '../core/channels.js';
 import type { CohortQuery } from '../cohort/criteria.js';
-import { InvitoError } from '../core/errors.js';
-import { MAX_DAILY_CAPACITY } from '../registry/centers.js';
-import { parseOpening } from '../registry/opening.js';
+import { groupBy } from '../core/collections.js';
+import { candidateCentres, checkCapacity, opensOn, weekdayOf } from './allocation.js';
+import type { CitizenPlace } from './appointments.js';
 import { baseTarget, dayTarget, daysFed } from './quota.js';
 import { SendCalendar } from './windows.js';
 
@@ -37,6 +37,40 @@ export interface ServedGroup {
   readonly members: number;
   /** Members none of them reaches: the releaser fails them (NO_CHANNEL) without counting them. */
   readonly unreachable: number;
+}
+
+/** Cohort members of one rank living in one place, as the store counts them. */
+export interface PlaceCount extends CitizenPlace {
+  readonly rank: number;
+  /** Members, reached by the invitation's channels or not … */
+  readonly members: number;
+  /** … and those of them one of the channels reaches. */
+  readonly reached: number;
+}
+
+/**
+ * Places counted by rank, grouped by the centres serving them: a place's centres are its
+ * candidates (`candidateCentres`: catchment by municipality or ASL, else the region's centres)
+ * taken as a set, in id order: the forecast spreads a group over its centres by free places,
+ * not by preference. Groups in rank order, then by their centres.
+ */
+export function servedGroupsOf(
+  places: readonly PlaceCount[],
+  catchment: readonly { readonly area: string; readonly centerId: string }[],
+  regional: readonly { readonly region: string; readonly centerId: string }[],
+): ServedGroup[] {
+  const byArea = groupBy(catchment, (r) => r.area);
+  const byRegion = groupBy(regional, (r) => r.region);
+  const groups = new Map<string, { rank: number; centers: string[]; members: number; unreachable: number }>();
+  for (const p of places) {
+    const centers = candidateCentres<{ readonly centerId: string }>(p, (area) => byArea.get(area) ?? [], (region) => byRegion.get(region) ?? []).map((c) => c.centerId).sort();
+    const key = `${p.rank}|${centers.join(';')}`;
+    const g = groups.get(key) ?? { rank: p.rank, centers, members: 0, unreachable: 0 };
+    g.members += p.reached;
+    g.unreachable += p.members - p.reached;
+    groups.set(key, g);
+  }
+  return [...groups.values()].sort((a, b) => a.rank - b.rank || (a.centers.join(';') < b.centers.join(';') ? -1 : 1));
 }
 
 export interface CenterCapacity {
@@ -158,26 +192,14 @@ export function forecast(campaign: Campaign, groups: readonly ServedGroup[], cen
   const capacityModelled = centers.length > 0;
 
   // Slot counts are 32-bit per centre-day: a capacity the registry would refuse is not modelled.
-  const oversized = centers.find((c) => !(c.dailyCapacity <= MAX_DAILY_CAPACITY));
-  if (oversized) {
-    throw new InvitoError('CENTER_INVALID', `centre ${oversized.centerId} has daily_capacity ${oversized.dailyCapacity}, above the ${MAX_DAILY_CAPACITY.toLocaleString('en')} an import accepts: import the centres again`);
-  }
-  // Centre capacity by ISO weekday (index 1..7).
+  for (const c of centers) checkCapacity(c);
+  // Centre capacity by ISO weekday (index 1..7), on the days the allocator would find it open.
   const centerIndex = new Map(centers.map((c, i) => [c.centerId, i]));
-  const weekly = centers.map((c) => {
-    const week = new Array<number>(8).fill(0);
-    const parsed = parseOpening(c.opening);
-    if (parsed.ok) for (const r of parsed.value) for (const d of r.days) if (r.ranges.length > 0) week[d] = c.dailyCapacity;
-    return week;
-  });
+  const weekly = centers.map((c) => Array.from({ length: 8 }, (_, d) => (d > 0 && opensOn(c, d) ? c.dailyCapacity : 0)));
   const dates: string[] = [];
   const dateAt = (i: number): string => {
     while (dates.length <= i) dates.push(cal.addDays(start, dates.length));
     return dates[i]!;
-  };
-  const weekdayOf = (day: string): number => {
-    const w = new Date(`${day}T00:00:00Z`).getUTCDay();
-    return w === 0 ? 7 : w;
   };
   // Free slots per day index and centre, made on first use.
   const free: Int32Array[] = [];
@@ -237,7 +259,14 @@ export function forecast(campaign: Campaign, groups: readonly ServedGroup[], cen
   };
 
   let lastAppointment = -1;
-  /** Books `n` slots for a group from day index `from` on, earliest first, spread over its centres by free slots. */
+  /**
+   * Books `n` slots for a group from day index `from` on, earliest first, spread over its centres by
+   * free slots. Not `chooseCentreDay` run n times, on purpose: a group is a count, not citizens, and
+   * one step per day keeps a plan of millions in milliseconds. It fills the same days with the same
+   * number per day (the earliest day with a free place first, as the allocator does); only the split
+   * between a day's centres differs (in proportion to their free places, where the allocator gives
+   * each invitation to the one with the most). Weekdays and openings are the allocator's own.
+   */
   const book = (g: GroupState, n: number, from: number): void => {
     let i = Math.max(from, g.firstFree);
     for (;;) {

@@ -1,52 +1,28 @@
-/** Counts for the forecast (both dialects): the cohort by rank and serving centres, and the centres. */
+/** Counts for the forecast (both dialects): the cohort by rank and place, the catchment, the centres. */
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Channel } from '../core/channels.js';
+import { CONTACT_OF } from '../core/reach.js';
 import type { CohortQuery } from '../cohort/criteria.js';
-import type { CenterCapacity, ForecastStore, ServedGroup } from '../pacer/forecast.js';
+import { type CenterCapacity, type ForecastStore, type ServedGroup, servedGroupsOf } from '../pacer/forecast.js';
 import { cohortWhere, rankExpression } from './cohort.js';
 import type { Database } from './schema.js';
-import { groupBy } from '../core/collections.js';
 
 export class KyselyForecastStore implements ForecastStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /**
-   * The database counts the cohort by rank and place (ASL, municipality, region: a few thousand
-   * rows for millions of citizens); the places are then mapped to the centres serving them the
-   * way an appointment is made: catchment by municipality or ASL, else the region's centres.
-   */
+  /** The database counts the cohort by rank and place (a few thousand rows for millions of citizens); `servedGroupsOf` maps places to centres. */
   async servedGroups(q: CohortQuery, channels: readonly Channel[]): Promise<ServedGroup[]> {
     // Ranked in a subquery: PostgreSQL groups only by what it can see is the selected expression.
-    const members = this.db
-      .selectFrom('citizens as c')
-      .where(cohortWhere(q))
+    const members = this.db.selectFrom('citizens as c').where(cohortWhere(q))
       .select([rankExpression(q).as('rank'), reachedBy(channels).as('reached'), 'c.asl', 'c.municipality', 'c.region']);
     const [places, catchment, regional] = await Promise.all([
-      this.db
-        .selectFrom(members.as('m'))
-        .select(['m.rank', 'm.asl', 'm.municipality', 'm.region', (eb) => eb.fn.countAll().as('n'), sql<number>`sum(m.reached)`.as('reached')])
-        .groupBy(['m.rank', 'm.asl', 'm.municipality', 'm.region'])
-        .execute(),
-      this.db.selectFrom('center_catchment').select(['area', 'center_id']).execute(),
-      this.db.selectFrom('centers').select(['region', 'center_id']).where('region', 'is not', null).execute(),
+      this.db.selectFrom(members.as('m')).groupBy(['m.rank', 'm.asl', 'm.municipality', 'm.region'])
+        .select(['m.rank', 'm.asl', 'm.municipality', 'm.region', (eb) => eb.fn.countAll().as('n'), sql<number>`sum(m.reached)`.as('reached')]).execute(),
+      this.db.selectFrom('center_catchment').select(['area', 'center_id as centerId']).execute(),
+      this.db.selectFrom('centers').select(['region', 'center_id as centerId']).where('region', 'is not', null).$narrowType<{ region: string }>().execute(),
     ]);
-    const byArea = groupBy(catchment, (r) => r.area, (r) => r.center_id);
-    const byRegion = groupBy(regional, (r) => r.region!, (r) => r.center_id);
-
-    const groups = new Map<string, { rank: number; centers: string[]; members: number; unreachable: number }>();
-    for (const p of places) {
-      const served = new Set<string>();
-      for (const area of [p.asl, p.municipality]) if (area !== null) for (const id of byArea.get(area.toUpperCase()) ?? []) served.add(id);
-      const centers = served.size > 0 ? [...served] : p.region !== null ? [...(byRegion.get(p.region) ?? [])] : [];
-      centers.sort();
-      const rank = Number(p.rank);
-      const key = `${rank}|${centers.join(';')}`;
-      const g = groups.get(key) ?? { rank, centers, members: 0, unreachable: 0 };
-      g.members += Number(p.reached);
-      g.unreachable += Number(p.n) - Number(p.reached);
-      groups.set(key, g);
-    }
-    return [...groups.values()].sort((a, b) => a.rank - b.rank || (a.centers.join(';') < b.centers.join(';') ? -1 : 1));
+    const counted = places.map((p) => ({ rank: Number(p.rank), asl: p.asl, municipality: p.municipality, region: p.region, members: Number(p.n), reached: Number(p.reached) }));
+    return servedGroupsOf(counted, catchment, regional);
   }
 
   async centerCapacities(): Promise<CenterCapacity[]> {
@@ -55,12 +31,10 @@ export class KyselyForecastStore implements ForecastStore {
   }
 }
 
-/** 1 when one of the channels reaches the citizen (the releaser's rule: a phone for SMS and voice, an address for email, a call always), else 0. */
+/** 1 when one of the channels reaches the citizen (`CONTACT_OF`: it needs no contact, or the citizen has the one it needs), else 0. */
 function reachedBy(channels: readonly Channel[]): RawBuilder<number> {
-  if (channels.includes('call')) return sql<number>`1`;
-  const tests = [];
-  if (channels.includes('sms') || channels.includes('voice')) tests.push(sql`c.phone is not null`);
-  if (channels.includes('email')) tests.push(sql`c.email is not null`);
-  if (tests.length === 0) return sql<number>`0`;
-  return sql<number>`case when ${sql.join(tests, sql` or `)} then 1 else 0 end`;
+  const needs = [...new Set(channels.map((ch) => CONTACT_OF[ch]))];
+  if (needs.includes(null)) return sql<number>`1`;
+  if (needs.length === 0) return sql<number>`0`;
+  return sql<number>`case when ${sql.join(needs.map((k) => sql`${sql.ref(`c.${k}`)} is not null`), sql` or `)} then 1 else 0 end`;
 }
