@@ -2,6 +2,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { CampaignStore, CenterCard, CitizenCard } from '../campaigns/store.js';
 import type { Channel } from '../core/channels.js';
+import { CONTACT_OF } from '../core/reach.js';
 import type { CohortQuery } from '../cohort/criteria.js';
 import type { CitizenStanding } from '../cohort/standing.js';
 import { cohortWhere } from './cohort.js';
@@ -16,17 +17,10 @@ type CardRow = Omit<CitizenCard, 'opt_out'> & { opt_out: number };
 const card = (r: CardRow): CitizenCard => ({ ...r, opt_out: r.opt_out === 1 });
 const CENTER = ['k.center_id', 'k.name', 'k.address', 'k.municipality', 'k.opening', 'k.daily_capacity'] as const;
 
-/** Whether a channel can reach a citizen, in SQL. */
+/** Whether a channel can reach a citizen, in SQL: core/reach.ts's `CONTACT_OF`, one `is not null` per contact. */
 function reachable(channel: Channel) {
-  switch (channel) {
-    case 'sms':
-    case 'voice':
-      return sql`c.phone is not null`;
-    case 'email':
-      return sql`c.email is not null`;
-    case 'call':
-      return sql`1 = 1`;
-  }
+  const needs = CONTACT_OF[channel];
+  return needs === null ? sql`1 = 1` : sql`${sql.ref(`c.${needs}`)} is not null`;
 }
 
 export class KyselyCampaignStore implements CampaignStore {
