@@ -6,33 +6,26 @@
  * the write lock from its first statement on SQLite (BEGIN IMMEDIATE, see `atomically`) and
  * locks the candidate rows `for update skip locked` on PostgreSQL, so concurrent operators take
  * different tasks instead of queueing behind the same one. An end of call (the task, the
- * attempt, the do-not-call mark, the appointment) is one transaction too.
+ * attempt, the do-not-call mark, the appointment) is one transaction too. Which task comes next,
+ * who is never called and what an end of call does to the appointment are the desk's rules
+ * (src/desk/rules.ts): the statements here take their parameters from there.
  */
-import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import { type ExpressionBuilder, type Selectable, sql } from 'kysely';
 import type { Campaign } from '../campaigns/schema.js';
 import { campaignSchema } from '../campaigns/schema.js';
-import { InvitoError } from '../core/errors.js';
-import type { AppointmentAction, Completion, DeskCampaign, DeskCitizen, DeskStore, NextQuery, OperatorRecord, SignInAttempt, SignInGate, StatsRows } from '../desk/store.js';
-import type { CallAttempt, CallTask, CardAppointment, CardMessage, CardResponse, ClosedReason, Disposition, ListFilter, OperatorRole, TaskState } from '../desk/types.js';
+import { ACTIVE_TASK_STATES, ADOPTION, appointmentSteps, barredReason, LIST_ORDER, NEXT_CALL, parseAnswers, placeGone } from '../desk/rules.js';
+import type { AppointmentAction, Completion, DeskCampaign, DeskCitizen, DeskStore, NextQuery, StatsRows } from '../desk/store.js';
+import type { CallAttempt, CallTask, CardAppointment, CardMessage, CardResponse, ListFilter, TaskState } from '../desk/types.js';
 import type { CenterInfo, CitizenPlace } from '../pacer/appointments.js';
+import { appointmentCard, attemptsOf, citizenCard, deskStats, messagesOf, messageStep, responsesOf } from './desk-reads.js';
 import type { Dialect } from './open.js';
-import type { CallTasksTable, Database } from './schema.js';
-import type { CallAttemptsTable, OperatorsTable } from './schema-desk.js';
+import type { CallTasksTable } from './schema.js';
+import { KyselyOperatorStore } from './operators.js';
 import { candidateCenters, confirmAppointment, reclaimAppointment, rebookAppointment, releaseAppointment } from './slots.js';
 import { atomically, type Executor } from './unit-of-work.js';
 
-/** Tasks one pick may close (opted out, do not call) or lose to another operator before it gives up for now. */
-const MAX_STEPS = 200;
-
-const parseAnswers = (text: string | null): Record<string, string> => {
-  if (!text) return {};
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, string>) : {};
-  } catch {
-    return {};
-  }
-};
+/** The columns behind the desk's ordering keys. */
+const COLUMN = { campaignId: 'campaign_id', priority: 'priority', seq: 'seq', taskId: 'task_id' } as const satisfies Partial<Record<keyof CallTask, keyof CallTasksTable>>;
 
 const toTask = (r: Selectable<CallTasksTable>): CallTask => ({
   taskId: r.task_id,
@@ -56,121 +49,10 @@ const toTask = (r: Selectable<CallTasksTable>): CallTask => ({
   updatedAt: r.updated_at,
 });
 
-const toAttempt = (r: Selectable<CallAttemptsTable>): CallAttempt => ({
-  attemptId: r.attempt_id,
-  taskId: r.task_id,
-  campaignId: r.campaign_id,
-  operatorId: r.operator_id,
-  disposition: r.disposition,
-  answers: parseAnswers(r.answers),
-  note: r.note,
-  callbackAt: r.callback_at,
-  at: r.at,
-});
-
-const toOperator = (r: Selectable<OperatorsTable>): OperatorRecord => ({
-  operatorId: r.operator_id,
-  name: r.display_name,
-  languages: r.languages.split(',').filter(Boolean),
-  role: r.role,
-  disabled: Number(r.disabled) === 1,
-  hasPassword: r.password_hash !== null,
-  passwordHash: r.password_hash,
-  createdAt: r.created_at,
-  lastSeenAt: r.last_seen_at,
-  lockedUntil: r.locked_until,
-});
-
-export class KyselyDeskStore implements DeskStore {
+/** `DeskStore` over Kysely: the operators (`KyselyOperatorStore`), the campaigns as the desk reads them, the tasks and the card. */
+export class KyselyDeskStore extends KyselyOperatorStore implements DeskStore {
   /** Parsed definitions by campaign id and JSON text: each campaign is parsed once per process. */
   private readonly definitions = new Map<string, { text: string; campaign: Campaign }>();
-
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly dialect: Dialect,
-  ) {}
-
-  // ── operators ──────────────────────────────────────────────────────────────────────────
-
-  async insertOperator(o: { operatorId: string; name: string; languages: readonly string[]; role: OperatorRole; passwordHash: string | null; at: string }): Promise<boolean> {
-    const r = await this.db
-      .insertInto('operators')
-      .values({ operator_id: o.operatorId, display_name: o.name, languages: o.languages.join(','), role: o.role, password_hash: o.passwordHash, disabled: 0, created_at: o.at, last_seen_at: null })
-      .onConflict((oc) => oc.column('operator_id').doNothing())
-      .executeTakeFirst();
-    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
-  }
-
-  async operator(operatorId: string): Promise<OperatorRecord | null> {
-    const r = await this.db.selectFrom('operators').selectAll().where('operator_id', '=', operatorId).executeTakeFirst();
-    return r ? toOperator(r) : null;
-  }
-
-  async operators(): Promise<OperatorRecord[]> {
-    return (await this.db.selectFrom('operators').selectAll().orderBy('operator_id').execute()).map(toOperator);
-  }
-
-  async setOperatorDisabled(operatorId: string, disabled: boolean): Promise<boolean> {
-    const r = await this.db.updateTable('operators').set({ disabled: disabled ? 1 : 0 }).where('operator_id', '=', operatorId).executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
-  }
-
-  async setOperatorPassword(operatorId: string, passwordHash: string): Promise<boolean> {
-    const r = await this.db.updateTable('operators').set({ password_hash: passwordHash }).where('operator_id', '=', operatorId).executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
-  }
-
-  async touchOperator(operatorId: string, at: string): Promise<void> {
-    // Only forward: a request answered late must not make the operator look idle.
-    await this.db
-      .updateTable('operators')
-      .set({ last_seen_at: at })
-      .where('operator_id', '=', operatorId)
-      .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', at)]))
-      .execute();
-  }
-
-  async beginSignIn(operatorId: string, a: SignInAttempt): Promise<SignInGate> {
-    return atomically(this.db, this.dialect, async (trx) => {
-      const r = await trx
-        .selectFrom('operators')
-        .select(['failed_sign_ins', 'failed_since', 'locked_until'])
-        .where('operator_id', '=', operatorId)
-        .$if(this.dialect === 'postgres', (q) => q.forUpdate())
-        .executeTakeFirst();
-      if (!r) return { known: false, allowed: true, lockedUntil: null };
-      if (r.locked_until !== null && r.locked_until > a.now) return { known: true, allowed: false, lockedUntil: r.locked_until };
-      // A lock that has ended leaves a fresh count: the operator gets their attempts back.
-      const fresh = r.locked_until !== null || r.failed_since === null || r.failed_since < a.windowStart;
-      const failures = fresh ? 1 : Number(r.failed_sign_ins) + 1;
-      const lockedUntil = failures >= a.maxFailures ? a.lockUntil : null;
-      await trx
-        .updateTable('operators')
-        .set({ failed_sign_ins: failures, failed_since: fresh ? a.now : r.failed_since, locked_until: lockedUntil })
-        .where('operator_id', '=', operatorId)
-        .execute();
-      return { known: true, allowed: true, lockedUntil };
-    });
-  }
-
-  async clearSignInFailures(operatorId: string): Promise<void> {
-    await this.db.updateTable('operators').set({ failed_sign_ins: 0, failed_since: null, locked_until: null }).where('operator_id', '=', operatorId).execute();
-  }
-
-  async unlockOperator(operatorId: string): Promise<boolean> {
-    const r = await this.db.updateTable('operators').set({ failed_sign_ins: 0, failed_since: null, locked_until: null }).where('operator_id', '=', operatorId).executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
-  }
-
-  async onShift(since: string): Promise<number> {
-    const r = await this.db
-      .selectFrom('operators')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('disabled', '=', 0)
-      .where('last_seen_at', '>=', since)
-      .executeTakeFirst();
-    return Number(r?.n ?? 0);
-  }
 
   // ── campaigns ──────────────────────────────────────────────────────────────────────────
 
@@ -202,10 +84,9 @@ export class KyselyDeskStore implements DeskStore {
       const r = await this.db
         .updateTable('call_tasks')
         .set((eb) => ({
-          // A task without its message (made by hand) goes last in its campaign.
-          seq: eb.fn.coalesce(eb.selectFrom('messages').select('messages.seq').whereRef('messages.message_id', '=', 'call_tasks.message_id'), sql<number>`${2 ** 31 - 1}`),
+          seq: eb.fn.coalesce(eb.selectFrom('messages').select('messages.seq').whereRef('messages.message_id', '=', 'call_tasks.message_id'), sql<number>`${ADOPTION.lastSeq}`),
           language: eb.selectFrom('citizens').select('citizens.language').whereRef('citizens.citizen_id', '=', 'call_tasks.citizen_id'),
-          priority: priorities.get(campaign_id) ?? 1,
+          priority: priorities.get(campaign_id) ?? ADOPTION.defaultPriority,
         }))
         .where('seq', 'is', null)
         .where('campaign_id', '=', campaign_id)
@@ -243,7 +124,7 @@ export class KyselyDeskStore implements DeskStore {
     return atomically(this.db, this.dialect, async (trx) => {
       // One row at a time: a locked row stays locked until commit, and locking a batch would hide
       // the whole batch from the operators asking at the same moment.
-      for (let step = 0; step < MAX_STEPS; step++) {
+      for (let step = 0; step < NEXT_CALL.maxSteps; step++) {
         const c = await trx
           .selectFrom('call_tasks as t')
           .innerJoin('citizens as c', 'c.citizen_id', 't.citizen_id')
@@ -251,15 +132,13 @@ export class KyselyDeskStore implements DeskStore {
           .where('t.campaign_id', 'in', q.campaignIds)
           .where('t.language', 'in', q.languages)
           .where((eb) => free(eb, q))
-          .orderBy(sql`case when t.callback_operator = ${q.operatorId} then 0 when t.last_disposition = 'callback' then 1 else 2 end`)
-          .orderBy('t.priority')
-          .orderBy('t.seq')
-          .orderBy('t.task_id')
+          .orderBy(sql`case when t.callback_operator = ${q.operatorId} then 0 when t.last_disposition = ${NEXT_CALL.callback} then 1 else 2 end`)
+          .$call((s) => NEXT_CALL.then.reduce((o, key) => o.orderBy(`t.${COLUMN[key]}`), s))
           .limit(1)
           .$if(this.dialect === 'postgres', (s) => s.forUpdate('t').skipLocked())
           .executeTakeFirst();
         if (!c) return null;
-        const barred: ClosedReason | null = c.do_not_call_at ? 'do_not_call' : Number(c.opt_out) === 1 ? 'opted_out' : null;
+        const barred = barredReason({ optedOut: Number(c.opt_out) === 1, doNotCallAt: c.do_not_call_at ?? null });
         if (barred) {
           await trx
             .updateTable('call_tasks')
@@ -295,10 +174,7 @@ export class KyselyDeskStore implements DeskStore {
       .$if(f.state !== undefined, (s) => s.where('state', '=', f.state!))
       .$if(f.operatorId !== undefined, (s) => s.where((eb) => eb.or([eb('lease_operator', '=', f.operatorId!), eb('callback_operator', '=', f.operatorId!)])))
       .$if(f.triage === true, (s) => s.where('triage', '=', 1))
-      .orderBy('campaign_id')
-      .orderBy('priority')
-      .orderBy('seq')
-      .orderBy('task_id')
+      .$call((s) => LIST_ORDER.reduce((o, key) => o.orderBy(COLUMN[key]), s))
       .limit(f.limit ?? 500)
       .execute();
     return rows.map(toTask);
@@ -359,7 +235,7 @@ export class KyselyDeskStore implements DeskStore {
         .set({ callback_operator: operatorId, updated_at: now })
         .where('task_id', '=', taskId)
         .where('state', '=', 'open')
-        .where('last_disposition', '=', 'callback')
+        .where('last_disposition', '=', NEXT_CALL.callback)
         .where('due_at', '>', now)
         .executeTakeFirst();
       if (Number(callback.numUpdatedRows) === 1) return true;
@@ -377,103 +253,22 @@ export class KyselyDeskStore implements DeskStore {
     const r = await this.db
       .selectFrom('call_tasks')
       .select((eb) => eb.fn.countAll().as('n'))
-      .where('state', 'in', ['open', 'leased'])
+      .where('state', 'in', ACTIVE_TASK_STATES)
       .where((eb) => eb.or([eb('due_at', 'is', null), eb('due_at', '<=', horizon)]))
       .executeTakeFirst();
     return Number(r?.n ?? 0);
   }
 
-  // ── the card ───────────────────────────────────────────────────────────────────────────
+  // ── the card and the figures ───────────────────────────────────────────────────────
 
-  async citizen(citizenId: string): Promise<DeskCitizen | null> {
-    const r = await this.db
-      .selectFrom('citizens')
-      .select(['citizen_id', 'given_name', 'family_name', 'birth_date', 'sex', 'language', 'phone', 'email', 'region', 'asl', 'municipality', 'opt_out', 'do_not_call_at'])
-      .where('citizen_id', '=', citizenId)
-      .executeTakeFirst();
-    return r ? { ...r, opt_out: Number(r.opt_out) === 1, doNotCallAt: r.do_not_call_at ?? null } : null;
-  }
-
-  async appointment(appointmentId: string): Promise<CardAppointment | null> {
-    const r = await this.db
-      .selectFrom('appointments as a')
-      .leftJoin('centers as k', 'k.center_id', 'a.center_id')
-      .select(['a.appointment_id', 'a.state', 'a.start_at', 'a.center_id', 'k.name', 'k.address', 'k.municipality'])
-      .where('a.appointment_id', '=', appointmentId)
-      .executeTakeFirst();
-    return r
-      ? { appointmentId: r.appointment_id, state: r.state, start: r.start_at, centerId: r.center_id, centerName: r.name, centerAddress: r.address, centerMunicipality: r.municipality }
-      : null;
-  }
-
-  async candidateCenters(citizen: CitizenPlace): Promise<CenterInfo[]> {
-    return candidateCenters(this.db, citizen);
-  }
-
-  async messagesOf(citizenId: string): Promise<CardMessage[]> {
-    const rows = await this.db
-      .selectFrom('messages')
-      .select(['message_id', 'campaign_id', 'step_id', 'channel', 'state', 'sent_at', 'updated_at'])
-      .where('citizen_id', '=', citizenId)
-      .orderBy('updated_at')
-      .orderBy('message_id')
-      .execute();
-    return rows.map((r) => ({ messageId: r.message_id, campaignId: r.campaign_id, stepId: r.step_id, channel: r.channel, state: r.state, sentAt: r.sent_at, updatedAt: r.updated_at }));
-  }
-
-  async responsesOf(citizenId: string): Promise<CardResponse[]> {
-    const rows = await this.db.selectFrom('responses').select(['kind', 'channel', 'received_at']).where('citizen_id', '=', citizenId).orderBy('received_at').execute();
-    return rows.map((r) => ({ kind: r.kind, channel: r.channel, receivedAt: r.received_at }));
-  }
-
-  async attemptsOf(citizenId: string): Promise<CallAttempt[]> {
-    return (await this.db.selectFrom('call_attempts').selectAll().where('citizen_id', '=', citizenId).orderBy('at').orderBy('attempt_id').execute()).map(toAttempt);
-  }
-
-  async messageStep(messageId: string): Promise<{ stepId: string; linkToken: string | null } | null> {
-    const r = await this.db.selectFrom('messages').select(['step_id', 'link_token']).where('message_id', '=', messageId).executeTakeFirst();
-    return r ? { stepId: r.step_id, linkToken: r.link_token } : null;
-  }
-
-  // ── figures ────────────────────────────────────────────────────────────────────────────
-
-  async stats(now: string, since: string): Promise<StatsRows> {
-    const due = sql<number>`case when due_at is null or due_at <= ${now} then 1 else 0 end`;
-    const lists = await this.db
-      .selectFrom('call_tasks')
-      .select(['campaign_id', 'state', due.as('due'), (eb) => eb.fn.countAll().as('n')])
-      .where('state', '!=', 'closed')
-      // By the output name: the expression's parameter would make it a different one to PostgreSQL.
-      .groupBy(['campaign_id', 'state', sql.ref('due')])
-      .execute();
-    const closed = await this.db
-      .selectFrom('call_tasks')
-      .select(['campaign_id', 'closed_reason', (eb) => eb.fn.countAll().as('n')])
-      .where('state', '=', 'closed')
-      .groupBy(['campaign_id', 'closed_reason'])
-      .execute();
-    const hour = sql<string>`substr(at, 1, 13)`;
-    const hourly = await this.db
-      .selectFrom('call_attempts')
-      .select([hour.as('hour'), (eb) => eb.fn.countAll().as('n')])
-      .where('at', '>=', since)
-      .groupBy(hour)
-      .orderBy(hour)
-      .execute();
-    const outcomes = await this.db
-      .selectFrom('call_attempts')
-      .select(['campaign_id', 'operator_id', 'disposition', (eb) => eb.fn.countAll().as('n')])
-      .groupBy(['campaign_id', 'operator_id', 'disposition'])
-      .execute();
-    const triage = await this.db.selectFrom('call_tasks').select((eb) => eb.fn.countAll().as('n')).where('triage', '=', 1).executeTakeFirst();
-    return {
-      lists: lists.map((r) => ({ campaignId: r.campaign_id, state: r.state, due: Number(r.due) === 1, n: Number(r.n) })),
-      closed: closed.map((r) => ({ campaignId: r.campaign_id, reason: r.closed_reason, n: Number(r.n) })),
-      hourly: hourly.map((r) => ({ hour: r.hour, n: Number(r.n) })),
-      outcomes: outcomes.map((r) => ({ campaignId: r.campaign_id, operatorId: r.operator_id, disposition: r.disposition as Disposition, n: Number(r.n) })),
-      triage: Number(triage?.n ?? 0),
-    };
-  }
+  citizen(citizenId: string): Promise<DeskCitizen | null> { return citizenCard(this.db, citizenId); }
+  appointment(appointmentId: string): Promise<CardAppointment | null> { return appointmentCard(this.db, appointmentId); }
+  candidateCenters(citizen: CitizenPlace): Promise<CenterInfo[]> { return candidateCenters(this.db, citizen); }
+  messagesOf(citizenId: string): Promise<CardMessage[]> { return messagesOf(this.db, citizenId); }
+  responsesOf(citizenId: string): Promise<CardResponse[]> { return responsesOf(this.db, citizenId); }
+  attemptsOf(citizenId: string): Promise<CallAttempt[]> { return attemptsOf(this.db, citizenId); }
+  messageStep(messageId: string): Promise<{ stepId: string; linkToken: string | null } | null> { return messageStep(this.db, messageId); }
+  stats(now: string, since: string): Promise<StatsRows> { return deskStats(this.db, now, since); }
 }
 
 /**
@@ -502,17 +297,14 @@ async function barCitizen(trx: Executor, citizenId: string, now: string): Promis
     .execute();
 }
 
+/** The desk's appointment steps for an end of call (see `appointmentSteps`), in the completion's transaction. */
 async function applyAppointment(trx: Executor, dialect: Dialect, a: AppointmentAction, now: string): Promise<void> {
-  const exists = await trx.selectFrom('appointments').select(['state']).where('appointment_id', '=', a.appointmentId).executeTakeFirst();
-  // A campaign without centres has no appointments: the outcome is the call's alone.
-  if (!exists) return;
-  if (a.kind === 'release') {
-    await releaseAppointment(trx, a.appointmentId, a.reason, now);
-    return;
+  const current = await trx.selectFrom('appointments').select(['state']).where('appointment_id', '=', a.appointmentId).executeTakeFirst();
+  for (const s of appointmentSteps(a, current?.state ?? null)) {
+    if (s.step === 'release') await releaseAppointment(trx, a.appointmentId, s.reason, now);
+    else if (s.step === 'rebook') await rebookAppointment(trx, dialect, a.appointmentId, s.request);
+    else if (s.step === 'reclaim') {
+      if (!(await reclaimAppointment(trx, a.appointmentId, now))) throw placeGone(a.appointmentId);
+    } else await confirmAppointment(trx, a.appointmentId, now);
   }
-  if (a.kind === 'rebook') await rebookAppointment(trx, dialect, a.appointmentId, a.request);
-  else if (exists.state === 'released' && !(await reclaimAppointment(trx, a.appointmentId, now))) {
-    throw new InvitoError('APPOINTMENT_STATE', `appointment ${a.appointmentId} was released and its place is gone: book another slot`);
-  }
-  await confirmAppointment(trx, a.appointmentId, now);
 }
