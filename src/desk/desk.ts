@@ -1,15 +1,18 @@
 /**
  * The call desk: operators ask for the next call, see the citizen's card and the script, and
- * record how the call ended. Every rule about *which* task goes to *whom* and *when* lives here;
- * the store only picks and leases atomically (see store.ts).
+ * record how the call ended. Every rule about *which* task goes to *whom* and *when* lives here
+ * and in rules.ts (the ones the store's statements carry out: the order of the next call, who is
+ * never called, sign-in counting, the appointment's steps); the store only picks and leases
+ * atomically (see store.ts).
  */
 import { DateTime } from 'luxon';
-import { contextFor, linkToken, messageKey, publicUrl, templateLibrary } from '../campaigns/messages.js';
+import { contextFor, linkToken, publicUrl, templateLibrary } from '../campaigns/messages.js';
 import type { Campaign } from '../campaigns/schema.js';
 import { type CallsConfig, DISPOSITIONS, type Disposition, RECYCLED, type RecycledDisposition, type ScriptTree } from '../campaigns/schema-desk.js';
 import { ageOn } from '../core/calendar.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { InvitoError, isInvitoError } from '../core/errors.js';
+import { messageKey } from '../core/lifecycle.js';
 import type { TemplateLibrary } from '../messages/index.js';
 import { calendarOf } from '../pacer/windows.js';
 import { hashPassword, verifyPassword } from './password.js';
