@@ -15,10 +15,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { groupBy } from '../core/collections.js';
 import { InvitoError } from '../core/errors.js';
-import {
-  candidateCentres, catchmentAreas, centreDay, checkCapacity, notReleased, chooseCentreDay, daysBetween, HOLDS_SLOT, notPast, placesFree, planCentreDays,
-  rebookedState, rulesOf, weekdayOf,
-} from '../pacer/allocation.js';
+import { candidateCentres, catchmentAreas, centreDay, checkCapacity, chooseCentreDay, daysBetween, HOLDS_SLOT, notPast, notReleased, placesFree, planCentreDays, rebookedState, rulesOf, weekdayOf } from '../pacer/allocation.js';
 import type { Appointment, AppointmentStore, CenterInfo, CitizenPlace, SlotRequest } from '../pacer/appointments.js';
 import { slotStarts } from '../pacer/slots.js';
 import type { Dialect } from './open.js';
