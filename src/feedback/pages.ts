@@ -2,8 +2,11 @@
  * The pages a citizen sees behind a reply link: Italian first, English below, no external
  * assets (a page that loads nothing from elsewhere tells no one else who opened it), and
  * nothing about the citizen on them — whoever holds the link sees only what it will do.
+ * Written with the one markup module every page uses (`src/web/markup.ts`).
  */
 import { createHash } from 'node:crypto';
+import { publicText } from '../web/assets.js';
+import { type Html, documentOf, html, trusted } from '../web/markup.js';
 
 /** What a reply link can do. */
 export type LinkAction = 'confirm' | 'decline' | 'optout';
@@ -90,21 +93,15 @@ const UNAVAILABLE: Bilingual = {
   en: { title: 'Service unavailable', body: 'Your request could not be recorded. Please try again in a few minutes.' },
 };
 
-const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Escapes text for HTML element content and quoted attribute values. */
-export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-
-const STYLE = [
-  'body{margin:0;font:1.125rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#fff}',
-  'main{max-width:36rem;margin:0 auto;padding:1.5rem 1rem}',
-  'section+section{margin-top:2rem;padding-top:1.5rem;border-top:1px solid #767676}',
-  'h1{font-size:1.5rem;margin:0 0 .75rem}',
-  'h2{font-size:1.25rem;margin:0 0 .75rem}',
-  'button{font:inherit;min-height:3rem;padding:.5rem 1.25rem;border:2px solid #0b4f8a;border-radius:.375rem;background:#0b4f8a;color:#fff;cursor:pointer}',
-  'button:hover{background:#083a66}',
-  'button:focus-visible{outline:3px solid #f2a900;outline-offset:2px}',
-].join('');
+/**
+ * The style sheet, `public/citizen/page.css`, read once and written into each page rather than
+ * linked: the page loads nothing, not even from this server, so opening it makes no second
+ * request that a log or a proxy could tie to the link.
+ */
+const CSS = publicText('citizen/page.css').trimEnd();
+// Inside <style> nothing is unescaped: a `<` could only be the start of `</style>`.
+if (CSS.includes('<')) throw new Error('public/citizen/page.css may not contain "<"');
+const STYLE = trusted(CSS);
 
 /**
  * Headers for every page: the style is allowed by its hash and nothing else may load; the token
@@ -112,7 +109,7 @@ const STYLE = [
  */
 export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+  'content-security-policy': `default-src 'none'; style-src 'sha256-${createHash('sha256').update(CSS).digest('base64')}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
   'cache-control': 'no-store',
@@ -120,19 +117,15 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** One language's part. The form has no `action`: it posts back to the address it came from, behind any proxy prefix. */
-function section(lang: 'it' | 'en', t: Text, heading: 'h1' | 'h2'): string {
-  const form = t.button === undefined ? '' : `<form method="post"><button type="submit">${escapeHtml(t.button)}</button></form>`;
-  return `<section lang="${lang}"><${heading}>${escapeHtml(t.title)}</${heading}><p>${escapeHtml(t.body)}</p>${form}</section>`;
+function section(lang: 'it' | 'en', t: Text, heading: 'h1' | 'h2'): Html {
+  const form = t.button === undefined ? '' : html`<form method="post"><button type="submit">${t.button}</button></form>`;
+  const title = heading === 'h1' ? html`<h1>${t.title}</h1>` : html`<h2>${t.title}</h2>`;
+  return html`<section lang="${lang}">${title}<p>${t.body}</p>${form}</section>`;
 }
 
 function page(b: Bilingual): string {
-  return (
-    '<!doctype html>\n<html lang="it"><head><meta charset="utf-8">' +
-    '<meta name="viewport" content="width=device-width, initial-scale=1">' +
-    '<meta name="robots" content="noindex, nofollow">' +
-    `<title>${escapeHtml(b.it.title)} · ${escapeHtml(b.en.title)}</title>` +
-    `<style>${STYLE}</style></head>` +
-    `<body><main>${section('it', b.it, 'h1')}${section('en', b.en, 'h2')}</main></body></html>\n`
+  return documentOf(
+    html`<html lang="it"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex, nofollow"><title>${b.it.title} · ${b.en.title}</title><style>${STYLE}</style></head><body><main>${section('it', b.it, 'h1')}${section('en', b.en, 'h2')}</main></body></html>\n`,
   );
 }
 

@@ -1,0 +1,15 @@
+/**
+ * The files in `public/` at the repository's root: style sheets and the console's script, kept
+ * as real files (tsc does not copy them, so they sit beside `src/` and `dist/`, not inside).
+ * This module is two folders deep in both (`src/web/assets.ts`, `dist/web/assets.js`), so one
+ * relative URL finds them from the sources under test and from the build.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** `public/`, as a directory path. */
+export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
+
+/** A file under `public/` as text, e.g. `publicText('citizen/page.css')`: read when called, so call it once. */
+export const publicText = (path: string): string => readFileSync(join(PUBLIC_DIR, path), 'utf8');
