@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningFeedbackServer, startFeedbackServer } from '../src/feedback/server.js';
+import { type RunningHttpServer, startHttpServer } from '../src/http/server.js';
 import type { CenterInfo, SlotRequest } from '../src/pacer/appointments.js';
 import { acceptanceEstimate } from '../src/pacer/slots.js';
 import type { CenterRecord } from '../src/registry/store.js';
@@ -237,10 +237,10 @@ for (const dialect of DIALECTS) {
 
     describe('through the feedback server', () => {
       const AUTH_TOKEN = 'appointmenttesttoken000000000000';
-      let server: RunningFeedbackServer;
+      let server: RunningHttpServer;
       const a = center('A', 2);
       beforeEach(async () => {
-        server = await startFeedbackServer({ store: store.feedback, authToken: AUTH_TOKEN, port: 0, now: () => new Date(AT) });
+        server = await startHttpServer({ store: store.feedback, authToken: AUTH_TOKEN, port: 0, now: () => new Date(AT) });
         await store.registry.writeCenters('r', [a]);
         await seedCitizens(store, [citizen('c1', '+393331110001'), citizen('c2', '+393331110002'), citizen('c3', '+393331110003')]);
         await seedCampaign(store, 'over80');

@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCampaign } from '../src/campaigns/load.js';
-import { startFeedbackServer, type RunningFeedbackServer } from '../src/feedback/server.js';
+import { startHttpServer, type RunningHttpServer } from '../src/http/server.js';
 import { launchCampaign } from '../src/pacer/launch.js';
 import { SendCalendar } from '../src/pacer/windows.js';
 import { sharedClock } from '../src/queues/clock.js';
@@ -51,7 +51,7 @@ describe('simulate agrees with an accelerated real run of the same campaign', ()
   let dir: string;
   let store: KyselyStore;
   let sandbox: Sandbox;
-  let feedback: RunningFeedbackServer;
+  let feedback: RunningHttpServer;
   let worker: ChildProcess | undefined;
   const prefix = testPrefix();
   let simulated: SimulatedDay[] = [];
@@ -69,7 +69,7 @@ describe('simulate agrees with an accelerated real run of the same campaign', ()
     simulated = sim.days;
 
     sandbox = await startSandbox({ callbackDelayMs: 1 });
-    feedback = await startFeedbackServer({ store: store.feedback, authToken: sandbox.env.TWILIO_AUTH_TOKEN!, port: 0 });
+    feedback = await startHttpServer({ store: store.feedback, authToken: sandbox.env.TWILIO_AUTH_TOKEN!, port: 0 });
     await launchCampaign(store.dispatch, campaign, 0, new Date(calendar.dayStart(START) - 1).toISOString());
     worker = spawn(process.execPath, [BIN, '--db', join(dir, 'invito.db'), 'worker', '--time-scale', String(SCALE), '--start', new Date(calendar.dayStart(START)).toISOString()], {
       env: workerEnv(sandbox, { INVITO_REDIS_URL: REDIS_URL, INVITO_QUEUE_PREFIX: prefix.prefix, INVITO_RELEASE_TICK_MS: '25' }),

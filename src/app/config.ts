@@ -9,7 +9,7 @@ import { InvitoError } from '../core/errors.js';
 import type { ReleaserOptions } from '../pacer/release.js';
 import { type QueueSettings, queueSettings } from '../queues/queues.js';
 import { shutdownGraceMs, workerTimings } from '../queues/worker.js';
-import { checkPublicUrl, trustedProxies } from '../feedback/server.js';
+import { checkPublicUrl, trustedProxies } from '../http/server.js';
 
 /** What every program part shares: where the store, the templates and Redis are. */
 export interface AppConfig {

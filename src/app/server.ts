@@ -1,11 +1,12 @@
 /**
- * The HTTP server built from the app: the provider webhooks and reply links on the feedback
- * store, and, for `invito serve`, the operators' console on the desk.
+ * The HTTP server built from the app (`src/http/server.ts` mounts the plugins): the provider
+ * webhooks and reply links on the feedback store, and, for `invito serve`, the operators'
+ * console on the desk.
  */
 import type { Logger } from 'pino';
 import { campaignZones } from '../console/zones.js';
 import { Desk } from '../desk/desk.js';
-import { type RunningFeedbackServer, startFeedbackServer } from '../feedback/server.js';
+import { type RunningHttpServer, startHttpServer } from '../http/server.js';
 import { KyselyConsoleStore } from '../store/console.js';
 import type { App } from './app.js';
 import type { ServerConfig } from './config.js';
@@ -23,13 +24,13 @@ export interface AppServerOptions {
   readonly now?: () => Date;
 }
 
-export function startServer(app: App, o: AppServerOptions): Promise<RunningFeedbackServer> {
+export function startServer(app: App, o: AppServerOptions): Promise<RunningHttpServer> {
   const { store } = app;
   const { publicUrl, trustProxy, authToken } = o.config;
   const webConsole = o.console
     ? { desk: new Desk({ store: store.desk, ...(publicUrl ? { publicUrl } : {}) }), store: new KyselyConsoleStore(store.db), campaignZone: campaignZones(store.desk) }
     : undefined;
-  return startFeedbackServer({
+  return startHttpServer({
     store: store.feedback,
     authToken,
     publicUrl,

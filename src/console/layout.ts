@@ -1,48 +1,16 @@
 /**
- * HTML building blocks for the console: every value goes through `esc` (or `attr`) on its way
- * into a page; `Html` marks strings that are already markup, so nothing is escaped twice or missed.
+ * The console's page frame: where it lives, its headers, the bar at the top, notices and the
+ * CSRF field. Markup comes from the one markup module (`src/web/markup.ts`), as the citizens'
+ * pages' does; the style sheet and the script are files in `public/console/`.
  */
-import { createHash } from 'node:crypto';
-import { CONSOLE_JS } from './script.js';
-import { CONSOLE_CSS } from './style.js';
-
-const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Markup that is already safe. */
-export class Html {
-  constructor(readonly value: string) {}
-  toString(): string {
-    return this.value;
-  }
-}
-
-type Part = Html | string | number | null | undefined | false | readonly Part[];
-
-/** Escapes text for element content and quoted attribute values. */
-export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-
-function render(p: Part): string {
-  if (p === null || p === undefined || p === false) return '';
-  if (p instanceof Html) return p.value;
-  if (Array.isArray(p)) return (p as readonly Part[]).map(render).join('');
-  return esc(String(p));
-}
-
-/** A template tag: interpolated values are escaped unless they are `Html`; arrays are joined. */
-export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
-  let out = strings[0]!;
-  for (let i = 0; i < values.length; i++) out += render(values[i]!) + strings[i + 1]!;
-  return new Html(out);
-}
+import { type Html, documentOf, html } from '../web/markup.js';
 
 /** Where the console lives; every path below is under it. */
 export const BASE = '/console';
 
+/** The style sheet and the script, `public/console/console.css` and `console.js`, served as they are. */
 export const CSS_PATH = `${BASE}/console.css`;
-const CSS_ETAG = `"${createHash('sha256').update(CONSOLE_CSS).digest('base64url').slice(0, 16)}"`;
-export const cssAsset = { body: CONSOLE_CSS, etag: CSS_ETAG };
 export const JS_PATH = `${BASE}/console.js`;
-export const jsAsset = { body: CONSOLE_JS, etag: `"${createHash('sha256').update(CONSOLE_JS).digest('base64url').slice(0, 16)}"` };
 
 /**
  * Headers for every console page: nothing loads from elsewhere and only the console's own
@@ -90,11 +58,10 @@ export function page(title: string, body: Html, viewer?: Viewer, n?: Notice): st
 <span>${viewer.name} <span class="who">(${viewer.operatorId}, ${viewer.role})</span></span>
 <form method="post" action="${BASE}/sign-out">${csrfField(viewer.csrfToken)}<button type="submit" class="secondary">Sign out</button></form></header>`
     : html`<header class="bar"><span class="brand">invito · call desk</span></header>`;
-  return (
-    '<!doctype html>\n' +
+  return documentOf(
     html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow"><title>${title} · invito</title><link rel="stylesheet" href="${CSS_PATH}"><script src="${JS_PATH}" defer></script></head>
 <body>${bar}<main>${notice(n)}${body}</main></body></html>
-`.value
+`,
   );
 }

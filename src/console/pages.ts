@@ -5,7 +5,8 @@
 import { DateTime } from 'luxon';
 import { DISPOSITIONS, type Disposition } from '../campaigns/schema-desk.js';
 import type { CallTask, DeskStats, Operator, TaskCard } from '../desk/types.js';
-import { BASE, type Html, type Notice, type Viewer, csrfField, html, page } from './html.js';
+import { type Html, html } from '../web/markup.js';
+import { BASE, type Notice, type Viewer, csrfField, page } from './layout.js';
 import type { WalkState } from './walk.js';
 
 /** How each disposition reads on its button, in the order they are offered. */

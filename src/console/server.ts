@@ -21,14 +21,16 @@
  * Logs carry operator and task ids only: pages show names and phones, and nothing of them is logged.
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
-import type { Logger } from 'pino';
 import { DISPOSITIONS, type Disposition } from '../campaigns/schema-desk.js';
 import { ERRORS, InvitoError, isInvitoError } from '../core/errors.js';
 import { type Desk, type DoneInput, type Operator, SignInError, type TaskCard } from '../desk/desk.js';
-import { BASE, CSS_PATH, JS_PATH, type Notice, PAGE_HEADERS, type Viewer, cssAsset, jsAsset } from './html.js';
+import { PUBLIC_DIR } from '../web/assets.js';
+import { BASE, CSS_PATH, JS_PATH, type Notice, PAGE_HEADERS, type Viewer } from './layout.js';
 import { type WrapUp, callPage, deskPage, doneNotice, messagePage, signInPage, supervisorPage } from './pages.js';
 import { type Session, Sessions, csrfMatches } from './sessions.js';
 import type { ConsoleStore } from './store.js';
@@ -51,8 +53,10 @@ export interface ConsoleDeps extends ConsoleOptions {
   readonly publicUrl: () => string;
   /** Wall-clock time for session expiry. @defaultValue the system clock */
   readonly now?: () => Date;
-  readonly logger?: Logger;
 }
+
+/** Where the server mounts the console: every link and redirect in it points below this. */
+export const CONSOLE_PREFIX = BASE;
 
 const SESSION_COOKIE = 'invito_console';
 /** The sign-in form's double-submit token, before there is a session to hold one. */
@@ -100,16 +104,19 @@ interface Signed {
 }
 
 /**
- * Registers the console's routes and assets (one style sheet, one small script) under `/console` on the feedback server.
+ * The console as a fastify plugin: its routes, its own error and not-found pages, its session
+ * check, sign-in limits and HSTS, and its style sheet and script (`public/console/`), all
+ * encapsulated, so nothing of it reaches the webhooks or the citizens' pages beside it. The
+ * server mounts it under `CONSOLE_PREFIX`, where its links and redirects point.
  *
  * @example
- * registerConsole(app, { desk, store: new KyselyConsoleStore(db), campaignZone, publicUrl: () => 'https://invito.example.org' });
+ * app.register(consolePlugin, { desk, store: new KyselyConsoleStore(db), campaignZone, publicUrl: () => 'https://invito.example.org', prefix: CONSOLE_PREFIX });
  */
-export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
+export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (scope, deps) => {
   const now = deps.now ?? (() => new Date());
   const sessions = new Sessions(deps.store, now);
   const { desk } = deps;
-  const log = deps.logger;
+  const log = scope.log;
   const signed = new WeakMap<FastifyRequest, Signed>();
 
   const https = (): boolean => deps.publicUrl().startsWith('https:');
@@ -139,327 +146,331 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
     return url === `${BASE}/sign-in` || url === CSS_PATH || url === JS_PATH;
   };
 
-  app.register(
-    async (scope) => {
-      // Not global: only the sign-in form counts failures per address, through `createRateLimit`.
-      await scope.register(rateLimit, { global: false });
-      const addressFailures = scope.createRateLimit({ max: SIGN_IN_ADDRESS_LIMIT.maxFailures, timeWindow: SIGN_IN_ADDRESS_LIMIT.windowMs });
+  // Not global: only the sign-in form counts failures per address, through `createRateLimit`.
+  await scope.register(rateLimit, { global: false });
+  const addressFailures = scope.createRateLimit({ max: SIGN_IN_ADDRESS_LIMIT.maxFailures, timeWindow: SIGN_IN_ADDRESS_LIMIT.windowMs });
 
-      scope.addHook('onSend', async (_req, reply, payload) => {
-        if (https()) reply.header('strict-transport-security', HSTS);
-        return payload;
-      });
+  scope.addHook('onSend', async (_req, reply, payload) => {
+    if (https()) reply.header('strict-transport-security', HSTS);
+    return payload;
+  });
 
-      scope.setNotFoundHandler((req, reply) => send(reply, 404, messagePage('Not found', { kind: 'error', text: `There is no page ${req.url.split('?')[0]}.`, code: 'USAGE' }), 'USAGE'));
+  scope.setNotFoundHandler((req, reply) => send(reply, 404, messagePage('Not found', { kind: 'error', text: `There is no page ${req.url.split('?')[0]}.`, code: 'USAGE' }), 'USAGE'));
 
-      scope.setErrorHandler((e: Error, req, reply) => {
-        const ctx = signed.get(req);
-        if (isInvitoError(e)) {
-          log?.warn({ route: req.routeOptions.url ?? null, code: e.code, operatorId: ctx?.operator.operatorId ?? null }, 'console request refused');
-          return send(reply, e.status, messagePage('Not possible', errorNotice(e), ctx?.viewer), e.code);
-        }
-        const status = (e as { statusCode?: number }).statusCode ?? 500;
-        if (status < 500) return send(reply, status, messagePage('Not possible', { kind: 'error', text: 'The request was not understood.', code: 'USAGE' }, ctx?.viewer), 'USAGE');
-        log?.error({ route: req.routeOptions.url ?? null, err: e.message }, 'console request failed');
-        return send(reply, 500, messagePage('Something went wrong', { kind: 'error', text: 'The request could not be processed; try again.', code: 'INTERNAL' }, ctx?.viewer), 'INTERNAL');
-      });
+  scope.setErrorHandler((e: Error, req, reply) => {
+    const ctx = signed.get(req);
+    if (isInvitoError(e)) {
+      log.warn({ route: req.routeOptions.url ?? null, code: e.code, operatorId: ctx?.operator.operatorId ?? null }, 'console request refused');
+      return send(reply, e.status, messagePage('Not possible', errorNotice(e), ctx?.viewer), e.code);
+    }
+    const status = (e as { statusCode?: number }).statusCode ?? 500;
+    if (status < 500) return send(reply, status, messagePage('Not possible', { kind: 'error', text: 'The request was not understood.', code: 'USAGE' }, ctx?.viewer), 'USAGE');
+    log.error({ route: req.routeOptions.url ?? null, err: e.message }, 'console request failed');
+    return send(reply, 500, messagePage('Something went wrong', { kind: 'error', text: 'The request could not be processed; try again.', code: 'INTERNAL' }, ctx?.viewer), 'INTERNAL');
+  });
 
-      // Who is asking, before any handler runs: pages without a session go to the sign-in
-      // page; a POST without one is refused (its form data would be lost by a redirect anyway).
-      scope.addHook('preHandler', async (req, reply) => {
-        if (publicRoute(req)) return;
-        const session = await sessions.find(readCookie(req, SESSION_COOKIE));
-        let operator: Operator | null = null;
-        if (session) {
-          try {
-            operator = await desk.operator(session.operatorId);
-          } catch (e) {
-            if (!isInvitoError(e) || e.code !== 'OPERATOR_NOT_FOUND') throw e;
-          }
-          if (operator === null || operator.disabled) {
-            await sessions.end(session);
-            operator = null;
-          }
-        }
-        if (!session || !operator) {
-          if (req.method === 'GET' || req.method === 'HEAD') return reply.redirect(`${BASE}/sign-in`, 303);
-          return signInForm(reply, 401, { notice: { kind: 'error', text: 'Your session has ended: sign in again.', code: 'SIGN_IN_REQUIRED' }, code: 'SIGN_IN_REQUIRED' });
-        }
-        const viewer: Viewer = { operatorId: operator.operatorId, name: operator.name, role: operator.role, csrfToken: session.csrfToken };
-        signed.set(req, { session, operator, viewer });
-        if (req.method === 'POST' && !csrfMatches(session, field(req, '_csrf'))) {
-          log?.warn({ route: req.routeOptions.url ?? null, operatorId: operator.operatorId }, 'console POST without a valid CSRF token');
-          return send(reply, 403, messagePage('Form expired', { kind: 'error', text: 'This form is out of date or did not come from the console: reload the page and try again.', code: 'CSRF_INVALID' }, viewer), 'CSRF_INVALID');
-        }
-      });
-
-      const ctx = (req: FastifyRequest): Signed => signed.get(req)!;
-      const supervisor = (req: FastifyRequest): Signed => {
-        const c = ctx(req);
-        if (c.operator.role !== 'supervisor') throw new InvitoError('FORBIDDEN', 'this page is for supervisors');
-        return c;
-      };
-
-      for (const [path, type, asset] of [['/console.css', 'text/css', cssAsset], ['/console.js', 'text/javascript', jsAsset]] as const) {
-        scope.get(path, async (req, reply) => {
-          reply.header('content-type', `${type}; charset=utf-8`).header('etag', asset.etag).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff');
-          if (req.headers['if-none-match'] === asset.etag) return reply.code(304).send();
-          return reply.send(asset.body);
-        });
+  // Who is asking, before any handler runs: pages without a session go to the sign-in
+  // page; a POST without one is refused (its form data would be lost by a redirect anyway).
+  scope.addHook('preHandler', async (req, reply) => {
+    if (publicRoute(req)) return;
+    const session = await sessions.find(readCookie(req, SESSION_COOKIE));
+    let operator: Operator | null = null;
+    if (session) {
+      try {
+        operator = await desk.operator(session.operatorId);
+      } catch (e) {
+        if (!isInvitoError(e) || e.code !== 'OPERATOR_NOT_FOUND') throw e;
       }
+      if (operator === null || operator.disabled) {
+        await sessions.end(session);
+        operator = null;
+      }
+    }
+    if (!session || !operator) {
+      if (req.method === 'GET' || req.method === 'HEAD') return reply.redirect(`${BASE}/sign-in`, 303);
+      return signInForm(reply, 401, { notice: { kind: 'error', text: 'Your session has ended: sign in again.', code: 'SIGN_IN_REQUIRED' }, code: 'SIGN_IN_REQUIRED' });
+    }
+    const viewer: Viewer = { operatorId: operator.operatorId, name: operator.name, role: operator.role, csrfToken: session.csrfToken };
+    signed.set(req, { session, operator, viewer });
+    if (req.method === 'POST' && !csrfMatches(session, field(req, '_csrf'))) {
+      log.warn({ route: req.routeOptions.url ?? null, operatorId: operator.operatorId }, 'console POST without a valid CSRF token');
+      return send(reply, 403, messagePage('Form expired', { kind: 'error', text: 'This form is out of date or did not come from the console: reload the page and try again.', code: 'CSRF_INVALID' }, viewer), 'CSRF_INVALID');
+    }
+  });
 
-      scope.get('/', async (_req, reply) => reply.redirect(`${BASE}/desk`, 303));
+  const ctx = (req: FastifyRequest): Signed => signed.get(req)!;
+  const supervisor = (req: FastifyRequest): Signed => {
+    const c = ctx(req);
+    if (c.operator.role !== 'supervisor') throw new InvitoError('FORBIDDEN', 'this page is for supervisors');
+    return c;
+  };
 
-      // ── signing in and out ──────────────────────────────────────────────────────
-      scope.get('/sign-in', async (_req, reply) => signInForm(reply, 200, {}));
-
-      scope.post('/sign-in', async (req, reply) => {
-        const operatorId = field(req, 'operator').trim();
-        const formToken = readCookie(req, SIGN_IN_COOKIE);
-        if (!formToken || formToken !== field(req, '_csrf')) {
-          return signInForm(reply, 403, { operatorId, notice: { kind: 'error', text: 'The sign-in form is out of date: try again.', code: 'CSRF_INVALID' }, code: 'CSRF_INVALID' });
-        }
-        const started = performance.now();
-        /**
-         * Every refusal: logged with the operator id only when it names an account (a mistyped
-         * id can be a password) and the client's address, then answered after the same pause.
-         */
-        const refuse = async (code: 'SIGN_IN_FAILED' | 'SIGN_IN_LOCKED' | 'SIGN_IN_THROTTLED', known: boolean, text: string, retryAfterMs?: number) => {
-          log?.warn({ operatorId: known ? operatorId : null, address: req.ip, code }, 'console sign-in failed');
-          await sleep(Math.max(0, SIGN_IN_FAILURE_MS - (performance.now() - started)));
-          if (retryAfterMs !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
-          return signInForm(reply, ERRORS[code].status, { operatorId, notice: { kind: 'error', text, code }, code });
-        };
-        const seen = await addressFailures(req, { increment: false });
-        if (!seen.isAllowed && seen.remaining === 0) {
-          const known = await desk.operator(operatorId).then(
-            () => true,
-            (e: unknown) => {
-              if (isInvitoError(e) && e.code === 'OPERATOR_NOT_FOUND') return false;
-              throw e;
-            },
-          );
-          return refuse('SIGN_IN_THROTTLED', known, `Too many failed sign-ins from this address: try again after ${at(new Date(Date.now() + seen.ttl).toISOString())}.`, seen.ttl);
-        }
-        let operator: Operator;
-        try {
-          operator = await desk.authenticate(operatorId, field(req, 'password'));
-        } catch (e) {
-          if (!isInvitoError(e) || (e.code !== 'SIGN_IN_FAILED' && e.code !== 'SIGN_IN_LOCKED' && e.code !== 'OPERATOR_NOT_FOUND' && e.code !== 'OPERATOR_DISABLED' && e.code !== 'USAGE')) throw e;
-          await addressFailures(req);
-          const known = e instanceof SignInError && e.operatorKnown;
-          const until = e instanceof SignInError ? e.lockedUntil : null;
-          if (e.code === 'SIGN_IN_LOCKED' && until !== null) {
-            return refuse('SIGN_IN_LOCKED', known, `This account is locked after too many failed sign-ins, until ${at(until)}. Try again then, or ask a supervisor to unlock it.`, Date.parse(until) - now().getTime());
-          }
-          return refuse('SIGN_IN_FAILED', known, SIGN_IN_FAILED_TEXT);
-        }
-        if (operator.disabled) throw new InvitoError('INTERNAL', 'the desk signed in a disabled operator');
-        // A session left over in this browser is ended: a new id at every sign-in (no fixation).
-        const old = await sessions.find(readCookie(req, SESSION_COOKIE));
-        if (old) await sessions.end(old);
-        await sessions.sweep();
-        const { id } = await sessions.start(operator.operatorId);
-        log?.info({ operatorId: operator.operatorId }, 'console sign-in');
-        reply.header('set-cookie', [cookie(SESSION_COOKIE, id, BASE), cookie(SIGN_IN_COOKIE, '', `${BASE}/sign-in`, true)]);
-        return reply.redirect(`${BASE}/${operator.role === 'supervisor' ? 'supervisor' : 'desk'}`, 303);
-      });
-
-      scope.post('/sign-out', async (req, reply) => {
-        const c = ctx(req);
-        await sessions.end(c.session);
-        log?.info({ operatorId: c.operator.operatorId }, 'console sign-out');
-        reply.header('set-cookie', cookie(SESSION_COOKIE, '', BASE, true));
-        return reply.redirect(`${BASE}/sign-in`, 303);
-      });
-
-      // ── the operator's desk ─────────────────────────────────────────────────────
-      const renderDesk = async (req: FastifyRequest, reply: FastifyReply, status: number, notice?: Notice) => {
-        const c = ctx(req);
-        const held = await desk.list({ operatorId: c.operator.operatorId, state: 'leased' });
-        return send(reply, status, deskPage(c.viewer, { held, ...(notice ? { notice } : {}) }), notice?.kind === 'error' ? notice.code : undefined);
-      };
-
-      scope.get<{ Querystring: { done?: string } }>('/desk', async (req, reply) => {
-        // After a call (post/redirect/get): say what became of the task just recorded.
-        const done = typeof req.query.done === 'string' ? req.query.done : '';
-        let notice: Notice | undefined;
-        if (done) {
-          try {
-            const task = await desk.task(done);
-            const last = task.lastDisposition;
-            const outcome = task.state === 'closed' ? 'closed' : last === 'callback' ? 'callback' : 'recycled';
-            notice = doneNotice(outcome, task, await deps.campaignZone(task.campaignId));
-          } catch (e) {
-            if (!isInvitoError(e)) throw e;
-          }
-        }
-        return renderDesk(req, reply, 200, notice);
-      });
-
-      scope.post('/desk/next', async (req, reply) => {
-        const c = ctx(req);
-        let card: TaskCard | null;
-        try {
-          card = await desk.next(c.operator.operatorId);
-        } catch (e) {
-          if (!isInvitoError(e)) throw e;
-          return renderDesk(req, reply, e.status, errorNotice(e));
-        }
-        if (card === null) return renderDesk(req, reply, 200, { kind: 'ok', text: 'No call is due now. Try again in a few minutes.' });
-        const taskId = card.task.taskId;
-        // The desk hands back a call still open first: its walk goes on where it was.
-        if (parseWalk(c.session.walk, taskId).steps.length === 0) await sessions.setWalk(c.session, JSON.stringify(newWalk(taskId)));
-        log?.info({ operatorId: c.operator.operatorId, taskId }, 'call taken');
-        return reply.redirect(`${BASE}/calls/${encodeURIComponent(taskId)}`, 303);
-      });
-
-      // ── one call ────────────────────────────────────────────────────────────────
-      const renderCall = async (req: FastifyRequest, reply: FastifyReply, card: TaskCard, status: number, o: { notice?: Notice; wrapUp?: WrapUp } = {}) => {
-        const c = ctx(req);
-        const walk = parseWalk(signed.get(req)!.session.walk, card.task.taskId);
-        const zone = await deps.campaignZone(card.task.campaignId);
-        return send(reply, status, callPage(c.viewer, card, { walk: walkState(card.tree, walk), zone, now: now(), ...o }), o.notice?.kind === 'error' ? o.notice.code : undefined);
-      };
-
-      /** Keeps the request's view of the walk in step with what was just stored. */
-      const storeWalk = async (req: FastifyRequest, walk: string | null): Promise<void> => {
-        const c = ctx(req);
-        await sessions.setWalk(c.session, walk);
-        signed.set(req, { ...c, session: { ...c.session, walk } });
-      };
-
-      scope.get<{ Params: { taskId: string } }>('/calls/:taskId', async (req, reply) => {
-        const card = await desk.card(ctx(req).operator.operatorId, req.params.taskId);
-        return renderCall(req, reply, card, 200);
-      });
-
-      scope.post<{ Params: { taskId: string } }>('/calls/:taskId/answer', async (req, reply) => {
-        const c = ctx(req);
-        const card = await desk.card(c.operator.operatorId, req.params.taskId);
-        const walk = parseWalk(c.session.walk, card.task.taskId);
-        try {
-          await storeWalk(req, JSON.stringify(answer(card.tree, walk, field(req, 'node'), field(req, 'answer'))));
-        } catch (e) {
-          if (!isInvitoError(e)) throw e;
-          return renderCall(req, reply, card, e.status, { notice: errorNotice(e) });
-        }
-        return reply.redirect(`${BASE}/calls/${encodeURIComponent(card.task.taskId)}`, 303);
-      });
-
-      scope.post<{ Params: { taskId: string } }>('/calls/:taskId/back', async (req, reply) => {
-        const c = ctx(req);
-        const card = await desk.card(c.operator.operatorId, req.params.taskId);
-        await storeWalk(req, JSON.stringify(back(parseWalk(c.session.walk, card.task.taskId))));
-        return reply.redirect(`${BASE}/calls/${encodeURIComponent(card.task.taskId)}`, 303);
-      });
-
-      scope.post<{ Params: { taskId: string } }>('/calls/:taskId/done', async (req, reply) => {
-        const c = ctx(req);
-        const card = await desk.card(c.operator.operatorId, req.params.taskId);
-        const taskId = card.task.taskId;
-        const wrapUp: WrapUp = {
-          note: field(req, 'note'),
-          callbackAt: field(req, 'callbackAt'),
-          callbackFor: field(req, 'callbackFor') === 'anyone' ? 'anyone' : 'me',
-        };
-        const state = walkState(card.tree, parseWalk(c.session.walk, taskId));
-        try {
-          const disposition = field(req, 'disposition');
-          if (!(DISPOSITIONS as readonly string[]).includes(disposition)) {
-            throw new InvitoError('DISPOSITION_UNKNOWN', `"${disposition.slice(0, 40)}" is not a disposition (${DISPOSITIONS.join(', ')})`);
-          }
-          const input: DoneInput = {
-            disposition,
-            answers: state.answers,
-            ...(wrapUp.note?.trim() ? { note: wrapUp.note.trim() } : {}),
-            ...((disposition as Disposition) === 'callback' ? callbackOf(wrapUp, await deps.campaignZone(card.task.campaignId)) : {}),
-            ...(disposition === 'booked' && field(req, 'otherSlot') === '1' ? { otherSlot: true } : {}),
-          };
-          const r = await desk.done(c.operator.operatorId, taskId, input);
-          log?.info({ operatorId: c.operator.operatorId, taskId, disposition, outcome: r.outcome }, 'call recorded');
-        } catch (e) {
-          if (!isInvitoError(e)) throw e;
-          // Nothing was recorded: the same screen, the operator's note and time kept, and why.
-          return renderCall(req, reply, card, e.status, { notice: errorNotice(e), wrapUp });
-        }
-        await storeWalk(req, null);
-        return reply.redirect(`${BASE}/desk?done=${encodeURIComponent(taskId)}`, 303);
-      });
-
-      // ── supervisors ─────────────────────────────────────────────────────────────
-      const renderSupervisor = async (req: FastifyRequest, reply: FastifyReply, status: number, notice?: Notice) => {
-        const c = supervisor(req);
-        const [stats, tasks, operators] = await Promise.all([desk.stats(), desk.list({ state: 'leased' }), desk.operators()]);
-        const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-        return send(reply, status, supervisorPage(c.viewer, { stats, tasks, operators, zone, now: now(), ...(notice ? { notice } : {}) }), notice?.kind === 'error' ? notice.code : undefined);
-      };
-
-      scope.get<{ Querystring: { released?: string; reassigned?: string; unlocked?: string } }>('/supervisor', async (req, reply) => {
-        // After a release, reassignment or unlock (post/redirect/get): said from the task or the
-        // operator as it is now, so a crafted link cannot put words on the page.
-        const { released, reassigned, unlocked } = req.query;
-        if (typeof unlocked === 'string') {
-          const op = await desk.operator(unlocked).catch((e: unknown) => {
-            if (isInvitoError(e)) return null;
-            throw e;
-          });
-          return renderSupervisor(req, reply, 200, op && op.lockedUntil === null ? { kind: 'ok', text: `Operator ${op.operatorId} can sign in again.` } : undefined);
-        }
-        const id = typeof released === 'string' ? released : typeof reassigned === 'string' ? reassigned : '';
-        let notice: Notice | undefined;
-        if (id) {
-          const task = await desk.task(id).catch((e: unknown) => {
-            if (isInvitoError(e)) return null;
-            throw e;
-          });
-          if (task && typeof released === 'string' && task.state === 'open') notice = { kind: 'ok', text: `Task ${task.taskId} is back on the list.` };
-          if (task && typeof reassigned === 'string' && task.leaseOperator) notice = { kind: 'ok', text: `Task ${task.taskId} now belongs to ${task.leaseOperator}.` };
-        }
-        return renderSupervisor(req, reply, 200, notice);
-      });
-
-      scope.post<{ Params: { taskId: string } }>('/supervisor/tasks/:taskId/release', async (req, reply) => {
-        const c = supervisor(req);
-        try {
-          await desk.release(req.params.taskId);
-        } catch (e) {
-          if (!isInvitoError(e)) throw e;
-          return renderSupervisor(req, reply, e.status, errorNotice(e));
-        }
-        log?.info({ operatorId: c.operator.operatorId, taskId: req.params.taskId }, 'task released');
-        return reply.redirect(`${BASE}/supervisor?released=${encodeURIComponent(req.params.taskId)}`, 303);
-      });
-
-      scope.post<{ Params: { operatorId: string } }>('/supervisor/operators/:operatorId/unlock', async (req, reply) => {
-        const c = supervisor(req);
-        const id = req.params.operatorId;
-        try {
-          await desk.unlockOperator(id);
-        } catch (e) {
-          if (!isInvitoError(e)) throw e;
-          return renderSupervisor(req, reply, e.status, errorNotice(e));
-        }
-        log?.info({ operatorId: c.operator.operatorId, unlocked: id }, 'operator unlocked');
-        return reply.redirect(`${BASE}/supervisor?unlocked=${encodeURIComponent(id)}`, 303);
-      });
-
-      scope.post<{ Params: { taskId: string } }>('/supervisor/tasks/:taskId/reassign', async (req, reply) => {
-        const c = supervisor(req);
-        const to = field(req, 'operator');
-        try {
-          await desk.reassign(req.params.taskId, to);
-        } catch (e) {
-          if (!isInvitoError(e)) throw e;
-          return renderSupervisor(req, reply, e.status, errorNotice(e));
-        }
-        log?.info({ operatorId: c.operator.operatorId, taskId: req.params.taskId, to }, 'task reassigned');
-        return reply.redirect(`${BASE}/supervisor?reassigned=${encodeURIComponent(req.params.taskId)}`, 303);
-      });
+  // The style sheet and the script, from public/console/ and nothing else: one route per file
+  // there now (no wildcard, so no other path under /console is looked up on disk), no index
+  // pages, and as before an ETag to revalidate with on every page (`no-cache`), so a new
+  // release's file is used at once. Registered after the hooks above, which then apply to it.
+  await scope.register(fastifyStatic, {
+    root: join(PUBLIC_DIR, 'console'),
+    prefix: '/',
+    wildcard: false,
+    index: false,
+    cacheControl: false,
+    lastModified: false,
+    setHeaders: (res) => {
+      res.setHeader('cache-control', 'no-cache');
+      res.setHeader('x-content-type-options', 'nosniff');
     },
-    { prefix: BASE },
-  );
-}
+  });
+
+  scope.get('/', async (_req, reply) => reply.redirect(`${BASE}/desk`, 303));
+
+  // ── signing in and out ──────────────────────────────────────────────────────
+  scope.get('/sign-in', async (_req, reply) => signInForm(reply, 200, {}));
+
+  scope.post('/sign-in', async (req, reply) => {
+    const operatorId = field(req, 'operator').trim();
+    const formToken = readCookie(req, SIGN_IN_COOKIE);
+    if (!formToken || formToken !== field(req, '_csrf')) {
+      return signInForm(reply, 403, { operatorId, notice: { kind: 'error', text: 'The sign-in form is out of date: try again.', code: 'CSRF_INVALID' }, code: 'CSRF_INVALID' });
+    }
+    const started = performance.now();
+    /**
+     * Every refusal: logged with the operator id only when it names an account (a mistyped
+     * id can be a password) and the client's address, then answered after the same pause.
+     */
+    const refuse = async (code: 'SIGN_IN_FAILED' | 'SIGN_IN_LOCKED' | 'SIGN_IN_THROTTLED', known: boolean, text: string, retryAfterMs?: number) => {
+      log.warn({ operatorId: known ? operatorId : null, address: req.ip, code }, 'console sign-in failed');
+      await sleep(Math.max(0, SIGN_IN_FAILURE_MS - (performance.now() - started)));
+      if (retryAfterMs !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+      return signInForm(reply, ERRORS[code].status, { operatorId, notice: { kind: 'error', text, code }, code });
+    };
+    const seen = await addressFailures(req, { increment: false });
+    if (!seen.isAllowed && seen.remaining === 0) {
+      const known = await desk.operator(operatorId).then(
+        () => true,
+        (e: unknown) => {
+          if (isInvitoError(e) && e.code === 'OPERATOR_NOT_FOUND') return false;
+          throw e;
+        },
+      );
+      return refuse('SIGN_IN_THROTTLED', known, `Too many failed sign-ins from this address: try again after ${at(new Date(Date.now() + seen.ttl).toISOString())}.`, seen.ttl);
+    }
+    let operator: Operator;
+    try {
+      operator = await desk.authenticate(operatorId, field(req, 'password'));
+    } catch (e) {
+      if (!isInvitoError(e) || (e.code !== 'SIGN_IN_FAILED' && e.code !== 'SIGN_IN_LOCKED' && e.code !== 'OPERATOR_NOT_FOUND' && e.code !== 'OPERATOR_DISABLED' && e.code !== 'USAGE')) throw e;
+      await addressFailures(req);
+      const known = e instanceof SignInError && e.operatorKnown;
+      const until = e instanceof SignInError ? e.lockedUntil : null;
+      if (e.code === 'SIGN_IN_LOCKED' && until !== null) {
+        return refuse('SIGN_IN_LOCKED', known, `This account is locked after too many failed sign-ins, until ${at(until)}. Try again then, or ask a supervisor to unlock it.`, Date.parse(until) - now().getTime());
+      }
+      return refuse('SIGN_IN_FAILED', known, SIGN_IN_FAILED_TEXT);
+    }
+    if (operator.disabled) throw new InvitoError('INTERNAL', 'the desk signed in a disabled operator');
+    // A session left over in this browser is ended: a new id at every sign-in (no fixation).
+    const old = await sessions.find(readCookie(req, SESSION_COOKIE));
+    if (old) await sessions.end(old);
+    await sessions.sweep();
+    const { id } = await sessions.start(operator.operatorId);
+    log.info({ operatorId: operator.operatorId }, 'console sign-in');
+    reply.header('set-cookie', [cookie(SESSION_COOKIE, id, BASE), cookie(SIGN_IN_COOKIE, '', `${BASE}/sign-in`, true)]);
+    return reply.redirect(`${BASE}/${operator.role === 'supervisor' ? 'supervisor' : 'desk'}`, 303);
+  });
+
+  scope.post('/sign-out', async (req, reply) => {
+    const c = ctx(req);
+    await sessions.end(c.session);
+    log.info({ operatorId: c.operator.operatorId }, 'console sign-out');
+    reply.header('set-cookie', cookie(SESSION_COOKIE, '', BASE, true));
+    return reply.redirect(`${BASE}/sign-in`, 303);
+  });
+
+  // ── the operator's desk ─────────────────────────────────────────────────────
+  const renderDesk = async (req: FastifyRequest, reply: FastifyReply, status: number, notice?: Notice) => {
+    const c = ctx(req);
+    const held = await desk.list({ operatorId: c.operator.operatorId, state: 'leased' });
+    return send(reply, status, deskPage(c.viewer, { held, ...(notice ? { notice } : {}) }), notice?.kind === 'error' ? notice.code : undefined);
+  };
+
+  scope.get<{ Querystring: { done?: string } }>('/desk', async (req, reply) => {
+    // After a call (post/redirect/get): say what became of the task just recorded.
+    const done = typeof req.query.done === 'string' ? req.query.done : '';
+    let notice: Notice | undefined;
+    if (done) {
+      try {
+        const task = await desk.task(done);
+        const last = task.lastDisposition;
+        const outcome = task.state === 'closed' ? 'closed' : last === 'callback' ? 'callback' : 'recycled';
+        notice = doneNotice(outcome, task, await deps.campaignZone(task.campaignId));
+      } catch (e) {
+        if (!isInvitoError(e)) throw e;
+      }
+    }
+    return renderDesk(req, reply, 200, notice);
+  });
+
+  scope.post('/desk/next', async (req, reply) => {
+    const c = ctx(req);
+    let card: TaskCard | null;
+    try {
+      card = await desk.next(c.operator.operatorId);
+    } catch (e) {
+      if (!isInvitoError(e)) throw e;
+      return renderDesk(req, reply, e.status, errorNotice(e));
+    }
+    if (card === null) return renderDesk(req, reply, 200, { kind: 'ok', text: 'No call is due now. Try again in a few minutes.' });
+    const taskId = card.task.taskId;
+    // The desk hands back a call still open first: its walk goes on where it was.
+    if (parseWalk(c.session.walk, taskId).steps.length === 0) await sessions.setWalk(c.session, JSON.stringify(newWalk(taskId)));
+    log.info({ operatorId: c.operator.operatorId, taskId }, 'call taken');
+    return reply.redirect(`${BASE}/calls/${encodeURIComponent(taskId)}`, 303);
+  });
+
+  // ── one call ────────────────────────────────────────────────────────────────
+  const renderCall = async (req: FastifyRequest, reply: FastifyReply, card: TaskCard, status: number, o: { notice?: Notice; wrapUp?: WrapUp } = {}) => {
+    const c = ctx(req);
+    const walk = parseWalk(signed.get(req)!.session.walk, card.task.taskId);
+    const zone = await deps.campaignZone(card.task.campaignId);
+    return send(reply, status, callPage(c.viewer, card, { walk: walkState(card.tree, walk), zone, now: now(), ...o }), o.notice?.kind === 'error' ? o.notice.code : undefined);
+  };
+
+  /** Keeps the request's view of the walk in step with what was just stored. */
+  const storeWalk = async (req: FastifyRequest, walk: string | null): Promise<void> => {
+    const c = ctx(req);
+    await sessions.setWalk(c.session, walk);
+    signed.set(req, { ...c, session: { ...c.session, walk } });
+  };
+
+  scope.get<{ Params: { taskId: string } }>('/calls/:taskId', async (req, reply) => {
+    const card = await desk.card(ctx(req).operator.operatorId, req.params.taskId);
+    return renderCall(req, reply, card, 200);
+  });
+
+  scope.post<{ Params: { taskId: string } }>('/calls/:taskId/answer', async (req, reply) => {
+    const c = ctx(req);
+    const card = await desk.card(c.operator.operatorId, req.params.taskId);
+    const walk = parseWalk(c.session.walk, card.task.taskId);
+    try {
+      await storeWalk(req, JSON.stringify(answer(card.tree, walk, field(req, 'node'), field(req, 'answer'))));
+    } catch (e) {
+      if (!isInvitoError(e)) throw e;
+      return renderCall(req, reply, card, e.status, { notice: errorNotice(e) });
+    }
+    return reply.redirect(`${BASE}/calls/${encodeURIComponent(card.task.taskId)}`, 303);
+  });
+
+  scope.post<{ Params: { taskId: string } }>('/calls/:taskId/back', async (req, reply) => {
+    const c = ctx(req);
+    const card = await desk.card(c.operator.operatorId, req.params.taskId);
+    await storeWalk(req, JSON.stringify(back(parseWalk(c.session.walk, card.task.taskId))));
+    return reply.redirect(`${BASE}/calls/${encodeURIComponent(card.task.taskId)}`, 303);
+  });
+
+  scope.post<{ Params: { taskId: string } }>('/calls/:taskId/done', async (req, reply) => {
+    const c = ctx(req);
+    const card = await desk.card(c.operator.operatorId, req.params.taskId);
+    const taskId = card.task.taskId;
+    const wrapUp: WrapUp = {
+      note: field(req, 'note'),
+      callbackAt: field(req, 'callbackAt'),
+      callbackFor: field(req, 'callbackFor') === 'anyone' ? 'anyone' : 'me',
+    };
+    const state = walkState(card.tree, parseWalk(c.session.walk, taskId));
+    try {
+      const disposition = field(req, 'disposition');
+      if (!(DISPOSITIONS as readonly string[]).includes(disposition)) {
+        throw new InvitoError('DISPOSITION_UNKNOWN', `"${disposition.slice(0, 40)}" is not a disposition (${DISPOSITIONS.join(', ')})`);
+      }
+      const input: DoneInput = {
+        disposition,
+        answers: state.answers,
+        ...(wrapUp.note?.trim() ? { note: wrapUp.note.trim() } : {}),
+        ...((disposition as Disposition) === 'callback' ? callbackOf(wrapUp, await deps.campaignZone(card.task.campaignId)) : {}),
+        ...(disposition === 'booked' && field(req, 'otherSlot') === '1' ? { otherSlot: true } : {}),
+      };
+      const r = await desk.done(c.operator.operatorId, taskId, input);
+      log.info({ operatorId: c.operator.operatorId, taskId, disposition, outcome: r.outcome }, 'call recorded');
+    } catch (e) {
+      if (!isInvitoError(e)) throw e;
+      // Nothing was recorded: the same screen, the operator's note and time kept, and why.
+      return renderCall(req, reply, card, e.status, { notice: errorNotice(e), wrapUp });
+    }
+    await storeWalk(req, null);
+    return reply.redirect(`${BASE}/desk?done=${encodeURIComponent(taskId)}`, 303);
+  });
+
+  // ── supervisors ─────────────────────────────────────────────────────────────
+  const renderSupervisor = async (req: FastifyRequest, reply: FastifyReply, status: number, notice?: Notice) => {
+    const c = supervisor(req);
+    const [stats, tasks, operators] = await Promise.all([desk.stats(), desk.list({ state: 'leased' }), desk.operators()]);
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    return send(reply, status, supervisorPage(c.viewer, { stats, tasks, operators, zone, now: now(), ...(notice ? { notice } : {}) }), notice?.kind === 'error' ? notice.code : undefined);
+  };
+
+  scope.get<{ Querystring: { released?: string; reassigned?: string; unlocked?: string } }>('/supervisor', async (req, reply) => {
+    // After a release, reassignment or unlock (post/redirect/get): said from the task or the
+    // operator as it is now, so a crafted link cannot put words on the page.
+    const { released, reassigned, unlocked } = req.query;
+    if (typeof unlocked === 'string') {
+      const op = await desk.operator(unlocked).catch((e: unknown) => {
+        if (isInvitoError(e)) return null;
+        throw e;
+      });
+      return renderSupervisor(req, reply, 200, op && op.lockedUntil === null ? { kind: 'ok', text: `Operator ${op.operatorId} can sign in again.` } : undefined);
+    }
+    const id = typeof released === 'string' ? released : typeof reassigned === 'string' ? reassigned : '';
+    let notice: Notice | undefined;
+    if (id) {
+      const task = await desk.task(id).catch((e: unknown) => {
+        if (isInvitoError(e)) return null;
+        throw e;
+      });
+      if (task && typeof released === 'string' && task.state === 'open') notice = { kind: 'ok', text: `Task ${task.taskId} is back on the list.` };
+      if (task && typeof reassigned === 'string' && task.leaseOperator) notice = { kind: 'ok', text: `Task ${task.taskId} now belongs to ${task.leaseOperator}.` };
+    }
+    return renderSupervisor(req, reply, 200, notice);
+  });
+
+  scope.post<{ Params: { taskId: string } }>('/supervisor/tasks/:taskId/release', async (req, reply) => {
+    const c = supervisor(req);
+    try {
+      await desk.release(req.params.taskId);
+    } catch (e) {
+      if (!isInvitoError(e)) throw e;
+      return renderSupervisor(req, reply, e.status, errorNotice(e));
+    }
+    log.info({ operatorId: c.operator.operatorId, taskId: req.params.taskId }, 'task released');
+    return reply.redirect(`${BASE}/supervisor?released=${encodeURIComponent(req.params.taskId)}`, 303);
+  });
+
+  scope.post<{ Params: { operatorId: string } }>('/supervisor/operators/:operatorId/unlock', async (req, reply) => {
+    const c = supervisor(req);
+    const id = req.params.operatorId;
+    try {
+      await desk.unlockOperator(id);
+    } catch (e) {
+      if (!isInvitoError(e)) throw e;
+      return renderSupervisor(req, reply, e.status, errorNotice(e));
+    }
+    log.info({ operatorId: c.operator.operatorId, unlocked: id }, 'operator unlocked');
+    return reply.redirect(`${BASE}/supervisor?unlocked=${encodeURIComponent(id)}`, 303);
+  });
+
+  scope.post<{ Params: { taskId: string } }>('/supervisor/tasks/:taskId/reassign', async (req, reply) => {
+    const c = supervisor(req);
+    const to = field(req, 'operator');
+    try {
+      await desk.reassign(req.params.taskId, to);
+    } catch (e) {
+      if (!isInvitoError(e)) throw e;
+      return renderSupervisor(req, reply, e.status, errorNotice(e));
+    }
+    log.info({ operatorId: c.operator.operatorId, taskId: req.params.taskId, to }, 'task reassigned');
+    return reply.redirect(`${BASE}/supervisor?reassigned=${encodeURIComponent(req.params.taskId)}`, 303);
+  });
+};
 
 /**
  * The callback of the wrap-up form: `datetime-local` gives a wall-clock time without a zone,

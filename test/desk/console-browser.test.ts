@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignZones } from '../../src/console/zones.js';
-import { type RunningFeedbackServer, startFeedbackServer } from '../../src/feedback/server.js';
+import { type RunningHttpServer, startHttpServer } from '../../src/http/server.js';
 import { KyselyConsoleStore } from '../../src/store/console.js';
 import { DIALECTS, type TestStore } from '../support/stores.js';
 import { callWorld, deskAt, taskRow } from './support.js';
@@ -23,7 +23,7 @@ const PASSWORD = 'una password lunga abbastanza';
 
 describe('web console in Chromium', () => {
   let t: TestStore;
-  let server: RunningFeedbackServer;
+  let server: RunningHttpServer;
   let browser: BrowserContext;
   let profile: string;
   let shots: string;
@@ -41,7 +41,7 @@ describe('web console in Chromium', () => {
     const first = await desk.next('marco');
     await desk.done('marco', first!.task.taskId, { disposition: 'no_answer', note: 'Squilla a vuoto, nessuna segreteria.' });
     clock.advance(3 * 3_600_000);
-    server = await startFeedbackServer({
+    server = await startHttpServer({
       store: t.store.feedback,
       authToken: 'console-browser-test',
       port: 0,

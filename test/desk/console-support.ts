@@ -8,7 +8,7 @@ import { campaignZones } from '../../src/console/zones.js';
 import { parseCampaign } from '../../src/campaigns/load.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { Desk } from '../../src/desk/desk.js';
-import { type RunningFeedbackServer, startFeedbackServer } from '../../src/feedback/server.js';
+import { type RunningHttpServer, startHttpServer } from '../../src/http/server.js';
 import type { CitizenRecord } from '../../src/registry/store.js';
 import { KyselyConsoleStore } from '../../src/store/console.js';
 import type { KyselyStore } from '../../src/store/index.js';
@@ -65,7 +65,7 @@ export async function seedCalls(store: KyselyStore, count: number): Promise<stri
 }
 
 export interface ConsoleWorld {
-  readonly server: RunningFeedbackServer;
+  readonly server: RunningHttpServer;
   readonly desk: Desk;
   readonly clock: ManualClock;
 }
@@ -74,7 +74,7 @@ export interface ConsoleWorld {
 export async function startConsole(store: KyselyStore, o: { publicUrl?: string; logger?: Logger } = {}): Promise<ConsoleWorld> {
   const clock = new ManualClock(CALL_TIME);
   const desk = new Desk({ store: store.desk, clock });
-  const server = await startFeedbackServer({
+  const server = await startHttpServer({
     store: store.feedback,
     authToken: 'console-test-token',
     port: 0,

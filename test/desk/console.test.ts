@@ -3,10 +3,12 @@
  * scrypt hashing: sessions, CSRF, sign-in, roles, the script walk and desk errors on the page.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, type TestStore } from '../support/stores.js';
 import { campaignZones } from '../../src/console/zones.js';
-import { startFeedbackServer } from '../../src/feedback/server.js';
+import { startHttpServer } from '../../src/http/server.js';
 import { KyselyConsoleStore } from '../../src/store/console.js';
 import { CAMPAIGN, Client, type ConsoleWorld, alertOf, seedCalls, startConsole } from './console-support.js';
 import { callWorld, deskAt } from './support.js';
@@ -266,6 +268,27 @@ for (const dialect of DIALECTS) {
       expect(page.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
       expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
     });
+
+    it('the style sheet and the script are the files in public/console/, served without a session with an ETag to revalidate by; nothing else under /console is read from disk', async () => {
+      const signIn = await client.get('/console/sign-in');
+      expect(signIn.text).toContain('<link rel="stylesheet" href="/console/console.css"><script src="/console/console.js" defer></script>');
+      for (const [file, type] of [['console.css', /^text\/css; charset=utf-8$/], ['console.js', /^(text|application)\/javascript; charset=utf-8$/]] as const) {
+        const r = await client.get(`/console/${file}`);
+        expect(r.status).toBe(200);
+        expect(r.headers.get('content-type')).toMatch(type);
+        expect(r.headers.get('cache-control')).toBe('no-cache');
+        expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(r.text).toBe(readFileSync(join(import.meta.dirname, '../../public/console', file), 'utf8'));
+        // As a browser revalidates: fetch would add `Cache-Control: no-cache` (a forced reload) to a bare If-None-Match.
+        const again = await fetch(`${w.server.url}/console/${file}`, { headers: { 'if-none-match': r.headers.get('etag')!, 'cache-control': 'max-age=0' } });
+        expect(again.status).toBe(304);
+      }
+      for (const path of ['/console/server.ts', '/console/..%2F..%2Fpackage.json', '/console/%2e%2e/%2e%2e/package.json', '/console/console.css/..%2F..%2F..%2Fpackage.json']) {
+        const r = await client.get(path);
+        expect(r.status).not.toBe(200);
+        expect(r.text).not.toContain('"dependencies"');
+      }
+    });
   });
 
   describe.skipIf(!dialect.available)(`web console with appointments on ${dialect.name}`, () => {
@@ -275,7 +298,7 @@ for (const dialect of DIALECTS) {
         await callWorld(t.store, { n: 3 });
         const { desk, clock } = deskAt(t.store);
         await desk.addOperator({ operatorId: 'op1', name: 'Olga Operatrice', languages: ['it'], password: 'correct horse battery staple' });
-        const server = await startFeedbackServer({
+        const server = await startHttpServer({
           store: t.store.feedback, authToken: 'x', port: 0, host: '127.0.0.1', now: () => clock.now(),
           console: { desk, store: new KyselyConsoleStore(t.store.db), campaignZone: campaignZones(t.store.desk) },
         });

@@ -188,7 +188,7 @@ describe('INVITO_TRUST_PROXY', () => {
   const sqlite = DIALECTS.find((d) => d.name === 'sqlite')!;
 
   it("the client's address is the proxy's X-Forwarded-For only when the proxy is trusted, and a value that is no address is CONFIG_INVALID", async () => {
-    const { startFeedbackServer, trustedProxies } = await import('../../src/feedback/server.js');
+    const { startHttpServer, trustedProxies } = await import('../../src/http/server.js');
     expect(() => trustedProxies('true')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }) as Error);
     expect(() => trustedProxies('1')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }) as Error);
     expect(() => trustedProxies('10.0.0.0/33')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }) as Error);
@@ -203,7 +203,7 @@ describe('INVITO_TRUST_PROXY', () => {
       const addresses: unknown[] = [];
       for (const trustProxy of ['127.0.0.1', undefined]) {
         const log = capture();
-        const server = await startFeedbackServer({
+        const server = await startHttpServer({
           store: t.store.feedback, authToken: 'token', port: 0, logger: log.logger,
           console: { desk, store: new KyselyConsoleStore(t.store.db), campaignZone: campaignZones(t.store.desk) },
           ...(trustProxy ? { trustProxy } : {}),

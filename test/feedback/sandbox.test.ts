@@ -5,7 +5,7 @@
 import type twilio from 'twilio';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTwilioClient } from '../../src/channels/twilio/http-client.js';
-import { type RunningFeedbackServer, startFeedbackServer } from '../../src/feedback/server.js';
+import { type RunningHttpServer, startHttpServer } from '../../src/http/server.js';
 import { SANDBOX_SENDER, type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { DIALECTS, type TestStore } from '../support/stores.js';
 import { citizen, messageRow, providerEvents, seedCampaign, seedCitizens, seedMessage } from './support.js';
@@ -28,10 +28,10 @@ afterAll(async () => {
 for (const dialect of DIALECTS) {
   describe.skipIf(!dialect.available)(`sandbox callbacks into the feedback server on ${dialect.name}`, () => {
     let t: TestStore;
-    let server: RunningFeedbackServer;
+    let server: RunningHttpServer;
     beforeEach(async () => {
       t = await dialect.open();
-      server = await startFeedbackServer({ store: t.store.feedback, authToken: sandbox.authToken, port: 0 });
+      server = await startHttpServer({ store: t.store.feedback, authToken: sandbox.authToken, port: 0 });
       await seedCitizens(t.store, [citizen('c1', TO)]);
       await seedCampaign(t.store, 'over80');
       sandbox.setConfig({ undeliveredShare: 0, failedShare: 0, callBusyShare: 0, callNoAnswerShare: 0, callFailedShare: 0, callbackDelayMs: CALLBACK_DELAY_MS });

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import twilio from 'twilio';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningFeedbackServer, startFeedbackServer } from '../../src/feedback/server.js';
+import { type RunningHttpServer, startHttpServer } from '../../src/http/server.js';
 import type { FeedbackStore } from '../../src/feedback/store.js';
 import { sendInboundMessage } from '../../src/sandbox/inbound.js';
 import { twilioSignature } from '../../src/sandbox/signature.js';
@@ -45,7 +45,7 @@ const inbound = (sid: string, from: string, body: string): Record<string, string
 for (const dialect of DIALECTS) {
   describe.skipIf(!dialect.available)(`feedback server on ${dialect.name}`, () => {
     let t: TestStore;
-    let server: RunningFeedbackServer;
+    let server: RunningHttpServer;
     let clock: ReturnType<typeof steppingClock>;
     const post = (path: string, params: Record<string, string>, o: Parameters<typeof postForm>[3] = {}) =>
       postForm(server.url, path, params, { authToken: AUTH_TOKEN, ...o });
@@ -53,7 +53,7 @@ for (const dialect of DIALECTS) {
     beforeEach(async () => {
       t = await dialect.open();
       clock = steppingClock();
-      server = await startFeedbackServer({ store: t.store.feedback, authToken: AUTH_TOKEN, port: 0, host: '127.0.0.1', now: clock.now });
+      server = await startHttpServer({ store: t.store.feedback, authToken: AUTH_TOKEN, port: 0, host: '127.0.0.1', now: clock.now });
       await seedCitizens(t.store, [citizen('c1', '+393331110001'), citizen('c2', '+393331110002')]);
       await seedCampaign(t.store, 'over80');
       await seedCampaign(t.store, 'booster');
@@ -89,7 +89,7 @@ for (const dialect of DIALECTS) {
 
       it('signatures are checked against the public URL given to Twilio, query string included, not the listening address', async () => {
         await server.close();
-        server = await startFeedbackServer({ store: t.store.feedback, authToken: AUTH_TOKEN, port: 0, publicUrl: 'https://invito.example.org/', now: clock.now });
+        server = await startHttpServer({ store: t.store.feedback, authToken: AUTH_TOKEN, port: 0, publicUrl: 'https://invito.example.org/', now: clock.now });
         const id = await seedMessage(t.store, { campaign: 'over80', citizen: 'c1', state: 'sent', providerId: 'SM1' });
         const path = `${STATUS}?m=${id}`;
         expect((await post(path, smsStatus('SM1', 'delivered'))).status).toBe(403);
@@ -303,7 +303,7 @@ for (const dialect of DIALECTS) {
       const lines: string[] = [];
       const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
       await server.close();
-      server = await startFeedbackServer({ store: t.store.feedback, authToken: AUTH_TOKEN, port: 0, now: clock.now, logger: pino({ level: 'trace' }, sink) });
+      server = await startHttpServer({ store: t.store.feedback, authToken: AUTH_TOKEN, port: 0, now: clock.now, logger: pino({ level: 'trace' }, sink) });
       await seedCitizens(t.store, [citizen('c5', '+393335550005', { email: 'maria.rossi@example.org' })]);
       await seedMessage(t.store, { campaign: 'over80', citizen: 'c5', state: 'sent', providerId: 'SM5', token: 'TokenOfC5' });
       await post(STATUS, smsStatus('SM5', 'undelivered', { ErrorCode: '30003', To: '+393335550005' }));
@@ -349,7 +349,7 @@ describe('when the store fails', () => {
   };
 
   it('a webhook answers 500 so that it is not taken as handled, without the store error text', async () => {
-    const server = await startFeedbackServer({ store: failing, authToken: AUTH_TOKEN, port: 0 });
+    const server = await startHttpServer({ store: failing, authToken: AUTH_TOKEN, port: 0 });
     try {
       const r = await postForm(server.url, STATUS, smsStatus('SM1', 'delivered'), { authToken: AUTH_TOKEN });
       expect(r.status).toBe(500);
@@ -361,7 +361,7 @@ describe('when the store fails', () => {
   });
 
   it('a reply-link POST shows a try-again page, never a page saying it worked', async () => {
-    const server = await startFeedbackServer({ store: failing, authToken: AUTH_TOKEN, port: 0 });
+    const server = await startHttpServer({ store: failing, authToken: AUTH_TOKEN, port: 0 });
     try {
       const r = await fetch(`${server.url}/r/AnyToken/optout`, { method: 'POST' });
       expect(r.status).toBe(500);

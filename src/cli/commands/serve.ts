@@ -11,15 +11,16 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { configFromEnv, openApp, serverConfig, startServer } from '../../app/index.js';
 import { InvitoError } from '../../core/errors.js';
-import { FEEDBACK_PATHS, type RunningFeedbackServer } from '../../feedback/server.js';
+import { FEEDBACK_PATHS } from '../../feedback/webhooks.js';
+import type { RunningHttpServer } from '../../http/server.js';
 import { logDestination, untilSignal } from '../context.js';
 
 export {
-  type RunningFeedbackServer,
-  type StartFeedbackServerOptions,
-  buildFeedbackServer,
-  startFeedbackServer,
-} from '../../feedback/server.js';
+  type RunningHttpServer,
+  type StartHttpServerOptions,
+  buildHttpServer,
+  startHttpServer,
+} from '../../http/server.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -69,7 +70,7 @@ export function register(program: Command): void {
  * Waits for SIGINT or SIGTERM, then closes the server: requests in flight are answered first.
  * The handlers go at once, so a second signal during a slow close ends the process the usual way.
  */
-async function closeOnSignal(server: RunningFeedbackServer): Promise<void> {
+async function closeOnSignal(server: RunningHttpServer): Promise<void> {
   await untilSignal();
   await server.close();
 }
