@@ -12,11 +12,7 @@ import { atomically, type Executor } from './unit-of-work.js';
 export type CenterCache = Map<string, { at: number; centers: CenterInfo[] }>;
 
 export class AllocationRepository implements Allocation {
-  constructor(
-    private readonly ex: Executor,
-    private readonly dialect: Dialect,
-    private readonly centers: CenterCache,
-  ) {}
+  constructor(private readonly ex: Executor, private readonly dialect: Dialect, private readonly centers: CenterCache) {}
 
   /**
    * Every citizen of an ASL gets the same answer and the release path must not ask per message.
@@ -49,24 +45,15 @@ export class AllocationRepository implements Allocation {
 
   async liveAppointments(campaignId: string, day: string): Promise<number> {
     const r = await this.ex
-      .selectFrom('appointments')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('campaign_id', '=', campaignId)
-      .where('state', 'in', ['held', 'confirmed'])
-      .where('day', '>=', day)
-      .executeTakeFirstOrThrow();
+      .selectFrom('appointments').select((eb) => eb.fn.countAll().as('n'))
+      .where('campaign_id', '=', campaignId).where('state', 'in', ['held', 'confirmed']).where('day', '>=', day).executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
   async releaseSlotsOfFailedInvitations(at: string): Promise<number> {
     const rows = await this.ex
-      .selectFrom('appointments as a')
-      .innerJoin('messages as m', 'm.message_id', 'a.appointment_id')
-      .select('a.appointment_id')
-      .where('a.state', '=', 'held')
-      .where('m.state', 'in', ['undelivered', 'failed'])
-      .limit(10_000)
-      .execute();
+      .selectFrom('appointments as a').innerJoin('messages as m', 'm.message_id', 'a.appointment_id').select('a.appointment_id')
+      .where('a.state', '=', 'held').where('m.state', 'in', ['undelivered', 'failed']).limit(10_000).execute();
     for (const r of rows) await atomically(this.ex, this.dialect, (trx) => releaseAppointment(trx, r.appointment_id, 'undelivered', at));
     return rows.length;
   }

@@ -17,11 +17,7 @@ import { atomically, type Executor } from './unit-of-work.js';
 type CampaignRow = Database['campaigns'];
 
 const summary = (r: CampaignRow): CampaignSummary => ({
-  campaignId: r.campaign_id,
-  status: r.status,
-  statusReason: r.status_reason,
-  releaseRate: r.release_rate,
-  recipients: r.recipients,
+  campaignId: r.campaign_id, status: r.status, statusReason: r.status_reason, releaseRate: r.release_rate, recipients: r.recipients,
   releaseError:
     r.release_error_code === null || r.release_error_code === undefined
       ? null
@@ -30,10 +26,7 @@ const summary = (r: CampaignRow): CampaignSummary => ({
 const stored = (r: CampaignRow): StoredCampaignRow => ({ ...summary(r), definitionText: r.definition });
 
 export class CampaignRecordRepository implements CampaignRecords {
-  constructor(
-    private readonly ex: Executor,
-    private readonly dialect: Dialect,
-  ) {}
+  constructor(private readonly ex: Executor, private readonly dialect: Dialect) {}
 
   async get(campaignId: string): Promise<StoredCampaignRow | null> {
     const r = await this.ex.selectFrom('campaigns').selectAll().where('campaign_id', '=', campaignId).executeTakeFirst();
@@ -41,24 +34,18 @@ export class CampaignRecordRepository implements CampaignRecords {
   }
 
   async create(campaign: Campaign, releaseRate: number, at: string): Promise<void> {
-    await this.ex
-      .insertInto('campaigns')
-      .values({ campaign_id: campaign.id, name: campaign.name, definition: JSON.stringify(campaign), status: 'active', status_reason: null, release_rate: releaseRate, recipients: 0, launched_at: at, updated_at: at })
-      .onConflict((oc) => oc.column('campaign_id').doNothing())
-      .execute();
+    const row = { campaign_id: campaign.id, name: campaign.name, definition: JSON.stringify(campaign), status: 'active', status_reason: null, release_rate: releaseRate, recipients: 0, launched_at: at, updated_at: at } as const;
+    await this.ex.insertInto('campaigns').values(row).onConflict((oc) => oc.column('campaign_id').doNothing()).execute();
   }
 
   async update(campaignId: string, patch: { status?: CampaignStatus; statusReason?: string | null; releaseRate?: number }, at: string): Promise<void> {
-    await this.ex
-      .updateTable('campaigns')
-      .set({
-        updated_at: at,
-        ...(patch.status ? { status: patch.status } : {}),
-        ...(patch.statusReason !== undefined ? { status_reason: patch.statusReason } : {}),
-        ...(patch.releaseRate !== undefined ? { release_rate: patch.releaseRate } : {}),
-      })
-      .where('campaign_id', '=', campaignId)
-      .execute();
+    const set = {
+      updated_at: at,
+      ...(patch.status ? { status: patch.status } : {}),
+      ...(patch.statusReason !== undefined ? { status_reason: patch.statusReason } : {}),
+      ...(patch.releaseRate !== undefined ? { release_rate: patch.releaseRate } : {}),
+    };
+    await this.ex.updateTable('campaigns').set(set).where('campaign_id', '=', campaignId).execute();
   }
 
   async setStatus(campaignId: string, status: CampaignStatus, reason: string | null, at: string): Promise<void> {
@@ -78,11 +65,8 @@ export class CampaignRecordRepository implements CampaignRecords {
   }
 
   async recordReleaseError(campaignId: string, error: { readonly code: string; readonly message: string } | null, at: string): Promise<void> {
-    await this.ex
-      .updateTable('campaigns')
-      .set({ release_error_code: error?.code ?? null, release_error_message: error?.message ?? null, release_error_at: error ? at : null })
-      .where('campaign_id', '=', campaignId)
-      .execute();
+    const set = { release_error_code: error?.code ?? null, release_error_message: error?.message ?? null, release_error_at: error ? at : null };
+    await this.ex.updateTable('campaigns').set(set).where('campaign_id', '=', campaignId).execute();
   }
 
   async selectRecipients(campaign: Campaign, q: CohortQuery, at: string): Promise<number> {

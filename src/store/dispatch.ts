@@ -1,25 +1,53 @@
 /**
- * The dispatch side of the store as one object: the messages repository (the send path's
- * statements, flat, as the worker calls them) with the campaign, pacing and allocation
- * repositories beside it and the unit of work over all of them. It implements the pacer's, the
- * worker's, the call channel's and the reports' ports; no rule of who, when or by which
- * channel is here (the release is pacer/invitations.ts and pacer/reminders.ts).
+ * The dispatch side of the store: its repositories (messages, campaign records, pacing days,
+ * allocation) bound to the pool or to one unit of work, and `KyselyDispatchStore`, which puts
+ * them in one object for the pacer's, the worker's, the call channel's and the reports' ports.
+ * No rule of who, when or by which channel is here (see pacer/invitations.ts, pacer/reminders.ts).
  */
 import type { Kysely } from 'kysely';
 import type { Campaign } from '../campaigns/schema.js';
 import type { CampaignStatus } from '../campaigns/store.js';
 import type { CallTaskStore } from '../channels/call.js';
 import { campaignRecord } from '../pacer/campaigns.js';
-import type { CampaignRecord, CampaignSummary, PacerStore, PacingDay } from '../pacer/store.js';
+import type { CampaignRecord, CampaignSummary, PacerRepositories, PacerStore, PacingDay } from '../pacer/store.js';
 import type { DispatchStore } from '../queues/store.js';
 import type { ReportStore } from '../reports/store.js';
-import type { AllocationRepository } from './allocation.js';
-import type { CampaignRecordRepository } from './campaign-records.js';
-import { MessageRepository } from './messages.js';
+import { AllocationRepository, type CenterCache } from './allocation.js';
+import { CampaignRecordRepository } from './campaign-records.js';
+import { type HotStatements, MessageRepository, prepareHot } from './messages.js';
 import type { Dialect } from './open.js';
-import type { PacingRepository } from './pacing.js';
-import { type Repositories, repositories, type Shared, sharedOf, transaction } from './repositories.js';
+import { PacingRepository } from './pacing.js';
 import type { Database } from './schema.js';
+import { atomically, type Executor } from './unit-of-work.js';
+
+export interface Repositories extends PacerRepositories {
+  readonly messages: MessageRepository;
+  readonly campaignRecords: CampaignRecordRepository;
+  readonly pacing: PacingRepository;
+  readonly allocation: AllocationRepository;
+  /** A unit of work begun inside this one joins it. */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+}
+
+/** What the repositories of one store share, whatever they are bound to: prepared statements and the centre cache. */
+interface Shared {
+  readonly hot: HotStatements;
+  readonly centers: CenterCache;
+}
+
+function repositories(ex: Executor, dialect: Dialect, shared: Shared, pooled: boolean): Repositories {
+  return {
+    messages: new MessageRepository(ex, dialect, shared.hot, pooled),
+    campaignRecords: new CampaignRecordRepository(ex, dialect),
+    pacing: new PacingRepository(ex),
+    allocation: new AllocationRepository(ex, dialect, shared.centers),
+    transaction: (fn) => transaction(ex, dialect, shared, fn),
+  };
+}
+
+/** The repositories bound to one transaction (unit-of-work.ts); inside one already, `fn` joins it. */
+const transaction = <T>(ex: Executor, dialect: Dialect, shared: Shared, fn: (tx: Repositories) => Promise<T>): Promise<T> =>
+  atomically(ex, dialect, (trx) => fn(repositories(trx, dialect, shared, false)));
 
 export class KyselyDispatchStore extends MessageRepository implements Repositories, PacerStore, DispatchStore, CallTaskStore, ReportStore {
   readonly messages: MessageRepository = this;
@@ -29,7 +57,7 @@ export class KyselyDispatchStore extends MessageRepository implements Repositori
   private readonly shared: Shared;
 
   constructor(db: Kysely<Database>, dialect: Dialect = 'postgres') {
-    const shared = sharedOf(db, dialect);
+    const shared = { hot: prepareHot(db, dialect), centers: new Map() };
     super(db, dialect, shared.hot, true);
     this.shared = shared;
     ({ campaignRecords: this.campaignRecords, pacing: this.pacing, allocation: this.allocation } = repositories(db, dialect, shared, true));
@@ -39,6 +67,7 @@ export class KyselyDispatchStore extends MessageRepository implements Repositori
     return transaction(this.ex, this.dialect, this.shared, fn);
   }
 
+  // The calls the CLI, the simulator and the tests make on the store as one object.
   /** The campaign with its stored definition read through today's schema (throws as the schema does). */
   campaign = (campaignId: string): Promise<CampaignRecord | null> => campaignRecord(this, campaignId);
   createCampaign = (campaign: Campaign, releaseRate: number, at: string): Promise<void> => this.campaignRecords.create(campaign, releaseRate, at);

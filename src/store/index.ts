@@ -5,12 +5,11 @@
 import { KyselyCampaignStore } from './campaigns.js';
 import { KyselyCohortStore } from './cohort.js';
 import { KyselyDeskStore } from './desk.js';
-import { KyselyDispatchStore } from './dispatch.js';
+import { KyselyDispatchStore, type Repositories } from './dispatch.js';
 import { KyselyFeedbackStore } from './feedback.js';
 import { KyselyForecastStore } from './forecast.js';
 import { type OpenOptions, type StoreHandle, openStore } from './open.js';
 import { KyselyRegistryStore } from './registry.js';
-import type { Repositories } from './repositories.js';
 import { KyselyAppointmentStore } from './slots.js';
 
 export class KyselyStore {

@@ -4,8 +4,7 @@
  * late webhook can never move a message backwards or send it twice. Who, when and by which
  * channel are the pacer's and the worker's to decide; this only reads and writes.
  */
-import { type ExpressionBuilder, sql } from 'kysely';
-import type { CampaignStatus, CitizenCard } from '../campaigns/store.js';
+import { type ExpressionBuilder, type InferResult, sql, type UpdateObject } from 'kysely';
 import type { Channel } from '../core/channels.js';
 import { FAILURES, FINISHED_STATES, messageKeyPrefix, OPEN_STATES, UNSENT_STATES } from '../core/lifecycle.js';
 import type { AppointmentState } from '../pacer/appointments.js';
@@ -14,7 +13,7 @@ import type { DispatchStore, MessageForSend } from '../queues/store.js';
 import type { StatusRow } from '../reports/store.js';
 import { GroupCommit, param, prepare } from './prepared.js';
 import type { Dialect } from './open.js';
-import type { MessageState } from './schema.js';
+import type { Database, MessageState } from './schema.js';
 import { releaseAppointment } from './slots.js';
 import { atomically, type Executor } from './unit-of-work.js';
 
@@ -26,29 +25,22 @@ const LOAD_COLUMNS = [
   'z.municipality as center_municipality', 'z.opening as center_opening', 'z.daily_capacity as center_capacity',
 ] as const;
 
-interface LoadRow {
-  message_id: string; campaign_id: string; step_id: string; state: MessageState; channel: string | null; link_token: string | null;
-  citizen_id: string; given_name: string | null; family_name: string | null; birth_date: string; sex: 'M' | 'F' | 'X' | null; language: string;
-  phone: string | null; email: string | null; region: string | null; asl: string | null; municipality: string | null; opt_out: number;
-  status: CampaignStatus; definition: string;
-  appointment_state: string | null; start_at: string | null; center_id: string | null; center_name: string | null; center_address: string | null;
-  center_municipality: string | null; center_opening: string | null; center_capacity: number | null;
-}
-
 /** The send path's three statements, prepared once (see prepared.ts) and shared by every repository of a store. */
 export type HotStatements = ReturnType<typeof prepareHot>;
 
-export function prepareHot(db: Executor, dialect: Dialect) {
-  const load = prepare<{ id: string }, LoadRow>(
-    db
+const loadQuery = (db: Executor) =>
+  db
       .selectFrom('messages as m')
       .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
       .innerJoin('campaigns as k', 'k.campaign_id', 'm.campaign_id')
       .leftJoin('appointments as a', 'a.appointment_id', 'm.appointment_id')
       .leftJoin('centers as z', 'z.center_id', 'a.center_id')
       .select(LOAD_COLUMNS)
-      .where('m.message_id', '=', param('id')),
-  );
+      .where('m.message_id', '=', param('id'));
+type LoadRow = InferResult<ReturnType<typeof loadQuery>>[number];
+
+export function prepareHot(db: Executor, dialect: Dialect) {
+  const load = prepare<{ id: string }, LoadRow>(loadQuery(db));
   const claimQuery = db
       .updateTable('messages')
       .set((eb) => ({ state: 'sending', claim_token: param('token'), claimed_at: param('at'), attempts: eb('attempts', '+', 1), updated_at: param('at') }))
@@ -101,13 +93,11 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
   async loadForSend(messageId: string): Promise<MessageForSend | null> {
     const [r] = await this.hot.load.all(this.ex, { id: messageId });
     if (!r) return null;
-    const citizen: CitizenCard = {
-      citizen_id: r.citizen_id, given_name: r.given_name, family_name: r.family_name, birth_date: r.birth_date, sex: r.sex,
-      language: r.language, phone: r.phone, email: r.email, region: r.region, asl: r.asl, municipality: r.municipality, opt_out: r.opt_out === 1,
-    };
+    const { given_name, family_name, birth_date, sex, language, phone, email, region, asl, municipality } = r;
     return {
-      messageId: r.message_id, campaignId: r.campaign_id, stepId: r.step_id, state: r.state, channel: r.channel as Channel | null,
-      linkToken: r.link_token ?? '', citizen, campaignStatus: r.status, definitionText: r.definition,
+      messageId: r.message_id, campaignId: r.campaign_id, stepId: r.step_id, state: r.state, channel: r.channel as Channel | null, linkToken: r.link_token ?? '',
+      citizen: { citizen_id: r.citizen_id, given_name, family_name, birth_date, sex, language, phone, email, region, asl, municipality, opt_out: r.opt_out === 1 },
+      campaignStatus: r.status, definitionText: r.definition,
       appointment:
         r.start_at !== null && r.center_id !== null
           ? {
@@ -130,13 +120,12 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
   }
 
   async unclaim(messageId: string, token: string, at: string): Promise<void> {
-    await this.ex.updateTable('messages').set({ state: 'queued', claim_token: null, claimed_at: null, updated_at: at })
-      .where('message_id', '=', messageId).where('claim_token', '=', token).where('state', '=', 'sending').execute();
+    await this.move(messageId, 'sending', { state: 'queued', claim_token: null, claimed_at: null, updated_at: at }).where('claim_token', '=', token).execute();
   }
 
   async recordFailed(messageId: string, token: string | null, code: string, detail: string, at: string): Promise<void> {
-    let q = this.ex.updateTable('messages').set({ state: 'failed', error_code: code, error_detail: detail, final_at: at, updated_at: at }).where('message_id', '=', messageId);
-    q = token === null ? q.where('state', '=', 'queued') : q.where('claim_token', '=', token).where('state', '=', 'sending');
+    const set = { state: 'failed', error_code: code, error_detail: detail, final_at: at, updated_at: at } as const;
+    const q = token === null ? this.move(messageId, 'queued', set) : this.move(messageId, 'sending', set).where('claim_token', '=', token);
     // A failed invitation frees its slot for the next citizen, in the same transaction.
     await atomically(this.ex, this.dialect, async (trx) => {
       const res = await trx.executeQuery(q.compile());
@@ -145,18 +134,17 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
   }
 
   async markUnknown(messageId: string, detail: string, at: string): Promise<void> {
-    await this.ex.updateTable('messages').set({ state: 'unknown', error_detail: detail, final_at: at, updated_at: at })
-      .where('message_id', '=', messageId).where('state', '=', 'sending').execute();
+    await this.move(messageId, 'sending', { state: 'unknown', error_detail: detail, final_at: at, updated_at: at }).execute();
   }
 
-  async transition(messageId: string, from: readonly string[], to: string, at: string): Promise<boolean> {
-    const res = await this.ex
-      .updateTable('messages')
-      .set({ state: to as MessageState, updated_at: at, ...(to === 'pending' ? { queued_at: null } : { final_at: at }) })
-      .where('message_id', '=', messageId)
-      .where('state', 'in', from as MessageState[])
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+  async transition(messageId: string, from: readonly MessageState[], to: MessageState, at: string): Promise<boolean> {
+    const set = { state: to, updated_at: at, ...(to === 'pending' ? { queued_at: null } : { final_at: at }) };
+    return Number((await this.ex.updateTable('messages').set(set).where('message_id', '=', messageId).where('state', 'in', from).executeTakeFirst()).numUpdatedRows) === 1;
+  }
+
+  /** One message's conditional move out of `from`. */
+  private move(messageId: string, from: MessageState, set: UpdateObject<Database, 'messages'>) {
+    return this.ex.updateTable('messages').set(set).where('message_id', '=', messageId).where('state', '=', from);
   }
 
   async outcomes(campaignId: string): Promise<{ failed: number; finished: number }> {
@@ -172,11 +160,8 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
   }
 
   async createCallTask(t: { messageId: string; campaignId: string; citizenId: string; at: string }): Promise<string> {
-    await this.ex
-      .insertInto('call_tasks')
-      .values({ task_id: t.messageId, message_id: t.messageId, campaign_id: t.campaignId, citizen_id: t.citizenId, state: 'open', created_at: t.at, updated_at: t.at })
-      .onConflict((oc) => oc.column('task_id').doNothing())
-      .execute();
+    const task = { task_id: t.messageId, message_id: t.messageId, campaign_id: t.campaignId, citizen_id: t.citizenId, state: 'open', created_at: t.at, updated_at: t.at } as const;
+    await this.ex.insertInto('call_tasks').values(task).onConflict((oc) => oc.column('task_id').doNothing()).execute();
     return t.messageId;
   }
 
@@ -186,12 +171,10 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
     const rows = await this.ex
       .selectFrom('messages as m')
       .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
-      .select(['m.message_id', 'c.citizen_id', 'c.phone', 'c.email', 'c.opt_out', 'c.region', 'c.asl', 'c.municipality'])
+      .select(['m.message_id as messageId', 'c.citizen_id as citizenId', 'c.phone', 'c.email', 'c.opt_out', 'c.region', 'c.asl', 'c.municipality'])
       .where('m.campaign_id', '=', campaignId).where('m.state', '=', 'pending').where('m.step_id', '=', stepId)
-      .orderBy('m.seq')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({ messageId: r.message_id, citizenId: r.citizen_id, phone: r.phone, email: r.email, optOut: r.opt_out === 1, region: r.region, asl: r.asl, municipality: r.municipality }));
+      .orderBy('m.seq').limit(limit).execute();
+    return rows.map(({ opt_out, ...r }) => ({ ...r, optOut: opt_out === 1 }));
   }
 
   async dueMessages(campaignId: string, at: string, limit: number): Promise<DueMessage[]> {
@@ -199,31 +182,25 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
       .selectFrom('messages as m')
       .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
       .leftJoin('appointments as a', 'a.appointment_id', 'm.appointment_id')
-      .select(['m.message_id', 'm.step_id', 'c.phone', 'c.email', 'c.opt_out', 'a.state as appointment', 'a.start_at'])
+      .select(['m.message_id as messageId', 'm.step_id as stepId', 'c.phone', 'c.email', 'c.opt_out', 'a.state as appointment', 'a.start_at as startAt'])
       .where('m.campaign_id', '=', campaignId).where('m.state', '=', 'pending').where('m.due_at', '<=', at)
-      .orderBy('m.due_at').orderBy('m.seq')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({ messageId: r.message_id, stepId: r.step_id, phone: r.phone, email: r.email, optOut: r.opt_out === 1, appointment: r.appointment as AppointmentState | null, startAt: r.start_at }));
+      .orderBy('m.due_at').orderBy('m.seq').limit(limit).execute();
+    return rows.map(({ opt_out, ...r }) => ({ ...r, optOut: opt_out === 1 }));
   }
 
   async queue(channel: Channel, items: readonly { readonly id: string; readonly token: string }[], at: string, withAppointment: boolean): Promise<string[]> {
-    if (items.length === 0) return [];
     const tokens = sql.join(items.map((i) => sql`when ${i.id} then ${i.token}`), sql` `);
     const updated = await this.ex
       .updateTable('messages')
       .set({ state: 'queued', channel, link_token: sql`case message_id ${tokens} end`, ...(withAppointment ? { appointment_id: sql`message_id` } : {}), queued_at: at, updated_at: at })
-      .where('message_id', 'in', items.map((i) => i.id))
-      .where('state', '=', 'pending')
-      .returning('message_id')
-      .execute();
+      .where('message_id', 'in', items.map((i) => i.id)).where('state', '=', 'pending')
+      .returning('message_id').execute();
     return updated.map((u) => u.message_id);
   }
 
   async finish(ids: readonly string[], how: Unsendable, at: string): Promise<void> {
     if (ids.length === 0) return;
-    const set =
-      how.state === 'opted_out' ? { state: how.state } : how.state === 'failed' ? { state: how.state, error_code: how.code, error_detail: FAILURES[how.code] } : { state: how.state, error_detail: how.detail };
+    const set = how.state === 'failed' ? { state: how.state, error_code: how.code, error_detail: FAILURES[how.code] } : how.state === 'cancelled' ? { state: how.state, error_detail: how.detail } : { state: how.state };
     await this.ex.updateTable('messages').set({ ...set, final_at: at, updated_at: at }).where('message_id', 'in', ids).where('state', '=', 'pending').execute();
   }
 
@@ -241,29 +218,22 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
     return n;
   }
 
-  async appointmentsWithout(campaignId: string, stepId: string, states: readonly AppointmentState[], fromDay: string, toDay: string, limit: number) {
-    const rows = await this.ex
+  appointmentsWithout(campaignId: string, stepId: string, states: readonly AppointmentState[], fromDay: string, toDay: string, limit: number) {
+    return this.ex
       .selectFrom('appointments as a')
       .innerJoin('messages as m', 'm.message_id', 'a.appointment_id')
-      .select(['a.appointment_id', 'a.citizen_id', 'a.day', 'a.start_at', 'm.seq'])
+      .select(['a.appointment_id as appointmentId', 'a.citizen_id as citizenId', 'a.day', 'a.start_at as startAt', 'm.seq'])
       .where('a.campaign_id', '=', campaignId).where('a.state', 'in', states).where('a.day', '>=', fromDay).where('a.day', '<=', toDay)
-      .where(missing(campaignId, stepId))
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({ appointmentId: r.appointment_id, citizenId: r.citizen_id, day: r.day, startAt: r.start_at, seq: r.seq }));
+      .where(missing(campaignId, stepId)).limit(limit).execute();
   }
 
-  async invitationsWithout(campaignId: string, inviteStepId: string, stepId: string, q: { states: readonly MessageState[]; sentBefore: string; appointment: AppointmentState }, limit: number) {
-    const rows = await this.ex
+  invitationsWithout(campaignId: string, inviteStepId: string, stepId: string, q: { states: readonly MessageState[]; sentBefore: string; appointment: AppointmentState }, limit: number) {
+    return this.ex
       .selectFrom('messages as a')
       .innerJoin('appointments as p', 'p.appointment_id', 'a.message_id')
-      .select(['a.message_id', 'a.citizen_id', 'a.seq'])
+      .select(['a.message_id as messageId', 'a.citizen_id as citizenId', 'a.seq'])
       .where('a.campaign_id', '=', campaignId).where('a.step_id', '=', inviteStepId).where('a.state', 'in', q.states).where('a.sent_at', '<=', q.sentBefore)
-      .where('p.state', '=', q.appointment)
-      .where(missing(campaignId, stepId))
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({ messageId: r.message_id, citizenId: r.citizen_id, seq: r.seq }));
+      .where('p.state', '=', q.appointment).where(missing(campaignId, stepId)).limit(limit).execute();
   }
 
   async staleQueued(before: string, limit: number): Promise<Released[]> {
@@ -275,14 +245,12 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
     const res = await this.ex
       .updateTable('messages')
       .set({ state: 'unknown', error_detail: 'the worker that claimed it stopped before recording the provider answer', final_at: at, updated_at: at })
-      .where('state', '=', 'sending').where('claimed_at', '<', before)
-      .executeTakeFirst();
+      .where('state', '=', 'sending').where('claimed_at', '<', before).executeTakeFirst();
     return Number(res.numUpdatedRows);
   }
 
   async unfinished(campaignId: string): Promise<{ pending: number; queued: number; sending: number }> {
-    const rows = await this.ex.selectFrom('messages').select(['state', (eb) => eb.fn.countAll().as('n')])
-      .where('campaign_id', '=', campaignId).where('state', 'in', OPEN_STATES).groupBy('state').execute();
+    const rows = await this.ex.selectFrom('messages').select(['state', (eb) => eb.fn.countAll().as('n')]).where('campaign_id', '=', campaignId).where('state', 'in', OPEN_STATES).groupBy('state').execute();
     const out = { pending: 0, queued: 0, sending: 0 };
     for (const r of rows) out[r.state as keyof typeof out] = Number(r.n);
     return out;
@@ -290,8 +258,7 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
 
   async cancelUnsent(campaignId: string, at: string): Promise<number> {
     return atomically(this.ex, this.dialect, async (trx) => {
-      const res = await trx.updateTable('messages').set({ state: 'cancelled', final_at: at, updated_at: at })
-        .where('campaign_id', '=', campaignId).where('state', 'in', UNSENT_STATES).executeTakeFirst();
+      const res = await trx.updateTable('messages').set({ state: 'cancelled', final_at: at, updated_at: at }).where('campaign_id', '=', campaignId).where('state', 'in', UNSENT_STATES).executeTakeFirst();
       // Slots offered and not yet confirmed go back to the centres; a confirmed one stays the citizen's.
       const held = await trx.selectFrom('appointments').select('appointment_id').where('campaign_id', '=', campaignId).where('state', '=', 'held').execute();
       for (const a of held) await releaseAppointment(trx, a.appointment_id, 'cancelled', at);
@@ -299,17 +266,11 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
     });
   }
 
-  // ── reports ──────────────────────────────────────────────────────────────────────────────
-
   async statusCounts(campaignId?: string): Promise<StatusRow[]> {
-    let q = this.ex
-      .selectFrom('messages')
-      .select(['campaign_id', 'step_id', 'channel', 'state', (eb) => eb.fn.countAll().as('n')])
-      .groupBy(['campaign_id', 'step_id', 'channel', 'state'])
-      .orderBy('campaign_id').orderBy('step_id').orderBy('channel').orderBy('state');
+    const columns = ['campaign_id', 'step_id', 'channel', 'state'] as const;
+    let q = this.ex.selectFrom('messages').select([...columns, (eb) => eb.fn.countAll().as('n')]).groupBy([...columns]).orderBy('campaign_id').orderBy('step_id').orderBy('channel').orderBy('state');
     if (campaignId) q = q.where('campaign_id', '=', campaignId);
-    const rows = await q.execute();
-    return rows.map((r) => ({ campaignId: r.campaign_id, stepId: r.step_id, channel: r.channel, state: r.state, count: Number(r.n) }));
+    return (await q.execute()).map((r) => ({ campaignId: r.campaign_id, stepId: r.step_id, channel: r.channel, state: r.state, count: Number(r.n) }));
   }
 }
 

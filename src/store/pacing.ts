@@ -13,34 +13,20 @@ export class PacingRepository implements PacingDays {
   }
 
   async last(campaignId: string, beforeDay: string): Promise<PacingDay | null> {
-    const r = await this.ex
-      .selectFrom('pacing_days')
-      .select(['day', 'target', 'released'])
-      .where('campaign_id', '=', campaignId)
-      .where('day', '<', beforeDay)
-      .orderBy('day', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const r = await this.ex.selectFrom('pacing_days').select(['day', 'target', 'released']).where('campaign_id', '=', campaignId).where('day', '<', beforeDay).orderBy('day', 'desc').limit(1).executeTakeFirst();
     return r ? day(r) : null;
   }
 
   async open(campaignId: string, d: string, target: number, at: string): Promise<PacingDay> {
-    await this.ex
-      .insertInto('pacing_days')
-      .values({ campaign_id: campaignId, day: d, target, released: 0, updated_at: at })
-      .onConflict((oc) => oc.columns(['campaign_id', 'day']).doNothing())
-      .execute();
+    const row = { campaign_id: campaignId, day: d, target, released: 0, updated_at: at };
+    await this.ex.insertInto('pacing_days').values(row).onConflict((oc) => oc.columns(['campaign_id', 'day']).doNothing()).execute();
     return (await this.day(campaignId, d))!;
   }
 
   async addReleased(campaignId: string, d: string, n: number, at: string): Promise<number | null> {
     const r = await this.ex
-      .updateTable('pacing_days')
-      .set((eb) => ({ released: eb('released', '+', n), updated_at: at }))
-      .where('campaign_id', '=', campaignId)
-      .where('day', '=', d)
-      .returning('released')
-      .executeTakeFirst();
+      .updateTable('pacing_days').set((eb) => ({ released: eb('released', '+', n), updated_at: at }))
+      .where('campaign_id', '=', campaignId).where('day', '=', d).returning('released').executeTakeFirst();
     return r ? Number(r.released) : null;
   }
 }
