@@ -1,12 +1,16 @@
 /** What every command shares: opening the store from `--db` / `INVITO_DB`, and output helpers. */
 import type { Command } from 'commander';
 import pino from 'pino';
-import { KyselyStore } from '../store/index.js';
+import { configFromEnv, openApp } from '../app/index.js';
+import type { KyselyStore } from '../store/index.js';
 
-/** Opens the store named by the global `--db` option, or `INVITO_DB`, or the default SQLite file. */
+/**
+ * Opens the store named by the global `--db` option, or `INVITO_DB`, or the default SQLite file,
+ * through the composition root (a one-shot command needs the store alone, no Redis).
+ */
 export async function storeFor(cmd: Command): Promise<KyselyStore> {
   const root = cmd.optsWithGlobals() as { db?: string };
-  return KyselyStore.open(root.db || process.env.INVITO_DB || undefined);
+  return (await openApp(configFromEnv(process.env, { ...(root.db ? { db: root.db } : {}) }))).store;
 }
 
 /** Runs `fn` with the store and always closes it. */
