@@ -4,7 +4,8 @@
  *
  * Answers move appointments in the same transaction as they are recorded, so the slot a
  * citizen gives up is free for the next one at once: a decline, an opt-out and an invitation
- * that never arrived release it, a confirmation confirms it.
+ * that never arrived release it, a confirmation confirms it (the rules: rules.ts; which message
+ * states a receipt moves: core/lifecycle.ts `receiptMovesFrom`).
  */
 
 /** A provider status normalised to invito's message states. */
