@@ -57,18 +57,8 @@ export function prepareHot(db: Executor, dialect: Dialect) {
     sql<string | null>`(select e.${sql.ref(col)} from provider_events e where e.provider_id = ${param('provider')} and e.status in ('delivered', 'undelivered', 'failed') order by e.status limit 1)`;
   const sentQuery = db
       .updateTable('messages')
-      .set({
-        state: sql<MessageState>`coalesce(${overtaken('status')}, 'sent')`,
-        error_code: overtaken('error_code'),
-        final_at: overtaken('received_at'),
-        provider_id: param('provider'),
-        sent_at: param('at'),
-        error_detail: null,
-        updated_at: param('at'),
-      })
-      .where('message_id', '=', param('id'))
-      .where('claim_token', '=', param('token'))
-      .where('state', 'in', ['sending', 'unknown']);
+      .set({ state: sql<MessageState>`coalesce(${overtaken('status')}, 'sent')`, error_code: overtaken('error_code'), final_at: overtaken('received_at'), provider_id: param('provider'), sent_at: param('at'), error_detail: null, updated_at: param('at') })
+      .where('message_id', '=', param('id')).where('claim_token', '=', param('token')).where('state', 'in', ['sending', 'unknown']);
   const sent = prepare<{ id: string; token: string; provider: string; at: string }>(sentQuery);
   // On SQLite the claim and the record go through group commit: a commit costs far more than
   // the UPDATE, and many jobs are in flight at once. (PostgreSQL commits are concurrent across
@@ -87,8 +77,6 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
     /** Whether this repository runs on the store's pool (not inside a unit of work): only there may writes join a group commit. */
     private readonly pooled: boolean,
   ) {}
-
-  // ── the send path ────────────────────────────────────────────────────────────────────────
 
   async loadForSend(messageId: string): Promise<MessageForSend | null> {
     const [r] = await this.hot.load.all(this.ex, { id: messageId });
@@ -148,14 +136,9 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
   }
 
   async outcomes(campaignId: string): Promise<{ failed: number; finished: number }> {
-    const r = await this.ex
-      .selectFrom('messages')
-      .select([
-        sql<number>`sum(case when state = 'failed' then 1 else 0 end)`.as('failed'),
-        sql<number>`sum(case when state in (${inList(FINISHED_STATES)}) then 1 else 0 end)`.as('finished'),
-      ])
-      .where('campaign_id', '=', campaignId)
-      .executeTakeFirst();
+    const failed = sql<number>`sum(case when state = 'failed' then 1 else 0 end)`.as('failed');
+    const finished = sql<number>`sum(case when state in (${inList(FINISHED_STATES)}) then 1 else 0 end)`.as('finished');
+    const r = await this.ex.selectFrom('messages').select([failed, finished]).where('campaign_id', '=', campaignId).executeTakeFirst();
     return { failed: Number(r?.failed ?? 0), finished: Number(r?.finished ?? 0) };
   }
 
@@ -164,8 +147,6 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
     await this.ex.insertInto('call_tasks').values(task).onConflict((oc) => oc.column('task_id').doNothing()).execute();
     return t.messageId;
   }
-
-  // ── the release path ─────────────────────────────────────────────────────────────────────
 
   async pendingInvitations(campaignId: string, stepId: string, limit: number): Promise<PendingInvitation[]> {
     const rows = await this.ex
