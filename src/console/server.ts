@@ -21,7 +21,7 @@
  * Logs carry operator and task ids only: pages show names and phones, and nothing of them is logged.
  */
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -74,6 +74,8 @@ const SIGN_IN_FAILED_TEXT = 'Sign-in failed: the operator id or the password is 
  * that holds across processes and restarts.
  */
 export const SIGN_IN_ADDRESS_LIMIT = { maxFailures: 20, windowMs: 15 * 60_000 } as const;
+/** The media types of the files in `public/console/`. */
+const ASSET_TYPES: Readonly<Record<string, string>> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
 /** One year; without includeSubDomains, since other services may live under the same domain. */
 const HSTS = 'max-age=31536000';
 
@@ -216,7 +218,10 @@ export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (scope, deps
     index: false,
     cacheControl: false,
     lastModified: false,
-    setHeaders: (res) => {
+    // Our own types: the script stays `text/javascript` (RFC 9239), not the library's older `application/javascript`.
+    contentType: false,
+    setHeaders: (res, path) => {
+      res.setHeader('content-type', ASSET_TYPES[extname(path)] ?? 'application/octet-stream');
       res.setHeader('cache-control', 'no-cache');
       res.setHeader('x-content-type-options', 'nosniff');
     },
