@@ -16,6 +16,7 @@ import { parseCampaign } from '../dist/campaigns/load.js';
 import { openApp, startWorker } from '../dist/app/index.js';
 import { providerConfig } from '../dist/channels/index.js';
 import { createTwilioClient } from '../dist/channels/twilio/http-client.js';
+import { campaignRecord } from '../dist/pacer/campaigns.js';
 import { launchCampaign } from '../dist/pacer/launch.js';
 import { KyselyStore } from '../dist/store/index.js';
 
@@ -139,7 +140,7 @@ try {
       concurrency: 100,
     });
     for (;;) {
-      const c = await store.dispatch.campaign('bench');
+      const c = await campaignRecord(store, 'bench');
       if (c.status === 'completed') break;
       await new Promise((r) => setTimeout(r, 100));
     }

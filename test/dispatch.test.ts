@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCampaign } from '../src/campaigns/load.js';
 import { templateLibrary } from '../src/campaigns/messages.js';
+import { campaignRecord } from '../src/pacer/campaigns.js';
 import { launchCampaign } from '../src/pacer/launch.js';
 import { makeProcessor } from '../src/queues/process.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
@@ -38,7 +39,7 @@ for (const dialect of DIALECTS) {
       expect(launched).toMatchObject({ created: true, recipients: 40, added: 40 });
       const worker = await startTestWorker(t.store, sandbox, redis.prefix);
       try {
-        await until('campaign completed', async () => (await t.store.dispatch.campaign('c1'))?.status === 'completed', 30_000);
+        await until('campaign completed', async () => (await campaignRecord(t.store, 'c1'))?.status === 'completed', 30_000);
       } finally {
         await worker.close();
       }
@@ -66,7 +67,7 @@ for (const dialect of DIALECTS) {
       const worker = await startTestWorker(t.store, sandbox, redis.prefix);
       try {
         await until('some sent', async () => sandbox.outbox().messages.length >= 20);
-        await t.store.dispatch.setCampaignStatus('cp', 'paused', 'test', AT);
+        await t.store.campaignRecords.setStatus('cp', 'paused', 'test', AT);
         await new Promise((r) => setTimeout(r, 500)); // jobs already queued drain back to pending
         const atPause = sandbox.outbox().messages.length;
         await new Promise((r) => setTimeout(r, 700));
@@ -74,8 +75,8 @@ for (const dialect of DIALECTS) {
         const left = await t.store.dispatch.unfinished('cp');
         expect(left.queued + left.sending).toBe(0);
         expect(left.pending).toBe(120 - atPause);
-        await t.store.dispatch.setCampaignStatus('cp', 'active', null, AT);
-        await until('completed after resume', async () => (await t.store.dispatch.campaign('cp'))?.status === 'completed');
+        await t.store.campaignRecords.setStatus('cp', 'active', null, AT);
+        await until('completed after resume', async () => (await campaignRecord(t.store, 'cp'))?.status === 'completed');
       } finally {
         await worker.close();
       }
@@ -221,12 +222,12 @@ describe.skipIf(!DIALECTS[0]!.available)('the error brake', () => {
       sandbox.setConfig({ invalidNumbers: Array.from({ length: 10 }, (_, d) => `*${d}`) });
       const worker = await startTestWorker(t.store, sandbox, redis.prefix);
       try {
-        await until('paused', async () => (await t.store.dispatch.campaign('brake'))?.status === 'paused');
+        await until('paused', async () => (await campaignRecord(t.store, 'brake'))?.status === 'paused');
         await new Promise((r) => setTimeout(r, 300));
       } finally {
         await worker.close();
       }
-      const rec = await t.store.dispatch.campaign('brake');
+      const rec = await campaignRecord(t.store, 'brake');
       expect(rec!.statusReason).toMatch(/^paused by invito: \d+ of \d+ messages failed \(\d+\.\d%, above 50%\)$/);
       const left = await t.store.dispatch.unfinished('brake');
       expect(left.pending).toBeGreaterThan(0); // the rest waits for a person to look

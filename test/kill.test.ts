@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { campaignRecord } from '../src/pacer/campaigns.js';
 import { launchCampaign } from '../src/pacer/launch.js';
 import { startPrivateRedis } from '../src/queues/redis.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
@@ -100,7 +101,7 @@ describe.skipIf(!built)('exactly once under kill -9 (worker processes and Redis)
       'every message has an outcome',
       async () => {
         while (workers.size < 3) spawnWorker();
-        return (await store.dispatch.campaign('kill'))?.status === 'completed';
+        return (await campaignRecord(store, 'kill'))?.status === 'completed';
       },
       120_000,
       250,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { activeCampaigns } from '../src/pacer/campaigns.js';
+import { activeCampaigns, campaignRecord } from '../src/pacer/campaigns.js';
 import { launchCampaign } from '../src/pacer/launch.js';
 import { formatStatus, statusReport } from '../src/reports/status.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
@@ -70,8 +70,8 @@ for (const dialect of DIALECTS) {
         });
       let worker = await start(t.store.dispatch);
       try {
-        await until('the healthy campaign completed', async () => (await t.store.dispatch.campaign('b-lazio'))?.status === 'completed', 30_000);
-        const failing = await until('the error recorded on the failing campaign', async () => (await t.store.dispatch.campaign('a-lombardy'))?.releaseError);
+        await until('the healthy campaign completed', async () => (await campaignRecord(t.store, 'b-lazio'))?.status === 'completed', 30_000);
+        const failing = await until('the error recorded on the failing campaign', async () => (await campaignRecord(t.store, 'a-lombardy'))?.releaseError);
         expect(failing.code).toBe('CENTER_INVALID');
         expect(failing.message).toContain('LOM-0001');
         expect(failing.message).toContain('daily_capacity');
@@ -96,8 +96,8 @@ for (const dialect of DIALECTS) {
         await sql`update centers set daily_capacity = 100 where center_id = 'LOM-0001'`.execute(t.store.db);
         await worker.close();
         worker = await start(new KyselyDispatchStore(t.store.db, t.store.handle.dialect));
-        await until('the repaired campaign completed', async () => (await t.store.dispatch.campaign('a-lombardy'))?.status === 'completed', 30_000);
-        expect((await t.store.dispatch.campaign('a-lombardy'))?.releaseError).toBeNull();
+        await until('the repaired campaign completed', async () => (await campaignRecord(t.store, 'a-lombardy'))?.status === 'completed', 30_000);
+        expect((await campaignRecord(t.store, 'a-lombardy'))?.releaseError).toBeNull();
         expect(sandbox.outbox().messages).toHaveLength(20);
       } finally {
         await worker.close();

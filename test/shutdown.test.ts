@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { campaignRecord } from '../src/pacer/campaigns.js';
 import { launchCampaign } from '../src/pacer/launch.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { KyselyStore } from '../src/store/index.js';
@@ -56,7 +57,7 @@ describe.skipIf(!built)('graceful shutdown', () => {
 
     const second = spawn(process.execPath, args, { env, stdio: 'ignore' });
     try {
-      await until('completed', async () => (await store!.dispatch.campaign('term'))?.status === 'completed', 60_000, 100);
+      await until('completed', async () => (await campaignRecord(store!, 'term'))?.status === 'completed', 60_000, 100);
     } finally {
       second.kill('SIGTERM');
       await once(second, 'exit');

@@ -46,7 +46,7 @@ export async function releaseInvitations(store: PacerStore, campaign: Campaign, 
         const channel = channelNow(step.channels, r, gate);
         if (channel === 'unreachable') unreachable.push(r.messageId);
         if (typeof channel !== 'string' || channel === 'unreachable') continue;
-        const centers = await tx.allocation.candidates(r);
+        const centers = await tx.appointments.candidates(r);
         if (centers.length === 0) {
           unserved.push(r.messageId);
           continue;
@@ -54,7 +54,7 @@ export async function releaseInvitations(store: PacerStore, campaign: Campaign, 
         wanted.push({ id: r.messageId, citizen: r.citizenId, channel, centers, key: centers.map((c) => c.centerId).join('|') });
       }
       for (const group of groupBy(wanted, (w) => w.key).values()) {
-        const slots = await tx.allocation.allocate(
+        const slots = await tx.appointments.allocateAll(
           group.map((w) => ({
             appointmentId: w.id,
             campaignId: campaign.id,

@@ -274,8 +274,8 @@ export class Releaser {
         const cal = ctx.calendar;
         const fed = daysFed((i) => cal.openMs(cal.pacingChannel, cal.addDays(ctx.day, i)) > 0);
         let openSlots = 0;
-        for (let i = 0; i < fed; i++) openSlots += await this.o.store.allocation.openSlots(campaign.cohort.regions, cal.addDays(ctx.day, campaign.appointments.lead_days + i));
-        const answers = await this.o.store.allocation.acceptanceCounts(campaign.id);
+        for (let i = 0; i < fed; i++) openSlots += await this.o.store.appointments.openSlotsIn(campaign.cohort.regions, cal.addDays(ctx.day, campaign.appointments.lead_days + i));
+        const answers = await this.o.store.appointments.acceptance(campaign.id);
         // The expected acceptance, learnt from the answers so far within the campaign's bounds.
         capacity = { openSlots, acceptance: acceptanceEstimate(campaign.pacing.acceptance, answers.confirmed, answers.declined) };
       }
@@ -313,7 +313,7 @@ export class Releaser {
     this.lastCount.set(campaign.id, real);
     const left = await this.o.store.messages.unfinished(campaign.id);
     if (left.pending + left.queued + left.sending > 0) return;
-    if (campaign.steps.length > 1 && (await this.o.store.allocation.liveAppointments(campaign.id, ctx.day)) > 0) return;
+    if (campaign.steps.length > 1 && (await this.o.store.appointments.liveAppointments(campaign.id, ctx.day)) > 0) return;
     await this.o.store.campaignRecords.update(campaign.id, { status: 'completed', statusReason: null }, ctx.at);
     this.o.log?.info({ campaign: campaign.id }, 'campaign completed: every message has an outcome');
   }
@@ -325,7 +325,7 @@ export class Releaser {
     const stale = await this.o.store.messages.staleQueued(new Date(now.getTime() - this.o.staleQueuedMs * scale).toISOString(), 10_000);
     await this.o.sink.add(stale);
     const expired = await this.o.store.messages.expireClaims(new Date(now.getTime() - this.o.claimTimeoutMs * scale).toISOString(), now.toISOString());
-    const freed = await this.o.store.allocation.releaseSlotsOfFailedInvitations(now.toISOString());
+    const freed = await this.o.store.appointments.releaseSlotsOfFailedInvitations(now.toISOString());
     if (stale.length > 0 || expired > 0 || freed > 0) this.o.log?.warn({ requeued: stale.length, expired, freed }, 'reconciled queued messages, expired claims and slots of failed invitations');
     return { requeued: stale.length, expired };
   }

@@ -158,16 +158,16 @@ export interface PacingDays {
   addReleased(campaignId: string, day: string, n: number, at: string): Promise<number | null>;
 }
 
-/** Slots and appointments as the release and the reconciler use them (store/slots.ts does the work). */
+/** Slots and appointments as the release and the reconciler use them (the store's appointments repository). */
 export interface Allocation {
   /** Centres serving a citizen's place, in preference order (cached by area for a while). */
   candidates(place: CitizenPlace): Promise<CenterInfo[]>;
   /** One slot per request (null where the centres are full), in a few statements for a group with the same candidates. */
-  allocate(requests: readonly SlotRequest[]): Promise<(Appointment | null)[]>;
+  allocateAll(requests: readonly SlotRequest[]): Promise<(Appointment | null)[]>;
   /** Free places on `day` at the centres of `regions` (every centre when none are given). */
-  openSlots(regions: readonly string[] | undefined, day: string): Promise<number>;
+  openSlotsIn(regions: readonly string[] | undefined, day: string): Promise<number>;
   /** Answers recorded so far in the campaign: appointments confirmed, and released as declined. */
-  acceptanceCounts(campaignId: string): Promise<{ confirmed: number; declined: number }>;
+  acceptance(campaignId: string): Promise<{ confirmed: number; declined: number }>;
   /** Held or confirmed appointments on or after `day` (reminders may still be due). */
   liveAppointments(campaignId: string, day: string): Promise<number>;
   /**
@@ -182,7 +182,7 @@ export interface PacerRepositories {
   readonly messages: PacerMessages;
   readonly campaignRecords: CampaignRecords;
   readonly pacing: PacingDays;
-  readonly allocation: Allocation;
+  readonly appointments: Allocation;
 }
 
 /** What launching and releasing need from the store: its repositories, and a unit of work over them. */

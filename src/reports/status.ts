@@ -21,7 +21,7 @@ export interface CampaignStatusReport {
 const zero = (): Record<(typeof STATES)[number], number> => Object.fromEntries(STATES.map((s) => [s, 0])) as Record<(typeof STATES)[number], number>;
 
 export async function statusReport(store: ReportStore, campaignId?: string): Promise<CampaignStatusReport[]> {
-  const campaigns = await store.campaigns(campaignId);
+  const campaigns = await store.campaignRecords.summaries(campaignId);
   const rows = await store.statusCounts(campaignId);
   return campaigns.map((c) => {
     const mine = rows.filter((r) => r.campaignId === c.campaignId);

@@ -12,5 +12,6 @@ export interface StatusRow {
 export interface ReportStore {
   /** Messages by campaign, step, channel and state. */
   statusCounts(campaignId?: string): Promise<StatusRow[]>;
-  campaigns(campaignId?: string): Promise<CampaignSummary[]>;
+  /** The campaigns' rows without their definitions (the store's campaign records). */
+  readonly campaignRecords: { summaries(campaignId?: string): Promise<CampaignSummary[]> };
 }

@@ -1,30 +1,28 @@
 /**
  * The dispatch side of the store: its repositories (messages, campaign records, pacing days,
- * allocation) bound to the pool or to one unit of work, and `KyselyDispatchStore`, which puts
+ * appointments and slots) bound to the pool or to one unit of work, and `KyselyDispatchStore`, which puts
  * them in one object for the pacer's, the worker's, the call channel's and the reports' ports.
  * No rule of who, when or by which channel is here (see pacer/invitations.ts, pacer/reminders.ts).
  */
 import type { Kysely } from 'kysely';
-import type { Campaign } from '../campaigns/schema.js';
 import type { CampaignStatus } from '../campaigns/store.js';
 import type { CallTaskStore } from '../channels/call.js';
-import { campaignRecord } from '../pacer/campaigns.js';
-import type { CampaignRecord, CampaignSummary, PacerRepositories, PacerStore, PacingDay } from '../pacer/store.js';
+import type { PacerRepositories, PacerStore } from '../pacer/store.js';
 import type { DispatchStore } from '../queues/store.js';
 import type { ReportStore } from '../reports/store.js';
-import { AllocationRepository, type CenterCache } from './allocation.js';
 import { CampaignRecordRepository } from './campaign-records.js';
 import { type HotStatements, MessageRepository, prepareHot } from './messages.js';
 import type { Dialect } from './open.js';
 import { PacingRepository } from './pacing.js';
 import type { Database } from './schema.js';
+import { type CenterCache, KyselyAppointmentStore } from './slots.js';
 import { atomically, type Executor } from './unit-of-work.js';
 
 export interface Repositories extends PacerRepositories {
   readonly messages: MessageRepository;
   readonly campaignRecords: CampaignRecordRepository;
   readonly pacing: PacingRepository;
-  readonly allocation: AllocationRepository;
+  readonly appointments: KyselyAppointmentStore;
   /** A unit of work begun inside this one joins it. */
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
 }
@@ -40,7 +38,7 @@ function repositories(ex: Executor, dialect: Dialect, shared: Shared, pooled: bo
     messages: new MessageRepository(ex, dialect, shared.hot, pooled),
     campaignRecords: new CampaignRecordRepository(ex, dialect),
     pacing: new PacingRepository(ex),
-    allocation: new AllocationRepository(ex, dialect, shared.centers),
+    appointments: new KyselyAppointmentStore(ex, dialect, shared.centers),
     transaction: (fn) => transaction(ex, dialect, shared, fn),
   };
 }
@@ -53,28 +51,22 @@ export class KyselyDispatchStore extends MessageRepository implements Repositori
   readonly messages: MessageRepository = this;
   readonly campaignRecords: CampaignRecordRepository;
   readonly pacing: PacingRepository;
-  readonly allocation: AllocationRepository;
+  readonly appointments: KyselyAppointmentStore;
   private readonly shared: Shared;
 
   constructor(db: Kysely<Database>, dialect: Dialect = 'postgres') {
     const shared = { hot: prepareHot(db, dialect), centers: new Map() };
     super(db, dialect, shared.hot, true);
     this.shared = shared;
-    ({ campaignRecords: this.campaignRecords, pacing: this.pacing, allocation: this.allocation } = repositories(db, dialect, shared, true));
+    ({ campaignRecords: this.campaignRecords, pacing: this.pacing, appointments: this.appointments } = repositories(db, dialect, shared, true));
   }
 
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
     return transaction(this.ex, this.dialect, this.shared, fn);
   }
 
-  // The calls the CLI, the simulator and the tests make on the store as one object.
-  /** The campaign with its stored definition read through today's schema (throws as the schema does). */
-  campaign = (campaignId: string): Promise<CampaignRecord | null> => campaignRecord(this, campaignId);
-  createCampaign = (campaign: Campaign, releaseRate: number, at: string): Promise<void> => this.campaignRecords.create(campaign, releaseRate, at);
-  updateCampaign = (id: string, patch: { status?: CampaignStatus; statusReason?: string | null; releaseRate?: number }, at: string): Promise<void> => this.campaignRecords.update(id, patch, at);
-  setCampaignStatus = (id: string, status: CampaignStatus, reason: string | null, at: string): Promise<void> => this.campaignRecords.setStatus(id, status, reason, at);
-  campaigns = (campaignId?: string): Promise<CampaignSummary[]> => this.campaignRecords.summaries(campaignId);
-  pacingDay = (campaignId: string, day: string): Promise<PacingDay | null> => this.pacing.day(campaignId, day);
-  openPacingDay = (campaignId: string, day: string, target: number, at: string): Promise<PacingDay> => this.pacing.open(campaignId, day, target, at);
-  releaseSlotsOfFailedInvitations = (at: string): Promise<number> => this.allocation.releaseSlotsOfFailedInvitations(at);
+  /** The worker's port (queues/store.ts) pauses a campaign through the store as one object. */
+  setCampaignStatus(id: string, status: CampaignStatus, reason: string | null, at: string): Promise<void> {
+    return this.campaignRecords.setStatus(id, status, reason, at);
+  }
 }

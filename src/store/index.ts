@@ -10,7 +10,7 @@ import { KyselyFeedbackStore } from './feedback.js';
 import { KyselyForecastStore } from './forecast.js';
 import { type OpenOptions, type StoreHandle, openStore } from './open.js';
 import { KyselyRegistryStore } from './registry.js';
-import { KyselyAppointmentStore } from './slots.js';
+import type { KyselyAppointmentStore } from './slots.js';
 
 export class KyselyStore {
   readonly registry: KyselyRegistryStore;
@@ -22,13 +22,12 @@ export class KyselyStore {
   /** Operators and call tasks: the call desk's store. */
   readonly desk: KyselyDeskStore;
   readonly forecast: KyselyForecastStore;
-  /** Slots and appointments: the pacer's, the feedback layer's and the desk's. */
+  /** Slots and appointments: the pacer's, the feedback layer's and the desk's (the dispatch side's repository: one centre cache). */
   readonly appointments: KyselyAppointmentStore;
   /** The repositories, on the store's pool (those of `dispatch`: they share its prepared statements and caches). */
   readonly messages: Repositories['messages'];
   readonly campaignRecords: Repositories['campaignRecords'];
   readonly pacing: Repositories['pacing'];
-  readonly allocation: Repositories['allocation'];
 
   private constructor(readonly handle: StoreHandle) {
     this.registry = new KyselyRegistryStore(handle);
@@ -38,8 +37,7 @@ export class KyselyStore {
     this.feedback = new KyselyFeedbackStore(handle.db);
     this.desk = new KyselyDeskStore(handle.db, handle.dialect);
     this.forecast = new KyselyForecastStore(handle.db);
-    this.appointments = new KyselyAppointmentStore(handle.db, handle.dialect);
-    ({ messages: this.messages, campaignRecords: this.campaignRecords, pacing: this.pacing, allocation: this.allocation } = this.dispatch);
+    ({ messages: this.messages, campaignRecords: this.campaignRecords, pacing: this.pacing, appointments: this.appointments } = this.dispatch);
   }
 
   /**

@@ -12,15 +12,18 @@
  * The functions take an executor so the pacer can allocate inside its own release transaction;
  * given a plain `Kysely` they open a transaction of their own.
  */
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { groupBy } from '../core/collections.js';
 import { InvitoError } from '../core/errors.js';
 import { candidateCentres, catchmentAreas, centreDay, checkCapacity, chooseCentreDay, daysBetween, HOLDS_SLOT, notPast, notReleased, placesFree, planCentreDays, rebookedState, rulesOf, weekdayOf } from '../pacer/allocation.js';
+import { RECEIPT_RELEASES } from '../feedback/rules.js';
+import type { ReceiptState } from '../feedback/store.js';
 import type { Appointment, AppointmentStore, CenterInfo, CitizenPlace, SlotRequest } from '../pacer/appointments.js';
+import type { Allocation } from '../pacer/store.js';
 import { slotStarts } from '../pacer/slots.js';
 import type { Dialect } from './open.js';
 import { atomically, type Executor } from './unit-of-work.js';
-import type { AppointmentsTable, Database } from './schema.js';
+import type { AppointmentsTable } from './schema.js';
 
 /** Slot rows written per statement when a centre-day is materialised (well under both dialects' parameter limits). */
 const SLOT_CHUNK = 500;
@@ -117,7 +120,7 @@ const row = (ex: Executor, appointmentId: string) => ex.selectFrom('appointments
  * on SQLite that transaction must hold the write lock before its first read (write first, or BEGIN
  * IMMEDIATE). Idempotent; throws `APPOINTMENT_STATE` for a released appointment.
  */
-export function allocateSlot(ex: Executor, dialect: Dialect, req: SlotRequest): Promise<Appointment | null> {
+function allocateSlot(ex: Executor, dialect: Dialect, req: SlotRequest): Promise<Appointment | null> {
   return atomically(ex, dialect, async (trx) => {
     const existing = await row(trx, req.appointmentId);
     if (existing) return live(existing);
@@ -140,7 +143,7 @@ export function allocateSlot(ex: Executor, dialect: Dialect, req: SlotRequest): 
  * statements: the pacer releases thousands a minute. One result per request, in order (null: no
  * free place). Call it inside the release transaction.
  */
-export async function allocateSlots(ex: Executor, dialect: Dialect, reqs: readonly SlotRequest[]): Promise<(Appointment | null)[]> {
+async function allocateSlots(ex: Executor, dialect: Dialect, reqs: readonly SlotRequest[]): Promise<(Appointment | null)[]> {
   const first = reqs[0];
   if (!first) return [];
   if (reqs.length === 1 || dialect === 'postgres') {
@@ -279,7 +282,7 @@ export async function candidateCenters(ex: Executor, citizen: CitizenPlace): Pro
 }
 
 /** Free places on `day` at these centres (see `AppointmentStore.openSlots`). */
-export async function openSlotsOn(ex: Executor, centerIds: readonly string[] | 'all', day: string): Promise<number> {
+async function openSlotsOn(ex: Executor, centerIds: readonly string[] | 'all', day: string): Promise<number> {
   if (centerIds !== 'all' && centerIds.length === 0) return 0;
   const rows = await ex.selectFrom('centers as k').leftJoin('center_days as d', (j) => j.onRef('d.center_id', '=', 'k.center_id').on('d.day', '=', day))
     .$if(centerIds !== 'all', (q) => q.where('k.center_id', 'in', centerIds as readonly string[])).select(['k.opening', 'k.daily_capacity', 'd.capacity', 'd.booked']).execute();
@@ -287,54 +290,76 @@ export async function openSlotsOn(ex: Executor, centerIds: readonly string[] | '
   return rows.reduce((n, r) => n + placesFree({ opening: r.opening, dailyCapacity: r.daily_capacity }, weekday, r.capacity !== null && r.booked !== null ? { capacity: r.capacity, booked: r.booked } : null), 0);
 }
 
-/** Appointments confirmed, and released as declined, in a campaign. */
-export async function acceptanceCounts(ex: Executor, campaignId: string): Promise<{ confirmed: number; declined: number }> {
-  const r = await ex.selectFrom('appointments').where('campaign_id', '=', campaignId)
-    .select([sql<number>`count(case when state = 'confirmed' then 1 end)`.as('confirmed'), sql<number>`count(case when state = 'released' and state_reason = 'declined' then 1 end)`.as('declined')])
-    .executeTakeFirstOrThrow();
-  return { confirmed: Number(r.confirmed), declined: Number(r.declined) };
-}
-
 /** How long a citizen's candidate centres are remembered (the registry's centres change only on import). */
 const CANDIDATES_TTL_MS = 60_000;
 
-/** `AppointmentStore` over Kysely. */
-export class KyselyAppointmentStore implements AppointmentStore {
-  private readonly cache = new Map<string, { at: number; centers: Promise<CenterInfo[]> }>();
+/** Candidate centres by area, one cache for every repository of a store (values only, never a pending read: see `candidates`). */
+export type CenterCache = Map<string, { at: number; centers: CenterInfo[] }>;
 
-  constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect) {}
+/**
+ * The appointments and slots repository: the feedback layer's and the desk's `AppointmentStore`
+ * and the pacer's `Allocation`, bound to an executor (the store's pool, or one unit of work).
+ * Every statement goes through that executor, so inside a unit of work they are its.
+ */
+export class KyselyAppointmentStore implements AppointmentStore, Allocation {
+  constructor(private readonly ex: Executor, private readonly dialect: Dialect, private readonly centers: CenterCache = new Map()) {}
 
   async allocate(request: SlotRequest): Promise<Appointment> {
-    const a = await allocateSlot(this.db, this.dialect, request);
+    const a = await allocateSlot(this.ex, this.dialect, request);
     if (!a) throw new InvitoError('NO_SLOT', `no centre offered for appointment ${request.appointmentId} has a free slot from ${request.fromDay} to ${request.toDay}`);
     return a;
   }
 
-  confirm(appointmentId: string, at: string): Promise<Appointment> { return confirmAppointment(this.db, appointmentId, at); }
-  release(appointmentId: string, reason: string, at: string): Promise<Appointment | null> { return atomically(this.db, this.dialect, (trx) => releaseAppointment(trx, appointmentId, reason, at)); }
-  releaseForCitizen(citizenId: string, reason: string, at: string): Promise<Appointment[]> { return atomically(this.db, this.dialect, (trx) => releaseForCitizens(trx, [citizenId], reason, at)); }
-  rebook(appointmentId: string, request: SlotRequest): Promise<Appointment> { return rebookAppointment(this.db, this.dialect, appointmentId, request); }
-
-  async appointment(appointmentId: string): Promise<Appointment | null> { const r = await row(this.db, appointmentId); return r ? toAppointment(r) : null; }
+  allocateAll(requests: readonly SlotRequest[]): Promise<(Appointment | null)[]> { return allocateSlots(this.ex, this.dialect, requests); }
+  confirm(appointmentId: string, at: string): Promise<Appointment> { return confirmAppointment(this.ex, appointmentId, at); }
+  release(appointmentId: string, reason: string, at: string): Promise<Appointment | null> { return atomically(this.ex, this.dialect, (trx) => releaseAppointment(trx, appointmentId, reason, at)); }
+  releaseForCitizen(citizenId: string, reason: string, at: string): Promise<Appointment[]> { return atomically(this.ex, this.dialect, (trx) => releaseForCitizens(trx, [citizenId], reason, at)); }
+  rebook(appointmentId: string, request: SlotRequest): Promise<Appointment> { return rebookAppointment(this.ex, this.dialect, appointmentId, request); }
+  async appointment(appointmentId: string): Promise<Appointment | null> { const r = await row(this.ex, appointmentId); return r ? toAppointment(r) : null; }
 
   /**
-   * Cached per area key for a minute: the release path asks for every citizen. It reads through
-   * the store's own connection, so on SQLite ask before opening a transaction (inside one, the
-   * single connection is the transaction's and a cache miss would wait for it forever).
+   * Cached per area for a minute: the release path asks for every citizen. Read through this
+   * repository's executor, and only resolved answers are shared: on SQLite a unit of work holds
+   * the one connection while it runs, so a read through the pool (or a pool read still pending
+   * in the cache) awaited inside it would wait for that connection forever.
    */
-  candidates(citizen: CitizenPlace): Promise<CenterInfo[]> {
+  async candidates(citizen: CitizenPlace): Promise<CenterInfo[]> {
     const key = `${citizen.municipality?.toUpperCase() ?? ''}|${citizen.asl?.toUpperCase() ?? ''}|${citizen.region ?? ''}`;
     // Real time, not the campaign clock: this bounds how stale a cache is, it decides nothing.
-    const now = performance.now();
-    const hit = this.cache.get(key);
-    if (hit && now - hit.at < CANDIDATES_TTL_MS) return hit.centers;
-    if (this.cache.size >= 10_000) this.cache.clear();
-    const centers = candidateCenters(this.db, citizen);
-    this.cache.set(key, { at: now, centers });
-    centers.catch(() => this.cache.delete(key));
+    const hit = this.centers.get(key);
+    if (hit && performance.now() - hit.at < CANDIDATES_TTL_MS) return hit.centers;
+    const centers = await candidateCenters(this.ex, citizen);
+    if (this.centers.size >= 10_000) this.centers.clear();
+    this.centers.set(key, { at: performance.now(), centers });
     return centers;
   }
 
-  openSlots(centerIds: readonly string[] | 'all', day: string): Promise<number> { return openSlotsOn(this.db, centerIds, day); }
-  acceptance(campaignId: string): Promise<{ confirmed: number; declined: number }> { return acceptanceCounts(this.db, campaignId); }
+  openSlots(centerIds: readonly string[] | 'all', day: string): Promise<number> { return openSlotsOn(this.ex, centerIds, day); }
+
+  async openSlotsIn(regions: readonly string[] | undefined, day: string): Promise<number> {
+    if (!regions || regions.length === 0) return openSlotsOn(this.ex, 'all', day);
+    const ids = await this.ex.selectFrom('centers').select('center_id').where('region', 'in', regions).orderBy('center_id').execute();
+    return openSlotsOn(this.ex, ids.map((r) => r.center_id), day);
+  }
+
+  async acceptance(campaignId: string): Promise<{ confirmed: number; declined: number }> {
+    const r = await this.ex.selectFrom('appointments').where('campaign_id', '=', campaignId)
+      .select([sql<number>`count(case when state = 'confirmed' then 1 end)`.as('confirmed'), sql<number>`count(case when state = 'released' and state_reason = 'declined' then 1 end)`.as('declined')])
+      .executeTakeFirstOrThrow();
+    return { confirmed: Number(r.confirmed), declined: Number(r.declined) };
+  }
+
+  async liveAppointments(campaignId: string, day: string): Promise<number> {
+    const r = await this.ex.selectFrom('appointments').select((eb) => eb.fn.countAll().as('n'))
+      .where('campaign_id', '=', campaignId).where('state', 'in', HOLDS_SLOT).where('day', '>=', day).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /** Held slots of invitations whose message ended as a receipt that frees the slot would have left it (`RECEIPT_RELEASES`), each freed in its own transaction. */
+  async releaseSlotsOfFailedInvitations(at: string): Promise<number> {
+    const rows = await this.ex.selectFrom('appointments as a').innerJoin('messages as m', 'm.message_id', 'a.appointment_id').select(['a.appointment_id', 'm.state'])
+      .where('a.state', '=', 'held').where('m.state', 'in', Object.keys(RECEIPT_RELEASES) as ReceiptState[]).limit(10_000).execute();
+    for (const r of rows) await atomically(this.ex, this.dialect, (trx) => releaseAppointment(trx, r.appointment_id, RECEIPT_RELEASES[r.state as ReceiptState]!, at));
+    return rows.length;
+  }
 }

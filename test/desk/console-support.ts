@@ -45,7 +45,7 @@ export function citizen(id: string, phone: string, extra: Partial<CitizenRecord>
 /** The campaign, `count` citizens and one call task each (`flu-calls.invite.cN`); returns the task ids. */
 export async function seedCalls(store: KyselyStore, count: number): Promise<string[]> {
   const { campaign } = parseCampaign(CAMPAIGN_YAML, 'test.yaml');
-  await store.dispatch.createCampaign(campaign, 10, CALL_TIME);
+  await store.campaignRecords.create(campaign, 10, CALL_TIME);
   const citizens = Array.from({ length: count }, (_, i) => citizen(`c${i + 1}`, `+39333111${String(i + 1).padStart(4, '0')}`, { given_name: ['Maria', 'Giuseppe', 'Anna'][i % 3]! }));
   await store.registry.writeCitizens('seed', citizens);
   const ids: string[] = [];

@@ -71,7 +71,7 @@ for (const dialect of DIALECTS) {
       const byDay = new Map<string, number>();
       for (const m of invites) byDay.set(dayOf(Date.parse(m.queued_at!)), (byDay.get(dayOf(Date.parse(m.queued_at!))) ?? 0) + 1);
       expect(Object.fromEntries(byDay)).toEqual({ '2021-04-02': 20, '2021-04-03': 20, '2021-04-06': 20 });
-      expect(await t.store.dispatch.pacingDay('cal', '2021-04-06')).toMatchObject({ target: 20, released: 20 });
+      expect(await t.store.pacing.day('cal', '2021-04-06')).toMatchObject({ target: 20, released: 20 });
       // No appointment on the holiday either.
       const onHoliday = await t.store.db.selectFrom('appointments').select('appointment_id').where('day', 'in', ['2021-04-04', '2021-04-05']).execute();
       expect(onHoliday).toEqual([]);
@@ -95,12 +95,12 @@ sms: { max_segments: 6 }`,
       await launchCampaign(t.store.dispatch, c, 0, new Date(local('2021-03-01', '00:00')).toISOString());
       await play(c, '2021-03-01', '2021-03-02');
       // Wednesday's 50 places at the one centre, over an expected acceptance of 0.5.
-      expect(await t.store.dispatch.pacingDay('cap', '2021-03-01')).toMatchObject({ target: 100, released: 100 });
+      expect(await t.store.pacing.day('cap', '2021-03-01')).toMatchObject({ target: 100, released: 100 });
       const days = await t.store.db.selectFrom('appointments').select(['day', (eb) => eb.fn.countAll().as('n')]).groupBy('day').orderBy('day').execute();
       expect(days.map((d) => [d.day, Number(d.n)])).toEqual([['2021-03-03', 50], ['2021-03-04', 50]]);
       // Saturday also feeds Tuesday (no invitations go out on Sunday): Monday's and Tuesday's 100 places.
       await play(c, '2021-03-06', '2021-03-07');
-      expect(await t.store.dispatch.pacingDay('cap', '2021-03-06')).toMatchObject({ target: 200 });
+      expect(await t.store.pacing.day('cap', '2021-03-06')).toMatchObject({ target: 200 });
     });
 
     it('frees the slot of an invitation whose undelivered receipt overtook the record of its send', async () => {
@@ -116,9 +116,9 @@ sms: { max_segments: 6 }`,
       const msg = await t.store.db.selectFrom('messages').select('state').where('message_id', '=', m!.messageId).executeTakeFirstOrThrow();
       expect(msg.state).toBe('undelivered');
       // …so the reconciler frees the slot the invitation offered, for the next citizen.
-      expect(await t.store.dispatch.releaseSlotsOfFailedInvitations(at)).toBe(1);
+      expect(await t.store.appointments.releaseSlotsOfFailedInvitations(at)).toBe(1);
       expect(await t.store.appointments.appointment(m!.messageId)).toMatchObject({ state: 'released' });
-      expect(await t.store.dispatch.releaseSlotsOfFailedInvitations(at)).toBe(0);
+      expect(await t.store.appointments.releaseSlotsOfFailedInvitations(at)).toBe(0);
     });
 
     it('releases call tasks only while the desk’s hopper has room, unless the installation has no operators', async () => {

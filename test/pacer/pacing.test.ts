@@ -80,15 +80,15 @@ describe('pacing a 110,000-a-day campaign in a 09:00–20:00 window', () => {
       before: async (at) => {
         const iso = new Date(at).toISOString();
         for (const id of Object.keys(c)) {
-          if (at === OUTAGE[0]) await t.store.dispatch.updateCampaign(id, { status: 'paused', statusReason: 'outage' }, iso);
-          if (at === OUTAGE[1]) await t.store.dispatch.updateCampaign(id, { status: 'active', statusReason: null }, iso);
+          if (at === OUTAGE[0]) await t.store.campaignRecords.update(id, { status: 'paused', statusReason: 'outage' }, iso);
+          if (at === OUTAGE[1]) await t.store.campaignRecords.update(id, { status: 'active', statusReason: null }, iso);
         }
       },
     });
     for (const id of Object.keys(c)) {
       perTick.set(id, await countsBy(t.store, id, 'queued_at'));
       sends.set(id, await countsBy(t.store, id, 'sent_at'));
-      days.set(id, [(await t.store.dispatch.pacingDay(id, DAY))!, (await t.store.dispatch.pacingDay(id, '2021-03-03'))!]);
+      days.set(id, [(await t.store.pacing.day(id, DAY))!, (await t.store.pacing.day(id, '2021-03-03'))!]);
     }
   }, 600_000);
 

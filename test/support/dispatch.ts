@@ -95,7 +95,7 @@ export async function releaseNow(store: KyselyStore, c: Campaign, limit: number,
   const calendar = new SendCalendar(c);
   const now = Date.parse(at);
   const day = calendar.localDay(now);
-  await store.dispatch.openPacingDay(c.id, day, 1_000_000, at);
+  await store.pacing.open(c.id, day, 1_000_000, at);
   const r = await releaseInvitations(store.dispatch, c, limit, { at, now, day, calendar, token, ...(callRoom !== undefined ? { callRoom } : {}) });
   return r.released;
 }

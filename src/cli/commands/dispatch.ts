@@ -7,6 +7,7 @@ import { templateLibrary, templatesDir } from '../../campaigns/messages.js';
 import { configFromEnv, openApp, startWorker, stopWorker, workerConfig } from '../../app/index.js';
 import { CHANNELS, type Channel } from '../../core/channels.js';
 import { InvitoError } from '../../core/errors.js';
+import { campaignRecord } from '../../pacer/campaigns.js';
 import { launchCampaign } from '../../pacer/launch.js';
 import { formatStatus, statusReport } from '../../reports/status.js';
 import { MAX_RATE, MAX_TIME_SCALE, numberFlag } from '../flags.js';
@@ -88,14 +89,14 @@ export function register(program: Command): void {
       .option('--reason <text>', 'why (shown by status)')
       .action(async (id: string, opts: { reason?: string }, cmd: Command) => {
         await withStore(cmd, async (store) => {
-          const c = await store.dispatch.campaign(id);
+          const c = await campaignRecord(store, id);
           if (!c) throw new InvitoError('CAMPAIGN_NOT_FOUND', `no launched campaign ${id}`);
           if (c.status === 'cancelled') throw new InvitoError('CAMPAIGN_STATE', `campaign ${id} is cancelled`);
           const at = new Date().toISOString();
-          if (name === 'pause') await store.dispatch.updateCampaign(id, { status: 'paused', statusReason: opts.reason ?? 'paused by an operator' }, at);
-          else if (name === 'resume') await store.dispatch.updateCampaign(id, { status: 'active', statusReason: null }, at);
+          if (name === 'pause') await store.campaignRecords.update(id, { status: 'paused', statusReason: opts.reason ?? 'paused by an operator' }, at);
+          else if (name === 'resume') await store.campaignRecords.update(id, { status: 'active', statusReason: null }, at);
           else {
-            await store.dispatch.updateCampaign(id, { status: 'cancelled', statusReason: opts.reason ?? 'cancelled by an operator' }, at);
+            await store.campaignRecords.update(id, { status: 'cancelled', statusReason: opts.reason ?? 'cancelled by an operator' }, at);
             const n = await store.dispatch.cancelUnsent(id, at);
             process.stdout.write(`${n.toLocaleString('en')} unsent message(s) cancelled.\n`);
           }
