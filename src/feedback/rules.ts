@@ -20,6 +20,9 @@ export const offeredAppointment = (messageId: string): string => messageId;
  */
 export const RECLAIMABLE: readonly string[] = ['declined', 'undelivered'];
 
+/** The reason an opt-out releases the citizen's coming appointments with: not `RECLAIMABLE`. */
+export const OPT_OUT_RELEASE = 'opted_out';
+
 export type Answer = 'confirm' | 'decline';
 
 /** The answer a response gives its appointment: only a reply link's confirm or decline, tied to its message. */

@@ -13,6 +13,13 @@ export const CITIZEN_COLUMNS: ColumnRules = {
   required: ['citizen_id', 'birth_date'],
 };
 
+/**
+ * The one opt-out source a re-import may take back: an opt-out that came from a file (or has no
+ * source recorded) follows the file. One the citizen asked for, by SMS, reply link or operator,
+ * survives every re-import: a file may set an opt-out but never clears such a one.
+ */
+export const FILE_OPT_OUT_SOURCE = 'import';
+
 const LANGUAGE = /^[a-z]{2}$/;
 const GROUP = /^[A-Z0-9_-]{1,32}$/;
 /** Room for a few dozen group codes; more is not a list of groups. */

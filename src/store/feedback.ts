@@ -7,7 +7,7 @@
  */
 import type { Kysely } from 'kysely';
 import { receiptMovesFrom, UNSENT_STATES } from '../core/lifecycle.js';
-import { answerOf, answerMove, offeredAppointment, RECEIPT_RELEASES } from '../feedback/rules.js';
+import { answerOf, answerMove, offeredAppointment, OPT_OUT_RELEASE, RECEIPT_RELEASES } from '../feedback/rules.js';
 import type { FeedbackStore, LinkTarget, OptOutResult, ReceiptResult, ReceiptState, ResponseRecord } from '../feedback/store.js';
 import type { Database } from './schema.js';
 import { confirmAppointment, reclaimAppointment, releaseAppointment, releaseForCitizens } from './slots.js';
@@ -62,7 +62,7 @@ export class KyselyFeedbackStore implements FeedbackStore {
         .where('state', 'in', UNSENT_STATES)
         .where('citizen_id', 'in', optedOut())
         .executeTakeFirst();
-      await releaseForCitizens(trx, (await optedOut().execute()).map((c) => c.citizen_id), 'opted_out', at);
+      await releaseForCitizens(trx, (await optedOut().execute()).map((c) => c.citizen_id), OPT_OUT_RELEASE, at);
       return { citizens: newly.map((c) => c.citizen_id).sort(), messagesStopped: Number(stopped.numUpdatedRows) };
     });
   }

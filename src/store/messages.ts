@@ -7,6 +7,7 @@
 import { type ExpressionBuilder, type InferResult, sql, type UpdateObject } from 'kysely';
 import type { Channel } from '../core/channels.js';
 import { FAILURES, FINISHED_STATES, messageKeyPrefix, OPEN_STATES, UNSENT_STATES } from '../core/lifecycle.js';
+import { RECEIPT_RELEASES } from '../feedback/rules.js';
 import type { AppointmentState } from '../pacer/appointments.js';
 import type { DueMessage, NewMessage, PacerMessages, PendingInvitation, Released, Unsendable } from '../pacer/store.js';
 import type { DispatchStore, MessageForSend } from '../queues/store.js';
@@ -114,10 +115,10 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
   async recordFailed(messageId: string, token: string | null, code: string, detail: string, at: string): Promise<void> {
     const set = { state: 'failed', error_code: code, error_detail: detail, final_at: at, updated_at: at } as const;
     const q = token === null ? this.move(messageId, 'queued', set) : this.move(messageId, 'sending', set).where('claim_token', '=', token);
-    // A failed invitation frees its slot for the next citizen, in the same transaction.
+    // A failed invitation frees its slot as a failed receipt would (feedback/rules.ts RECEIPT_RELEASES), in the same transaction.
     await atomically(this.ex, this.dialect, async (trx) => {
       const res = await trx.executeQuery(q.compile());
-      if (Number(res.numAffectedRows ?? 0) === 1) await releaseAppointment(trx, messageId, 'undelivered', at);
+      if (Number(res.numAffectedRows ?? 0) === 1) await releaseAppointment(trx, messageId, RECEIPT_RELEASES.failed!, at);
     });
   }
 

@@ -8,6 +8,7 @@
  */
 import type SQLite from 'better-sqlite3';
 import { type Kysely, sql } from 'kysely';
+import { FILE_OPT_OUT_SOURCE } from '../registry/citizens.js';
 import type { CenterRecord, CitizenRecord, RegistryStore } from '../registry/store.js';
 import { CITIZENS_BIRTH_DATE_INDEX } from './migrations.js';
 import type { StoreHandle } from './open.js';
@@ -67,11 +68,8 @@ function setExcluded(cols: readonly string[], overrides: Record<string, unknown>
     Object.fromEntries(cols.slice(1).map((c) => [c, c in overrides ? overrides[c] : eb.ref(`excluded.${c}`)]));
 }
 
-/**
- * A re-import may set an opt-out but never clears one the citizen asked for (by SMS, link or
- * operator, recorded in `opt_out_source`): only an opt-out that came from a file follows the file.
- */
-const keepCitizenOptOut = sql`case when citizens.opt_out_source is not null and citizens.opt_out_source <> 'import' then citizens.opt_out else excluded.opt_out end`;
+/** Which opt-outs a re-import keeps: registry/citizens.ts FILE_OPT_OUT_SOURCE (a literal, so the prepared SQL and its parameter count stay as they were). */
+const keepCitizenOptOut = sql`case when citizens.opt_out_source is not null and citizens.opt_out_source <> ${sql.lit(FILE_OPT_OUT_SOURCE)} then citizens.opt_out else excluded.opt_out end`;
 
 
 function citizenUpsert(db: Kysely<Database>, rows: CitizenValues[]) {

@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { CohortQuery } from '../cohort/criteria.js';
 import { groupBy } from '../core/collections.js';
+import { HOLDS_SLOT } from '../pacer/allocation.js';
 import type { CenterRecord, CitizenRecord } from '../registry/store.js';
 import { cohortWhere } from './cohort.js';
 import type { Database } from './schema.js';
@@ -39,7 +40,7 @@ export class KyselySimulationStore {
     const used = await this.db
       .selectFrom('appointments')
       .select(['day', (eb) => eb.fn.countAll().as('n')])
-      .where('state', 'in', ['held', 'confirmed'])
+      .where('state', 'in', HOLDS_SLOT)
       .groupBy('day')
       .execute();
     return new Map(used.map((u) => [u.day, Number(u.n)]));
