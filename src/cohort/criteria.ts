@@ -21,6 +21,10 @@ export interface CohortRules {
   };
 }
 
+/**
+ * Who is in the cohort: (the age criterion, or one of `includeGroups`, whichever are given),
+ * in none of `excludeGroups`, within `regions` and `doses`, and never an opted-out citizen.
+ */
 export interface CohortQuery {
   /** Age criterion as birth dates: born on or before (age ≥ min) and strictly after (age ≤ max). */
   readonly age: { readonly bornOnOrBefore?: string; readonly bornAfter?: string } | null;

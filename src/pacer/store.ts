@@ -119,7 +119,10 @@ export interface PacerMessages {
   expireClaims(before: string, at: string): Promise<number>;
   /** Messages not yet final, by state, for a campaign. */
   unfinished(campaignId: string): Promise<{ pending: number; queued: number; sending: number }>;
-  /** Cancels what was not sent: pending and queued → cancelled; held slots go back. */
+  /**
+   * Cancels what was not sent: pending and queued → cancelled. The slots offered and not yet
+   * confirmed go back to the centres (reason `cancelled`); a confirmed one stays the citizen's.
+   */
   cancelUnsent(campaignId: string, at: string): Promise<number>;
 }
 

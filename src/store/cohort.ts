@@ -16,7 +16,7 @@ const groupExists = (eb: EB, codes: readonly string[]) =>
       .where('g.group_code', 'in', codes),
   );
 
-/** The cohort rule: (age or included group), minus excluded groups, within regions and doses, never opted out. */
+/** The cohort rule (cohort/criteria.ts `CohortQuery`) as a WHERE clause. */
 export function cohortWhere(q: CohortQuery) {
   return (eb: EB) => {
     const all = [eb('c.opt_out', '=', 0)];

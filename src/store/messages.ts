@@ -241,7 +241,7 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
   async cancelUnsent(campaignId: string, at: string): Promise<number> {
     return atomically(this.ex, this.dialect, async (trx) => {
       const res = await trx.updateTable('messages').set({ state: 'cancelled', final_at: at, updated_at: at }).where('campaign_id', '=', campaignId).where('state', 'in', UNSENT_STATES).executeTakeFirst();
-      // Slots offered and not yet confirmed go back to the centres; a confirmed one stays the citizen's.
+      // Which slots go back: the port's rule (pacer/store.ts `cancelUnsent`), in the same transaction.
       const held = await trx.selectFrom('appointments').select('appointment_id').where('campaign_id', '=', campaignId).where('state', '=', 'held').execute();
       for (const a of held) await releaseAppointment(trx, a.appointment_id, 'cancelled', at);
       return Number(res.numUpdatedRows);

@@ -214,8 +214,8 @@ export async function releaseAppointment(trx: Executor, appointmentId: string, r
 }
 
 /**
- * An opt-out: releases every appointment of these citizens that holds a slot and is `notPast`
- * (past ones are history and stay). Returns those released. Run it in a transaction.
+ * An opt-out's release (the rule: `AppointmentStore.releaseForCitizen`): these citizens'
+ * appointments that hold a slot and are `notPast`. Returns those released. Run it in a transaction.
  */
 export async function releaseForCitizens(trx: Executor, citizenIds: readonly string[], reason: string, at: string): Promise<Appointment[]> {
   if (citizenIds.length === 0) return [];
@@ -254,8 +254,9 @@ export function rebookAppointment(ex: Executor, dialect: Dialect, appointmentId:
 }
 
 /**
- * A released appointment taken back by a late confirmation: its own place, if still free and its
- * day `notPast`, becomes its again (confirmed). Null when the place is gone. Run it in a transaction.
+ * A released appointment taken back (when: feedback/rules.ts `answerMove`, desk/rules.ts
+ * `appointmentSteps`): its own place, if still free and its day `notPast`, becomes its again
+ * (confirmed). Null when the place is gone. Run it in a transaction.
  */
 export async function reclaimAppointment(ex: Executor, appointmentId: string, at: string): Promise<Appointment | null> {
   const a = await row(ex, appointmentId);
