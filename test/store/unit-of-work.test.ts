@@ -1,6 +1,8 @@
 /**
  * The unit of work (`store.transaction`): the repository calls a layer makes through `tx` commit
  * together or not at all, and a unit of work begun inside another joins it — on both dialects.
+ * The appointments repository is one of them: inside a unit of work it reads and writes through
+ * the transaction (a read through the pool would wait forever on SQLite's one connection).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cohortQuery } from '../../src/cohort/criteria.js';
@@ -71,6 +73,31 @@ for (const dialect of DIALECTS) {
       });
       expect(await t.store.campaignRecords.get(c.id)).not.toBeNull();
       expect(await t.store.pacing.day(c.id, DAY)).toMatchObject({ target: 40, released: 0 });
+    });
+
+    it('the appointments repository works inside a unit of work: candidates and allocation go through it and roll back with it', async () => {
+      const centre = { center_id: 'A', name: 'Centro A', region: 'LAZ', asl: 'RM1', municipality: 'Roma', address: null, daily_capacity: 4, opening: 'mon-sat 08:00-20:00', catchment: ['RM1'], line: 1 };
+      await t.store.registry.writeCenters('r', [centre]);
+      const place = { region: 'LAZ', asl: 'RM1', municipality: 'Roma' };
+      const request = (centers: Awaited<ReturnType<typeof t.store.appointments.candidates>>) => ({
+        appointmentId: 'uow.invite.c1', campaignId: 'uow', citizenId: 'c1', centers, fromDay: DAY, toDay: DAY,
+        isClosedDay: () => false, timezone: 'Europe/Rome', slotMinutes: 15, at: AT,
+      });
+      await t.store
+        .transaction(async (tx) => {
+          // A cache miss inside the unit of work: read through its transaction, not the pool.
+          const centers = await tx.appointments.candidates(place);
+          expect(centers.map((x) => x.centerId)).toEqual(['A']);
+          const [a] = await tx.appointments.allocateAll([request(centers)]);
+          expect(a).toMatchObject({ centerId: 'A', day: DAY, seq: 0, state: 'held' });
+          expect(await tx.appointments.appointment('uow.invite.c1')).toMatchObject({ state: 'held' });
+          throw new Error('undo the allocation');
+        })
+        .catch(() => {});
+      expect(await t.store.appointments.appointment('uow.invite.c1')).toBeNull();
+      expect(await t.store.appointments.openSlots(['A'], DAY)).toBe(4);
+      // One centre cache per store: the answer read inside the unit of work is the pool's too.
+      expect(await t.store.appointments.candidates(place)).toBe(await t.store.transaction((tx) => tx.appointments.candidates(place)));
     });
   });
 }
