@@ -356,7 +356,7 @@ export class KyselyAppointmentStore implements AppointmentStore, Allocation {
     return Number(r.n);
   }
 
-  /** Held slots of invitations whose message ended as a receipt that frees the slot would have left it (`RECEIPT_RELEASES`), each freed in its own transaction. */
+  /** Frees the held slots of invitations that ended in a state whose receipt frees the slot (feedback/rules.ts `RECEIPT_RELEASES`), each in its own transaction. */
   async releaseSlotsOfFailedInvitations(at: string): Promise<number> {
     const rows = await this.ex.selectFrom('appointments as a').innerJoin('messages as m', 'm.message_id', 'a.appointment_id').select(['a.appointment_id', 'm.state'])
       .where('a.state', '=', 'held').where('m.state', 'in', Object.keys(RECEIPT_RELEASES) as ReceiptState[]).limit(10_000).execute();
