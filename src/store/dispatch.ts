@@ -4,6 +4,7 @@
  * them in one object for the pacer's, the worker's, the call channel's and the reports' ports.
  * No rule of who, when or by which channel is here (see pacer/invitations.ts, pacer/reminders.ts).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely } from 'kysely';
 import type { CampaignStatus } from '../campaigns/store.js';
 import type { CallTaskStore } from '../channels/call.js';
@@ -43,9 +44,25 @@ function repositories(ex: Executor, dialect: Dialect, shared: Shared, pooled: bo
   };
 }
 
+/**
+ * The unit of work this call chain runs in. `store.transaction` called inside one (by a function
+ * that was handed the store, not `tx`) joins it: on SQLite a second transaction would wait for
+ * ever for the one connection the first holds. Work that outlives the unit of work (a timer it
+ * started) does not join a transaction that has ended: it opens its own.
+ */
+const within = new AsyncLocalStorage<{ readonly shared: Shared; readonly tx: Repositories; open: boolean }>();
+
 /** The repositories bound to one transaction (unit-of-work.ts); inside one already, `fn` joins it. */
-const transaction = <T>(ex: Executor, dialect: Dialect, shared: Shared, fn: (tx: Repositories) => Promise<T>): Promise<T> =>
-  atomically(ex, dialect, (trx) => fn(repositories(trx, dialect, shared, false)));
+function transaction<T>(ex: Executor, dialect: Dialect, shared: Shared, fn: (tx: Repositories) => Promise<T>): Promise<T> {
+  const outer = within.getStore();
+  if (outer?.open && outer.shared === shared) return fn(outer.tx);
+  return atomically(ex, dialect, (trx) => {
+    const frame = { shared, tx: repositories(trx, dialect, shared, false), open: true };
+    return within.run(frame, () => fn(frame.tx)).finally(() => {
+      frame.open = false;
+    });
+  });
+}
 
 export class KyselyDispatchStore extends MessageRepository implements Repositories, PacerStore, DispatchStore, CallTaskStore, ReportStore {
   readonly messages: MessageRepository = this;

@@ -75,6 +75,24 @@ for (const dialect of DIALECTS) {
       expect(await t.store.pacing.day(c.id, DAY)).toMatchObject({ target: 40, released: 0 });
     });
 
+    it('store.transaction called inside a unit of work (by code handed the store, not tx) joins it instead of waiting for the connection', async () => {
+      const c = campaign('uow-store-inside', '[sms]');
+      await t.store
+        .transaction(async (tx) => {
+          await tx.campaignRecords.create(c, 5, AT);
+          // On SQLite a second transaction here would wait for ever for the connection the first holds.
+          await t.store.transaction(async (inner) => inner.pacing.open(c.id, DAY, 40, AT));
+          expect(await tx.pacing.day(c.id, DAY)).toMatchObject({ target: 40 });
+          throw new Error('undo both');
+        })
+        .catch(() => {});
+      expect(await t.store.campaignRecords.get(c.id)).toBeNull();
+      expect(await t.store.pacing.day(c.id, DAY)).toBeNull();
+      // After the unit of work has ended, a transaction opens on its own again.
+      await t.store.transaction(async (tx) => tx.campaignRecords.create(c, 6, AT));
+      expect((await t.store.campaignRecords.get(c.id))?.releaseRate).toBe(6);
+    });
+
     it('the appointments repository works inside a unit of work: candidates and allocation go through it and roll back with it', async () => {
       const centre = { center_id: 'A', name: 'Centro A', region: 'LAZ', asl: 'RM1', municipality: 'Roma', address: null, daily_capacity: 4, opening: 'mon-sat 08:00-20:00', catchment: ['RM1'], line: 1 };
       await t.store.registry.writeCenters('r', [centre]);
