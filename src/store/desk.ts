@@ -11,8 +11,7 @@
  * (src/desk/rules.ts): the statements here take their parameters from there.
  */
 import { type ExpressionBuilder, type Selectable, sql } from 'kysely';
-import type { Campaign } from '../campaigns/schema.js';
-import { campaignSchema } from '../campaigns/schema.js';
+import { storedCampaign } from '../campaigns/stored.js';
 import { ACTIVE_TASK_STATES, ADOPTION, appointmentSteps, barredReason, LIST_ORDER, NEXT_CALL, parseAnswers, placeGone } from '../desk/rules.js';
 import type { AppointmentAction, Completion, DeskCampaign, DeskCitizen, DeskStore, NextQuery, StatsRows } from '../desk/store.js';
 import type { CallAttempt, CallTask, CardAppointment, CardMessage, CardResponse, ListFilter, TaskState } from '../desk/types.js';
@@ -51,28 +50,14 @@ const toTask = (r: Selectable<CallTasksTable>): CallTask => ({
 
 /** `DeskStore` over Kysely: the operators (`KyselyOperatorStore`), the campaigns as the desk reads them, the tasks and the card. */
 export class KyselyDeskStore extends KyselyOperatorStore implements DeskStore {
-  /** Parsed definitions by campaign id and JSON text: each campaign is parsed once per process. */
-  private readonly definitions = new Map<string, { text: string; campaign: Campaign }>();
-
-  // ── campaigns ──────────────────────────────────────────────────────────────────────────
-
-  private definition(id: string, text: string): Campaign {
-    const cached = this.definitions.get(id);
-    if (cached && cached.text === text) return cached.campaign;
-    // Through the schema again: keys added since the launch (the desk's `calls`) get their defaults.
-    const campaign = campaignSchema.parse(JSON.parse(text));
-    this.definitions.set(id, { text, campaign });
-    return campaign;
-  }
-
   async campaigns(): Promise<DeskCampaign[]> {
     const rows = await this.db.selectFrom('campaigns').select(['campaign_id', 'status', 'definition']).orderBy('campaign_id').execute();
-    return rows.map((r) => ({ campaignId: r.campaign_id, status: r.status, definition: this.definition(r.campaign_id, r.definition) }));
+    return rows.map((r) => ({ campaignId: r.campaign_id, status: r.status, definition: storedCampaign(r.campaign_id, r.definition) }));
   }
 
   async campaign(campaignId: string): Promise<DeskCampaign | null> {
     const r = await this.db.selectFrom('campaigns').select(['campaign_id', 'status', 'definition']).where('campaign_id', '=', campaignId).executeTakeFirst();
-    return r ? { campaignId: r.campaign_id, status: r.status, definition: this.definition(r.campaign_id, r.definition) } : null;
+    return r ? { campaignId: r.campaign_id, status: r.status, definition: storedCampaign(r.campaign_id, r.definition) } : null;
   }
 
   // ── tasks ──────────────────────────────────────────────────────────────────────────────
