@@ -2,10 +2,9 @@
 import { type Kysely, sql } from 'kysely';
 import type { CampaignStore, CenterCard, CitizenCard } from '../campaigns/store.js';
 import type { Channel } from '../core/channels.js';
-import { CONTACT_OF } from '../core/reach.js';
 import type { CohortQuery } from '../cohort/criteria.js';
 import type { CitizenStanding } from '../cohort/standing.js';
-import { cohortWhere } from './cohort.js';
+import { cohortWhere, reachesSql } from './cohort.js';
 import type { Database } from './schema.js';
 
 const CARD = [
@@ -17,11 +16,8 @@ type CardRow = Omit<CitizenCard, 'opt_out'> & { opt_out: number };
 const card = (r: CardRow): CitizenCard => ({ ...r, opt_out: r.opt_out === 1 });
 const CENTER = ['k.center_id', 'k.name', 'k.address', 'k.municipality', 'k.opening', 'k.daily_capacity'] as const;
 
-/** Whether a channel can reach a citizen, in SQL: core/reach.ts's `CONTACT_OF`, one `is not null` per contact. */
-function reachable(channel: Channel) {
-  const needs = CONTACT_OF[channel];
-  return needs === null ? sql`1 = 1` : sql`${sql.ref(`c.${needs}`)} is not null`;
-}
+/** Whether a channel can reach a citizen, in SQL (store/cohort.ts `reachesSql`). */
+const reachable = (channel: Channel) => reachesSql([channel]);
 
 export class KyselyCampaignStore implements CampaignStore {
   constructor(private readonly db: Kysely<Database>) {}

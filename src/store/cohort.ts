@@ -1,6 +1,8 @@
 /** Cohort selection in SQL (SQLite and PostgreSQL): the registry is never loaded into memory. */
 import { type ExpressionBuilder, type Kysely, type RawBuilder, sql } from 'kysely';
 import { AGE_BANDS, type AgeBand, bornOnOrBefore } from '../cohort/age.js';
+import { type Channel, CHANNELS } from '../core/channels.js';
+import { CONTACT_OF } from '../core/reach.js';
 import { type CohortQuery, UNRANKED } from '../cohort/criteria.js';
 import type { CohortComposition, CohortMember, CohortStore } from '../cohort/store.js';
 import type { Database } from './schema.js';
@@ -36,6 +38,21 @@ export function cohortWhere(q: CohortQuery) {
   };
 }
 
+/**
+ * Whether one of `channels` reaches citizen `c`, in SQL: core/reach.ts's `CONTACT_OF` (a channel
+ * needing no contact always does; else the citizen has the contact it needs). The one SQL form of
+ * the reachability rule, for the plan's channel assignment, the forecast and the composition.
+ */
+export function reachesSql(channels: readonly Channel[]): RawBuilder<boolean> {
+  const needs = [...new Set(channels.map((ch) => CONTACT_OF[ch]))];
+  if (needs.includes(null)) return sql<boolean>`1 = 1`;
+  if (needs.length === 0) return sql<boolean>`1 = 0`;
+  return sql<boolean>`(${sql.join(needs.map((k) => sql`${sql.ref(`c.${k}`)} is not null`), sql` or `)})`;
+}
+
+/** The channels that need a contact: a citizen none of them reaches has only an operator's call. */
+const CONTACT_CHANNELS = CHANNELS.filter((ch) => CONTACT_OF[ch] !== null);
+
 /** Best rank of the citizen's groups. Ranks are validated integers, inlined so both dialects order them as numbers. */
 export function rankExpression(q: CohortQuery): RawBuilder<number> {
   if (q.ranks.length === 0) return sql<number>`${sql.lit(UNRANKED)}`;
@@ -69,9 +86,9 @@ export class KyselyCohortStore implements CohortStore {
       .where(where)
       .select((eb) => [
         eb.fn.countAll().as('total'),
-        sql<number>`sum(case when c.phone is not null then 1 else 0 end)`.as('sms'),
-        sql<number>`sum(case when c.email is not null then 1 else 0 end)`.as('email'),
-        sql<number>`sum(case when c.phone is null and c.email is null then 1 else 0 end)`.as('call_only'),
+        sql<number>`sum(case when ${reachesSql(['sms'])} then 1 else 0 end)`.as('sms'),
+        sql<number>`sum(case when ${reachesSql(['email'])} then 1 else 0 end)`.as('email'),
+        sql<number>`sum(case when ${reachesSql(CONTACT_CHANNELS)} then 0 else 1 end)`.as('call_only'),
         sql<number>`sum(case when exists (select 1 from citizen_groups g where g.citizen_id = c.citizen_id) then 0 else 1 end)`.as('no_group'),
       ])
       .executeTakeFirstOrThrow();

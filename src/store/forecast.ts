@@ -1,10 +1,9 @@
 /** Counts for the forecast (both dialects): the cohort by rank and place, the catchment, the centres. */
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Channel } from '../core/channels.js';
-import { CONTACT_OF } from '../core/reach.js';
 import type { CohortQuery } from '../cohort/criteria.js';
 import { type CenterCapacity, type ForecastStore, type ServedGroup, servedGroupsOf } from '../pacer/forecast.js';
-import { cohortWhere, rankExpression } from './cohort.js';
+import { cohortWhere, rankExpression, reachesSql } from './cohort.js';
 import type { Database } from './schema.js';
 
 export class KyselyForecastStore implements ForecastStore {
@@ -31,10 +30,5 @@ export class KyselyForecastStore implements ForecastStore {
   }
 }
 
-/** 1 when one of the channels reaches the citizen (`CONTACT_OF`: it needs no contact, or the citizen has the one it needs), else 0. */
-function reachedBy(channels: readonly Channel[]): RawBuilder<number> {
-  const needs = [...new Set(channels.map((ch) => CONTACT_OF[ch]))];
-  if (needs.includes(null)) return sql<number>`1`;
-  if (needs.length === 0) return sql<number>`0`;
-  return sql<number>`case when ${sql.join(needs.map((k) => sql`${sql.ref(`c.${k}`)} is not null`), sql` or `)} then 1 else 0 end`;
-}
+/** 1 when one of the channels reaches the citizen (store/cohort.ts `reachesSql`), else 0. */
+const reachedBy = (channels: readonly Channel[]): RawBuilder<number> => sql<number>`case when ${reachesSql(channels)} then 1 else 0 end`;
