@@ -15,13 +15,6 @@ import { FEEDBACK_PATHS } from '../../feedback/webhooks.js';
 import type { RunningHttpServer } from '../../http/server.js';
 import { logDestination, untilSignal } from '../context.js';
 
-export {
-  type RunningHttpServer,
-  type StartHttpServerOptions,
-  buildHttpServer,
-  startHttpServer,
-} from '../../http/server.js';
-
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function portOf(value: string): number {
