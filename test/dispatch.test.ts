@@ -124,6 +124,33 @@ for (const dialect of DIALECTS) {
       expect(row.state).toBe('queued');
     });
 
+    it('the window is checked again right before the provider call: a job whose render and claim ran past the close (a fast clock) is put off, never sent after 20:00', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(2, 2, 0));
+      const c = parseCampaign(
+        'id: late\nname: Late\nreference_date: 2021-03-01\ncohort: { age: { min: 60 } }\nsteps: [{ id: invite, channels: [sms], template: invite }]\npacing: { daily_target: 100 }\nwindows: { sms: "mon-sat 09:00-20:00" }\nholidays: none\nsms: { max_segments: 6 }\n',
+        'late.yaml',
+      ).campaign;
+      await launchCampaign(t.store.dispatch, c, 0, AT);
+      const [late, early] = await releaseNow(t.store, c, 2, (id) => `tok-${id}`, '2021-03-01T10:00:00.000Z');
+      const library = await templateLibrary();
+      // 19:59:40 in Rome at the first reading, each later one 20 seconds on: the job starts inside
+      // the window, but by the time it is rendered and claimed the window has closed.
+      let clock = Date.parse('2021-03-01T18:59:20.000Z');
+      const fast = makeProcessor({ store: t.store.dispatch, channels: sandboxChannels(sandbox, t.store), library, now: () => new Date((clock += 20_000)) });
+      const deferred: number[] = [];
+      const outcome = await fast({ messageId: late!.messageId, attemptsMade: 0, maxAttempts: 3, defer: async (until) => void deferred.push(until) });
+      expect(outcome).toBe('deferred');
+      expect(deferred).toEqual([Date.parse('2021-03-02T08:00:00.000Z')]); // Tuesday 09:00 in Rome
+      expect(sandbox.outbox().messages).toHaveLength(0);
+      const row = await t.store.db.selectFrom('messages').select('state').where('message_id', '=', late!.messageId).executeTakeFirstOrThrow();
+      expect(row.state).toBe('queued'); // given back, to be claimed again at the next opening
+
+      // Two minutes before the close on a clock that stands still there is room: it is sent.
+      const steady = makeProcessor({ store: t.store.dispatch, channels: sandboxChannels(sandbox, t.store), library, now: () => new Date('2021-03-01T18:58:00.000Z') });
+      expect(await steady({ messageId: early!.messageId, attemptsMade: 0, maxAttempts: 3, defer: async () => {} })).toBe('sent');
+      expect(sandbox.outbox().messages).toHaveLength(1);
+    });
+
     it('launching the same campaign twice duplicates nothing; a changed definition is refused', async () => {
       await t.store.registry.writeCitizens('seed', citizens(10, 10, 0));
       const c = campaign('c2');

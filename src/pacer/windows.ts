@@ -187,6 +187,12 @@ export class SendCalendar {
     return false;
   }
 
+  /** Whether the channel is open at `at` and stays open, without a break, for `ms` after it. */
+  openFor(channel: Channel, at: number, ms: number): boolean {
+    for (const iv of this.openIntervals(channel, this.localDay(at))) if (at >= iv.start && at + ms <= iv.end) return true;
+    return false;
+  }
+
   /** `at` when the channel is open then; else the start of its next open interval; null if none within 400 days. */
   nextOpen(channel: Channel, at: number): number | null {
     let day = this.localDay(at);

@@ -55,6 +55,14 @@ export interface JobInfo {
   defer?(until: number): Promise<void>;
 }
 
+/**
+ * How long a channel's window must stay open when a message is handed to its provider: the
+ * provider call and its record take time, and on a scaled clock (`--time-scale`) milliseconds are
+ * minutes. The margin is at least this, and at least twice the clock time the job has taken so
+ * far (loading, rendering and claiming are the measure of how fast this clock runs).
+ */
+export const SEND_MARGIN_MS = 60_000;
+
 export type Outcome = 'sent' | 'skipped' | 'opted_out' | 'paused' | 'cancelled' | 'unknown' | 'failed' | 'retry' | 'deferred';
 
 export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Outcome> {
@@ -163,6 +171,18 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
         return (await deps.store.transition(m.messageId, ['queued'], 'opted_out', iso())) ? 'opted_out' : 'skipped';
       }
       return 'skipped';
+    }
+    if (job.defer) {
+      // The window again, right before the provider call: nothing may reach a provider after the
+      // close, however long the render and the claim took on this clock.
+      const at = now().getTime();
+      if (!calendar.openFor(channel, at, Math.max(SEND_MARGIN_MS, 2 * (at - nowMs)))) {
+        await deps.store.unclaim(m.messageId, token, iso());
+        const next = calendar.nextOpen(channel, at + SEND_MARGIN_MS);
+        if (next === null) return refuse(m, 'NO_WINDOW', `the ${channel} window of campaign ${m.campaignId} never opens`);
+        await job.defer(next);
+        return 'deferred';
+      }
     }
     let providerId: string;
     try {
