@@ -5,7 +5,7 @@
  *   pending → queued → sending → sent → delivered | undelivered | failed
  *      │        │  ↑______│  └──→ unknown (claimed, never recorded; a late record may still say sent)
  *      │        └→ opted_out | cancelled | failed (never sent)
- *      └→ opted_out | cancelled | failed (never released)
+ *      └→ opted_out | cancelled | failed (never released) | skipped (a reminder nobody can receive)
  *
  * The store turns each move into one conditional UPDATE on the current state (`movesInto`), so
  * two workers, a retried job or a late webhook can never move a message backwards or send it
@@ -13,13 +13,15 @@
  */
 import type { ErrorCode } from './errors.js';
 
-export const MESSAGE_STATES = ['pending', 'queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'unknown', 'opted_out', 'cancelled'] as const;
+export const MESSAGE_STATES = ['pending', 'queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'unknown', 'opted_out', 'cancelled', 'skipped'] as const;
 export type MessageState = (typeof MESSAGE_STATES)[number];
 
 /** Every allowed move, from → to. Anything else is refused by the store's conditional update. */
 export const MOVES: Readonly<Record<MessageState, readonly MessageState[]>> = {
-  // Released (with a channel and a slot), or ended before release.
-  pending: ['queued', 'opted_out', 'cancelled', 'failed'],
+  // Released (with a channel and a slot), or ended before release; a reminder or follow-up none
+  // of whose channels reaches the citizen is skipped (with its reason), not failed: nothing was
+  // tried, and the error brake must not count it.
+  pending: ['queued', 'opted_out', 'cancelled', 'failed', 'skipped'],
   // Claimed by a worker; stopped by an opt-out or a cancel; refused before sending; put back to wait.
   queued: ['sending', 'opted_out', 'cancelled', 'failed', 'pending'],
   // Recorded (or overtaken by a final receipt); given back when the provider surely did not take
@@ -34,10 +36,11 @@ export const MOVES: Readonly<Record<MessageState, readonly MessageState[]>> = {
   failed: [],
   opted_out: [],
   cancelled: [],
+  skipped: [],
 };
 
 /** States nothing moves out of, except `unknown`'s late record: the message's story is told. */
-export const FINAL_STATES: readonly MessageState[] = ['delivered', 'undelivered', 'failed', 'opted_out', 'cancelled', 'unknown'];
+export const FINAL_STATES: readonly MessageState[] = ['delivered', 'undelivered', 'failed', 'opted_out', 'cancelled', 'skipped', 'unknown'];
 export const isFinal = (s: MessageState): boolean => FINAL_STATES.includes(s);
 
 /** States a message has left the releaser for, on its way to (or past) a provider. */

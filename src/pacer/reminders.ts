@@ -29,7 +29,7 @@ export function reminderTime(ctx: Pick<ReleaseContext, 'calendar' | 'now'>, chan
   return now;
 }
 
-/** Reminders and follow-ups due by now become `queued` (or `cancelled` when their appointment no longer needs them). */
+/** Reminders and follow-ups due by now become `queued` (`cancelled` when their appointment no longer needs them, `skipped` when none of their channels reaches the citizen). */
 export async function releaseDue(store: PacerStore, campaign: Campaign, limit: number, ctx: ReleaseContext): Promise<Released[]> {
   return store.transaction(async (tx) => {
     const rows = await tx.messages.dueMessages(campaign.id, ctx.at, limit);
@@ -63,7 +63,8 @@ export async function releaseDue(store: PacerStore, campaign: Campaign, limit: n
       for (const id of moved) released.push({ messageId: id, channel });
     }
     await tx.messages.finish(optedOut, { state: 'opted_out' }, ctx.at);
-    await tx.messages.finish(unreachable, { state: 'failed', code: 'NO_CHANNEL' }, ctx.at);
+    // Nobody can receive it: skipped with the reason, not failed (nothing was tried; the error brake must not count it).
+    await tx.messages.finish(unreachable, { state: 'skipped', code: 'NO_CHANNEL' }, ctx.at);
     await tx.messages.finish(moot, { state: 'cancelled', detail: 'no longer needed: the appointment was released or the citizen answered' }, ctx.at);
     return released;
   });

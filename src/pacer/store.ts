@@ -95,7 +95,10 @@ export interface NewMessage {
 }
 
 /** How unsent messages end without a send: the failure codes carry their catalogue text. */
-export type Unsendable = { readonly state: 'opted_out' } | { readonly state: 'failed'; readonly code: 'NO_CHANNEL' | 'NO_CENTER' } | { readonly state: 'cancelled'; readonly detail: string };
+export type Unsendable =
+  | { readonly state: 'opted_out' }
+  | { readonly state: 'failed' | 'skipped'; readonly code: 'NO_CHANNEL' | 'NO_CENTER' }
+  | { readonly state: 'cancelled'; readonly detail: string };
 
 /** The messages table as the pacer uses it: no decision of who, when or by which channel. */
 export interface PacerMessages {

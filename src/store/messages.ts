@@ -182,7 +182,7 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
 
   async finish(ids: readonly string[], how: Unsendable, at: string): Promise<void> {
     if (ids.length === 0) return;
-    const set = how.state === 'failed' ? { state: how.state, error_code: how.code, error_detail: FAILURES[how.code] } : how.state === 'cancelled' ? { state: how.state, error_detail: how.detail } : { state: how.state };
+    const set = how.state === 'failed' || how.state === 'skipped' ? { state: how.state, error_code: how.code, error_detail: FAILURES[how.code] } : how.state === 'cancelled' ? { state: how.state, error_detail: how.detail } : { state: how.state };
     await this.ex.updateTable('messages').set({ ...set, final_at: at, updated_at: at }).where('message_id', 'in', ids).where('state', '=', 'pending').execute();
   }
 

@@ -179,6 +179,37 @@ sms: { max_segments: 6 }`,
       }
     });
 
+    it('a reminder nobody can receive (an SMS reminder to a citizen invited by call) is skipped with its reason, not failed, and does not feed the error brake', async () => {
+      // Four citizens with a phone, four with neither: those four are invited by an operator's call.
+      await t.store.registry.writeCitizens('seed', citizens(8, 4, 0));
+      const c = parseCampaign(
+        `id: skip
+name: Skip
+reference_date: 2021-03-01
+cohort: { age: { min: 60 } }
+steps:
+  - { id: invite, channels: [sms, call], template: invite }
+  - { id: reminder, channels: [sms], template: reminder, send: { before_appointment: { days: 1, at: "10:00" } } }
+pacing: { daily_target: 100 }
+appointments: { lead_days: 2, horizon_days: 14 }
+windows: { sms: "mon-sat 09:00-20:00", call: "mon-sat 09:00-20:00" }
+holidays: none
+sms: { max_segments: 6 }
+`,
+        'skip.yaml',
+      ).campaign;
+      await launchCampaign(t.store.dispatch, c, 0, new Date(local('2021-03-01', '00:00')).toISOString());
+      await play(c, '2021-03-01', '2021-03-06');
+      const reminders = await t.store.db.selectFrom('messages').select(['state', 'error_code', 'citizen_id']).where('step_id', '=', 'reminder').orderBy('citizen_id').execute();
+      expect(reminders).toHaveLength(8);
+      const skipped = reminders.filter((r) => r.state === 'skipped');
+      expect(skipped.map((r) => r.citizen_id)).toEqual(['P00004', 'P00005', 'P00006', 'P00007']);
+      expect(skipped.every((r) => r.error_code === 'NO_CHANNEL')).toBe(true);
+      expect(reminders.filter((r) => r.state === 'failed')).toHaveLength(0);
+      expect(reminders.filter((r) => r.state === 'sent' || r.state === 'delivered')).toHaveLength(4);
+      expect((await t.store.dispatch.outcomes('skip')).failed).toBe(0);
+    });
+
     it('sends the follow-up only to citizens who neither confirmed nor declined within the days given', async () => {
       await t.store.registry.writeCitizens('seed', citizens(6, 6, 0));
       const c = parseCampaign(
