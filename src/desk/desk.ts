@@ -187,7 +187,7 @@ export class Desk {
     }
 
     await this.adopt(campaigns);
-    const open = campaigns.filter((c) => c.status === 'active' && calendarOf(c.definition).isOpen('call', now.getTime()));
+    const open = workable(campaigns, now);
     if (open.length === 0) return null;
     const shortest = Math.min(...open.map((c) => c.definition.calls.lease_minutes));
     const task = await this.store.leaseNext({
@@ -419,8 +419,10 @@ export class Desk {
   /**
    * How many more call tasks the list wants now: operators on shift (seen within
    * `calls.shift_idle_minutes`) × `calls.calls_per_hour` × `calls.hopper_hours`, less the tasks
-   * of every campaign open or leased and due within those hours (operators serve every
-   * campaign, so two campaigns share one hopper rather than fill one each).
+   * open or leased and due within those hours of every campaign an operator may work now (active,
+   * its call window open: operators serve every such campaign, so two campaigns share one hopper
+   * rather than fill one each, and the tasks of a campaign whose window is closed, which nobody
+   * may call, leave room for the others).
    * @throws InvitoError CAMPAIGN_NOT_FOUND
    */
   async hopperRoom(campaignId: string, now: Date = this.now()): Promise<number> {
@@ -430,7 +432,8 @@ export class Desk {
     const onShift = await this.store.onShift(new Date(now.getTime() - c.shift_idle_minutes * MINUTE).toISOString());
     const capacity = Math.ceil(onShift * c.calls_per_hour * c.hopper_hours);
     if (capacity === 0) return 0;
-    const active = await this.store.activeTasks(new Date(now.getTime() + c.hopper_hours * HOUR).toISOString());
+    const workableNow = workable(await this.store.campaigns(), now).map((k) => k.campaignId);
+    const active = await this.store.activeTasks(new Date(now.getTime() + c.hopper_hours * HOUR).toISOString(), workableNow);
     return Math.max(0, capacity - active);
   }
 
@@ -576,6 +579,10 @@ export class Desk {
     }
   }
 }
+
+/** The campaigns whose tasks an operator may call now: active, with their call window open. */
+const workable = (campaigns: readonly DeskCampaign[], now: Date): DeskCampaign[] =>
+  campaigns.filter((c) => c.status === 'active' && calendarOf(c.definition).isOpen('call', now.getTime()));
 
 /** The hopper, for callers that hold a store rather than a desk (the pacer). See `Desk.hopperRoom`. */
 export function hopperRoom(store: DeskStore, campaignId: string, now: Date): Promise<number> {

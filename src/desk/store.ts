@@ -136,8 +136,8 @@ export interface DeskStore {
   release(taskId: string, now: string): Promise<boolean>;
   /** Leases the task to another operator; false when it is closed. */
   reassign(taskId: string, operatorId: string, until: string, now: string): Promise<boolean>;
-  /** Open and leased tasks (all campaigns) due before `horizon` or without a time. */
-  activeTasks(horizon: string): Promise<number>;
+  /** Open and leased tasks of these campaigns due before `horizon` or without a time. */
+  activeTasks(horizon: string, campaignIds: readonly string[]): Promise<number>;
 
   // the card
   citizen(citizenId: string): Promise<DeskCitizen | null>;

@@ -234,10 +234,12 @@ export class KyselyDeskStore extends KyselyOperatorStore implements DeskStore {
     });
   }
 
-  async activeTasks(horizon: string): Promise<number> {
+  async activeTasks(horizon: string, campaignIds: readonly string[]): Promise<number> {
+    if (campaignIds.length === 0) return 0;
     const r = await this.db
       .selectFrom('call_tasks')
       .select((eb) => eb.fn.countAll().as('n'))
+      .where('campaign_id', 'in', campaignIds)
       .where('state', 'in', ACTIVE_TASK_STATES)
       .where((eb) => eb.or([eb('due_at', 'is', null), eb('due_at', '<=', horizon)]))
       .executeTakeFirst();

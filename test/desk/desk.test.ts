@@ -447,6 +447,26 @@ for (const dialect of DIALECTS) {
       expect(await code(desk.hopperRoom('nope', now))).toBe('CAMPAIGN_NOT_FOUND');
     });
 
+    it('the hopper counts only tasks an operator may work now: a campaign whose call window has closed leaves room for one still open', async () => {
+      const calls = 'calls: { calls_per_hour: 8, hopper_hours: 1, shift_idle_minutes: 30 }';
+      // "day": calls 09:00–19:00, six tasks waiting; "night": calls all day, two tasks.
+      await callWorld(t.store, { id: 'day', n: 6, prefix: 'Q', extra: calls });
+      await callWorld(t.store, { id: 'night', n: 2, prefix: 'R', extra: calls, always: true, centers: false });
+      await operators('ana', 'bo');
+      // 19:30 in Rome: "day"'s window is closed, so the two operators get "night"'s tasks.
+      clock.advance(9 * 60 * MINUTE);
+      expect((await desk.next('ana'))?.task.campaignId).toBe('night');
+      expect((await desk.next('bo'))?.task.campaignId).toBe('night');
+      // Two on shift × 8 an hour, less night's two leased tasks: day's six, which nobody may call
+      // until tomorrow, do not fill the hopper.
+      expect(await desk.hopperRoom('night', clock.now())).toBe(2 * 8 - 2);
+      // In the morning both campaigns' tasks are workable and both count.
+      clock.advance(14 * 60 * MINUTE);
+      await desk.next('ana');
+      await desk.next('bo');
+      expect(await desk.hopperRoom('night', clock.now())).toBe(2 * 8 - 8);
+    });
+
     it('every disposition of the catalogue is accepted', async () => {
       const w = await callWorld(t.store, { n: DISPOSITIONS.length });
       await operators('ana');
