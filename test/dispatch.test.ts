@@ -15,6 +15,13 @@ import { DIALECTS, type TestStore } from './support/stores.js';
 
 const AT = '2021-03-01T08:00:00.000Z';
 
+/** An SMS campaign whose window is Monday to Saturday, 09:00–20:00 in Rome. */
+const smsUntil8 = (id: string) =>
+  parseCampaign(
+    `id: ${id}\nname: ${id}\nreference_date: 2021-03-01\ncohort: { age: { min: 60 } }\nsteps: [{ id: invite, channels: [sms], template: invite }]\npacing: { daily_target: 100 }\nwindows: { sms: "mon-sat 09:00-20:00" }\nholidays: none\nsms: { max_segments: 6 }\n`,
+    `${id}.yaml`,
+  ).campaign;
+
 for (const dialect of DIALECTS) {
   describe.skipIf(!dialect.available)(`dispatch on ${dialect.name}`, () => {
     let t: TestStore;
@@ -107,10 +114,7 @@ for (const dialect of DIALECTS) {
 
     it('a job that runs when its channel’s window is closed is put off to the next opening, never sent', async () => {
       await t.store.registry.writeCitizens('seed', citizens(1, 1, 0));
-      const c = parseCampaign(
-        'id: night\nname: Night\nreference_date: 2021-03-01\ncohort: { age: { min: 60 } }\nsteps: [{ id: invite, channels: [sms], template: invite }]\npacing: { daily_target: 100 }\nwindows: { sms: "mon-sat 09:00-20:00" }\nholidays: none\nsms: { max_segments: 6 }\n',
-        'night.yaml',
-      ).campaign;
+      const c = smsUntil8('night');
       await launchCampaign(t.store.dispatch, c, 0, AT);
       const [m] = await releaseNow(t.store, c, 1, (id) => `tok-${id}`, '2021-03-01T10:00:00.000Z'); // 11:00 in Rome
       // A retry that comes round at 21:30 in Rome (20:30 UTC), after the window closed.
@@ -126,10 +130,7 @@ for (const dialect of DIALECTS) {
 
     it('the window is checked again right before the provider call: a job whose render and claim ran past the close (a fast clock) is put off, never sent after 20:00', async () => {
       await t.store.registry.writeCitizens('seed', citizens(2, 2, 0));
-      const c = parseCampaign(
-        'id: late\nname: Late\nreference_date: 2021-03-01\ncohort: { age: { min: 60 } }\nsteps: [{ id: invite, channels: [sms], template: invite }]\npacing: { daily_target: 100 }\nwindows: { sms: "mon-sat 09:00-20:00" }\nholidays: none\nsms: { max_segments: 6 }\n',
-        'late.yaml',
-      ).campaign;
+      const c = smsUntil8('late');
       await launchCampaign(t.store.dispatch, c, 0, AT);
       const [late, early] = await releaseNow(t.store, c, 2, (id) => `tok-${id}`, '2021-03-01T10:00:00.000Z');
       const library = await templateLibrary();

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importCitizens } from '../src/registry/import.js';
-import { DIALECTS, registryThatMustStayEmpty, type TestStore } from './support/stores.js';
+import { DIALECTS, emptyRegistryPerTest, type TestStore } from './support/stores.js';
 import { type Scratch, failure, scratch } from './support/files.js';
 
 const TODAY = '2021-03-01';
@@ -62,14 +62,7 @@ for (const dialect of DIALECTS) {
 
 describe('files in UTF-16 or UTF-32 are named and refused before anything is written', () => {
   // A real store: these errors must stop the import before a row reaches it.
-  let empty: Awaited<ReturnType<typeof registryThatMustStayEmpty>>;
-  beforeEach(async () => {
-    empty = await registryThatMustStayEmpty();
-  });
-  afterEach(async () => {
-    expect(await empty.written()).toBe(0);
-    await empty.dispose();
-  });
+  const empty = emptyRegistryPerTest();
   const utf16be = (s: string): Buffer => Buffer.from(s, 'utf16le').swap16();
   const utf32 = (s: string, le: boolean): Buffer => {
     const cps = [...s].map((c) => c.codePointAt(0)!);
@@ -86,7 +79,7 @@ describe('files in UTF-16 or UTF-32 are named and refused before anything is wri
   for (const [name, bytes] of cases) {
     it(`a ${name} file (byte-order mark) is IMPORT_ENCODING naming ${name}, not "unknown columns"`, async () => {
       const path = file(`${name}.csv`, bytes);
-      const e = await failure(importCitizens(empty.store.registry, path, { today: TODAY }));
+      const e = await failure(importCitizens(empty().store.registry, path, { today: TODAY }));
       expect(e.code).toBe('IMPORT_ENCODING');
       expect(e.message).toContain(`the file is ${name} (byte-order mark)`);
       expect(e.message).toContain('UTF-8');
@@ -96,7 +89,7 @@ describe('files in UTF-16 or UTF-32 are named and refused before anything is wri
 
   it('a UTF-16 file without a byte-order mark is recognised by its NUL bytes', async () => {
     const path = file('nobom.csv', Buffer.from(TEXT, 'utf16le'));
-    const e = await failure(importCitizens(empty.store.registry, path, { today: TODAY }));
+    const e = await failure(importCitizens(empty().store.registry, path, { today: TODAY }));
     expect(e.code).toBe('IMPORT_ENCODING');
     expect(e.message).toContain('UTF-16');
     expect(e.message).not.toContain('c\u0000i');

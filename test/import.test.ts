@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvitoError } from '../src/core/errors.js';
 import { importCenters, importCitizens } from '../src/registry/import.js';
-import { DIALECTS, registryThatMustStayEmpty, type TestStore } from './support/stores.js';
+import { DIALECTS, emptyRegistryPerTest, type TestStore } from './support/stores.js';
 
 const HEADER = 'citizen_id,given_name,family_name,birth_date,sex,phone,email,language,region,asl,municipality,priority_groups,doses,last_dose_date,opt_out';
 const TODAY = '2021-03-01';
@@ -192,14 +192,7 @@ for (const dialect of DIALECTS) {
 
 describe('import errors that stop the whole file', () => {
   // A real store: these errors must stop the import before a row reaches it.
-  let empty: Awaited<ReturnType<typeof registryThatMustStayEmpty>>;
-  beforeEach(async () => {
-    empty = await registryThatMustStayEmpty();
-  });
-  afterEach(async () => {
-    expect(await empty.written()).toBe(0);
-    await empty.dispose();
-  });
+  const empty = emptyRegistryPerTest();
   const codeOf = async (p: Promise<unknown>) => {
     try {
       await p;
@@ -211,20 +204,20 @@ describe('import errors that stop the whole file', () => {
 
   it('an unknown column is an error that names it (a typo never drops data silently)', async () => {
     const path = file('typo.csv', 'citizen_id,birth_date,emial\nX1,1950-01-01,a@example.com\n');
-    const r = await codeOf(importCitizens(empty.store.registry, path));
+    const r = await codeOf(importCitizens(empty().store.registry, path));
     expect(r.code).toBe('IMPORT_UNKNOWN_COLUMN');
     expect(r.message).toContain('"emial"');
   });
 
   it('a missing required column is an error', async () => {
     const path = file('nobirth.csv', 'citizen_id,given_name\nX1,Mario\n');
-    const r = await codeOf(importCitizens(empty.store.registry, path));
+    const r = await codeOf(importCitizens(empty().store.registry, path));
     expect(r.code).toBe('IMPORT_MISSING_COLUMN');
     expect(r.message).toContain('"birth_date"');
   });
 
   it('an unreadable file is an error, not an empty import', async () => {
-    const r = await codeOf(importCitizens(empty.store.registry, join(dir, 'absent.csv')));
+    const r = await codeOf(importCitizens(empty().store.registry, join(dir, 'absent.csv')));
     expect(r.code).toBe('FILE_UNREADABLE');
     expect(existsSync(join(dir, 'absent.csv.rejects.csv'))).toBe(false);
   });

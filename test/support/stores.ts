@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { KyselyStore } from '../../src/store/index.js';
 
 export const PG_URL = process.env.INVITO_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -104,4 +105,20 @@ export async function registryThatMustStayEmpty(): Promise<TestStore & { written
       return (await count('citizens')) + (await count('centers'));
     },
   };
+}
+
+/**
+ * For a describe block whose imports must all stop before writing: a fresh empty registry per
+ * test (`registry().store.registry`), checked to have stayed empty afterwards.
+ */
+export function emptyRegistryPerTest(): () => TestStore {
+  let empty: Awaited<ReturnType<typeof registryThatMustStayEmpty>> | undefined;
+  beforeEach(async () => {
+    empty = await registryThatMustStayEmpty();
+  });
+  afterEach(async () => {
+    expect(await empty!.written()).toBe(0);
+    await empty!.dispose();
+  });
+  return () => empty!;
 }
