@@ -21,15 +21,13 @@
  * Logs carry operator and task ids only: pages show names and phones, and nothing of them is logged.
  */
 import { randomBytes } from 'node:crypto';
-import { extname, join } from 'node:path';
 import rateLimit from '@fastify/rate-limit';
-import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { DISPOSITIONS, type Disposition } from '../campaigns/schema-desk.js';
 import { ERRORS, InvitoError, isInvitoError } from '../core/errors.js';
 import { type Desk, type DoneInput, type Operator, SignInError, type TaskCard } from '../desk/desk.js';
-import { PUBLIC_DIR } from '../web/assets.js';
+import { publicAsset } from '../web/assets.js';
 import { BASE, CSS_PATH, JS_PATH, type Notice, PAGE_HEADERS, type Viewer } from './layout.js';
 import { type WrapUp, callPage, deskPage, doneNotice, messagePage, signInPage, supervisorPage } from './pages.js';
 import { type Session, Sessions, csrfMatches } from './sessions.js';
@@ -75,7 +73,11 @@ const SIGN_IN_FAILED_TEXT = 'Sign-in failed: the operator id or the password is 
  */
 export const SIGN_IN_ADDRESS_LIMIT = { maxFailures: 20, windowMs: 15 * 60_000 } as const;
 /** The media types of the files in `public/console/`. */
-const ASSET_TYPES: Readonly<Record<string, string>> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+/** The console's style sheet and script (public/console/), read once, served by path with their media type. */
+const ASSETS = [
+  ['/console.css', 'text/css; charset=utf-8', publicAsset('console/console.css')],
+  ['/console.js', 'text/javascript; charset=utf-8', publicAsset('console/console.js')],
+] as const;
 /** One year; without includeSubDomains, since other services may live under the same domain. */
 const HSTS = 'max-age=31536000';
 
@@ -207,25 +209,16 @@ export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (scope, deps
     return c;
   };
 
-  // The style sheet and the script, from public/console/ and nothing else: one route per file
-  // there now (no wildcard, so no other path under /console is looked up on disk), no index
-  // pages, and as before an ETag to revalidate with on every page (`no-cache`), so a new
-  // release's file is used at once. Registered after the hooks above, which then apply to it.
-  await scope.register(fastifyStatic, {
-    root: join(PUBLIC_DIR, 'console'),
-    prefix: '/',
-    wildcard: false,
-    index: false,
-    cacheControl: false,
-    lastModified: false,
-    // Our own types: the script stays `text/javascript` (RFC 9239), not the library's older `application/javascript`.
-    contentType: false,
-    setHeaders: (res, path) => {
-      res.setHeader('content-type', ASSET_TYPES[extname(path)] ?? 'application/octet-stream');
-      res.setHeader('cache-control', 'no-cache');
-      res.setHeader('x-content-type-options', 'nosniff');
-    },
-  });
+  // The style sheet and the script, files of public/console/ read once at start-up: one route per
+  // file (nothing else under /console is looked up on disk), with an ETag of the content to
+  // revalidate by on every page (`no-cache`), so a new release's file is used at once.
+  for (const [path, type, asset] of ASSETS) {
+    scope.get(path, async (req, reply) => {
+      reply.header('content-type', type).header('etag', asset.etag).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff');
+      if (req.headers['if-none-match'] === asset.etag) return reply.code(304).send();
+      return reply.send(asset.body);
+    });
+  }
 
   scope.get('/', async (_req, reply) => reply.redirect(`${BASE}/desk`, 303));
 

@@ -4,6 +4,7 @@
  * This module is two folders deep in both (`src/web/assets.ts`, `dist/web/assets.js`), so one
  * relative URL finds them from the sources under test and from the build.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,3 +14,13 @@ export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url
 
 /** A file under `public/` as text, e.g. `publicText('citizen/page.css')`: read when called, so call it once. */
 export const publicText = (path: string): string => readFileSync(join(PUBLIC_DIR, path), 'utf8');
+
+/**
+ * A file under `public/` to serve from memory: its text, read once, and an ETag made from that
+ * text, so a release whose file has the same size and date but other content is fetched anew
+ * (an ETag from size and modification time would answer 304: npm packs every file with one date).
+ */
+export function publicAsset(path: string): { readonly body: string; readonly etag: string } {
+  const body = publicText(path);
+  return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"` };
+}
