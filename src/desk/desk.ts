@@ -426,13 +426,14 @@ export class Desk {
    * @throws InvitoError CAMPAIGN_NOT_FOUND
    */
   async hopperRoom(campaignId: string, now: Date = this.now()): Promise<number> {
-    const campaign = await this.store.campaign(campaignId);
+    const campaigns = await this.store.campaigns();
+    const campaign = campaigns.find((k) => k.campaignId === campaignId);
     if (!campaign) throw new InvitoError('CAMPAIGN_NOT_FOUND', `no campaign ${campaignId}`);
     const c = campaign.definition.calls;
     const onShift = await this.store.onShift(new Date(now.getTime() - c.shift_idle_minutes * MINUTE).toISOString());
     const capacity = Math.ceil(onShift * c.calls_per_hour * c.hopper_hours);
     if (capacity === 0) return 0;
-    const workableNow = workable(await this.store.campaigns(), now).map((k) => k.campaignId);
+    const workableNow = workable(campaigns, now).map((k) => k.campaignId);
     const active = await this.store.activeTasks(new Date(now.getTime() + c.hopper_hours * HOUR).toISOString(), workableNow);
     return Math.max(0, capacity - active);
   }

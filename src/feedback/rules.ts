@@ -36,9 +36,10 @@ export type AnswerMove = { readonly kind: 'release'; readonly reason: string } |
 /**
  * A decline releases the appointment (reason `declined`); a confirm confirms it, or, released
  * meanwhile for a reclaimable reason, takes its place back (while still free); otherwise nothing.
+ * `current` is the appointment as it is now, which only a confirm needs (null for a decline).
  */
-export function answerMove(answer: Answer, current: { readonly state: string; readonly reason: string | null }): AnswerMove {
+export function answerMove(answer: Answer, current: { readonly state: string; readonly reason: string | null } | null): AnswerMove {
   if (answer === 'decline') return { kind: 'release', reason: 'declined' };
-  if (current.state !== 'released') return { kind: 'confirm' };
+  if (current?.state !== 'released') return { kind: 'confirm' };
   return RECLAIMABLE.includes(current.reason ?? '') ? { kind: 'reclaim' } : null;
 }

@@ -13,6 +13,9 @@ import type { AppointmentState, CenterInfo, CitizenPlace, SlotRequest } from './
 /** States that hold a slot. */
 export const HOLDS_SLOT = ['held', 'confirmed'] as const satisfies readonly AppointmentState[];
 
+/** Whether an appointment in this state holds its slot. */
+export const holdsSlot = (state: AppointmentState | null): boolean => state !== null && (HOLDS_SLOT as readonly AppointmentState[]).includes(state);
+
 const openings = new Map<string, OpeningRule[]>();
 
 /** Parsed opening hours, remembered by text; hours the registry would not accept open nothing. */

@@ -5,9 +5,12 @@
 import type { Campaign } from '../campaigns/schema.js';
 import { addTo, groupBy } from '../core/collections.js';
 import type { Channel } from '../core/channels.js';
-import { channelNow } from '../core/reach.js';
+import { type ChannelGate, channelNow } from '../core/reach.js';
 import type { CenterInfo } from './appointments.js';
 import type { PacerStore, Released, ReleaseContext } from './store.js';
+
+/** What a release knows of now for the choice of channel: the windows, and the operators' room for calls (taken as calls are released). */
+export const channelGate = (ctx: ReleaseContext): ChannelGate => ({ isOpen: (ch) => ctx.calendar.isOpen(ch, ctx.now), room: { calls: ctx.callRoom ?? Infinity } });
 
 /**
  * The next pending invitations in priority order become `queued`, up to `limit`: each with the
@@ -31,7 +34,7 @@ export async function releaseInvitations(store: PacerStore, campaign: Campaign, 
       const optedOut: string[] = [];
       const unreachable: string[] = [];
       const unserved: string[] = [];
-      const gate = { isOpen: (ch: Channel) => ctx.calendar.isOpen(ch, ctx.now), room: { calls: ctx.callRoom ?? Infinity } };
+      const gate = channelGate(ctx);
       const from = ctx.calendar.addDays(ctx.day, campaign.appointments.lead_days);
       const to = ctx.calendar.addDays(from, campaign.appointments.horizon_days - 1);
       // Decide each citizen's channel first; then allocate slots per group of citizens with
@@ -45,7 +48,7 @@ export async function releaseInvitations(store: PacerStore, campaign: Campaign, 
         }
         const channel = channelNow(step.channels, r, gate);
         if (channel === 'unreachable') unreachable.push(r.messageId);
-        if (typeof channel !== 'string' || channel === 'unreachable') continue;
+        if (channel === null || channel === 'unreachable') continue;
         const centers = await tx.appointments.candidates(r);
         if (centers.length === 0) {
           unserved.push(r.messageId);

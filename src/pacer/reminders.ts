@@ -7,6 +7,8 @@ import { addTo } from '../core/collections.js';
 import type { Channel } from '../core/channels.js';
 import { messageKey } from '../core/lifecycle.js';
 import { channelNow } from '../core/reach.js';
+import { HOLDS_SLOT, holdsSlot } from './allocation.js';
+import { channelGate } from './invitations.js';
 import type { NewMessage, PacerStore, Released, ReleaseContext } from './store.js';
 
 /**
@@ -37,7 +39,7 @@ export async function releaseDue(store: PacerStore, campaign: Campaign, limit: n
     const optedOut: string[] = [];
     const unreachable: string[] = [];
     const moot: string[] = [];
-    const gate = { isOpen: (ch: Channel) => ctx.calendar.isOpen(ch, ctx.now), room: { calls: ctx.callRoom ?? Infinity } };
+    const gate = channelGate(ctx);
     for (const r of rows) {
       const step = campaign.steps.find((s) => s.id === r.stepId);
       if (r.optOut) {
@@ -46,7 +48,7 @@ export async function releaseDue(store: PacerStore, campaign: Campaign, limit: n
       }
       // A reminder of a released appointment, or a follow-up to someone who has answered since.
       const needed = step?.send && 'before_appointment' in step.send
-        ? (r.appointment === 'held' || r.appointment === 'confirmed') && r.startAt !== null && Date.parse(r.startAt) > ctx.now
+        ? holdsSlot(r.appointment) && r.startAt !== null && Date.parse(r.startAt) > ctx.now
         : r.appointment === 'held';
       if (!step || !needed) {
         moot.push(r.messageId);
@@ -54,7 +56,7 @@ export async function releaseDue(store: PacerStore, campaign: Campaign, limit: n
       }
       const channel = channelNow(step.channels, r, gate);
       if (channel === 'unreachable') unreachable.push(r.messageId);
-      if (typeof channel !== 'string' || channel === 'unreachable') continue;
+      if (channel === null || channel === 'unreachable') continue;
       addTo(queued, channel, r.messageId);
     }
     const released: Released[] = [];
@@ -70,38 +72,41 @@ export async function releaseDue(store: PacerStore, campaign: Campaign, limit: n
   });
 }
 
-/** Creates the reminders and follow-ups whose trigger has fired; returns how many. */
+/**
+ * Creates the reminders and follow-ups whose trigger has fired; returns how many. Not one unit of
+ * work: up to 50,000 rows a step, and each insert stands alone (a message key that exists is
+ * left as it is), so holding SQLite's write lock for all of it would only keep the workers'
+ * claims and records waiting.
+ */
 export async function scheduleSteps(store: PacerStore, campaign: Campaign, ctx: ReleaseContext): Promise<number> {
   const invite = campaign.steps[0]!;
-  return store.transaction(async (tx) => {
-    let created = 0;
-    for (const step of campaign.steps.slice(1)) {
-      const send = step.send;
-      if (!send) continue;
-      const row = (citizenId: string, seq: number, appointmentId: string): Omit<NewMessage, 'state' | 'dueAt' | 'errorDetail' | 'finalAt'> => ({
-        messageId: messageKey(campaign.id, step.id, citizenId), campaignId: campaign.id, stepId: step.id, citizenId, seq, appointmentId, at: ctx.at,
-      });
-      if ('before_appointment' in send) {
-        const { days, at } = send.before_appointment;
-        // Appointments whose reminder day has come (or is tomorrow, to be ready at the window's
-        // start); a few days ahead: a reminder whose day is closed moves to an earlier open day.
-        const rows = await tx.messages.appointmentsWithout(campaign.id, step.id, ['held', 'confirmed'], ctx.day, ctx.calendar.addDays(ctx.day, days + 4), 50_000);
-        const channel = step.channels[0]!;
-        created += await tx.messages.insert(
-          rows.map((r) => {
-            const due = reminderTime(ctx, channel, r.day, days, at, Date.parse(r.startAt));
-            return due !== null
-              ? { ...row(r.citizenId, r.seq, r.appointmentId), state: 'pending', dueAt: new Date(due).toISOString(), errorDetail: null, finalAt: null }
-              : { ...row(r.citizenId, r.seq, r.appointmentId), state: 'cancelled', dueAt: null, errorDetail: 'no send window before the appointment', finalAt: ctx.at };
-          }),
-        );
-      } else {
-        // Invitations sent long enough ago whose appointment is still only offered.
-        const sentBefore = new Date(ctx.now - send.no_answer_after.days * 86_400_000).toISOString();
-        const rows = await tx.messages.invitationsWithout(campaign.id, invite.id, step.id, { states: ['sent', 'delivered'], sentBefore, appointment: 'held' }, 50_000);
-        created += await tx.messages.insert(rows.map((r) => ({ ...row(r.citizenId, r.seq, r.messageId), state: 'pending', dueAt: ctx.at, errorDetail: null, finalAt: null })));
-      }
+  let created = 0;
+  for (const step of campaign.steps.slice(1)) {
+    const send = step.send;
+    if (!send) continue;
+    const row = (citizenId: string, seq: number, appointmentId: string): Omit<NewMessage, 'state' | 'dueAt' | 'errorDetail' | 'finalAt'> => ({
+      messageId: messageKey(campaign.id, step.id, citizenId), campaignId: campaign.id, stepId: step.id, citizenId, seq, appointmentId, at: ctx.at,
+    });
+    if ('before_appointment' in send) {
+      const { days, at } = send.before_appointment;
+      // Appointments whose reminder day has come (or is tomorrow, to be ready at the window's
+      // start); a few days ahead: a reminder whose day is closed moves to an earlier open day.
+      const rows = await store.messages.appointmentsWithout(campaign.id, step.id, HOLDS_SLOT, ctx.day, ctx.calendar.addDays(ctx.day, days + 4), 50_000);
+      const channel = step.channels[0]!;
+      created += await store.messages.insert(
+        rows.map((r) => {
+          const due = reminderTime(ctx, channel, r.day, days, at, Date.parse(r.startAt));
+          return due !== null
+            ? { ...row(r.citizenId, r.seq, r.appointmentId), state: 'pending', dueAt: new Date(due).toISOString(), errorDetail: null, finalAt: null }
+            : { ...row(r.citizenId, r.seq, r.appointmentId), state: 'cancelled', dueAt: null, errorDetail: 'no send window before the appointment', finalAt: ctx.at };
+        }),
+      );
+    } else {
+      // Invitations sent long enough ago whose appointment is still only offered.
+      const sentBefore = new Date(ctx.now - send.no_answer_after.days * 86_400_000).toISOString();
+      const rows = await store.messages.invitationsWithout(campaign.id, invite.id, step.id, { states: ['sent', 'delivered'], sentBefore, appointment: 'held' }, 50_000);
+      created += await store.messages.insert(rows.map((r) => ({ ...row(r.citizenId, r.seq, r.messageId), state: 'pending', dueAt: ctx.at, errorDetail: null, finalAt: null })));
     }
-    return created;
-  });
+  }
+  return created;
 }

@@ -117,13 +117,15 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
     }
     const calendar = calendarOf(m.campaign);
     const nowMs = now().getTime();
-    if (job.defer && !calendar.isOpen(channel, nowMs)) {
-      // Nothing goes out outside its window: a retry or a late job waits for the next one.
-      const next = calendar.nextOpen(channel, nowMs);
+    /** Puts the job off to the window's next opening from `from` (a message whose window never opens again fails). */
+    const deferFrom = async (defer: NonNullable<JobInfo['defer']>, from: number): Promise<Outcome> => {
+      const next = calendar.nextOpen(channel, from);
       if (next === null) return refuse(m, 'NO_WINDOW', `the ${channel} window of campaign ${m.campaignId} never opens`);
-      await job.defer(next);
+      await defer(next);
       return 'deferred';
-    }
+    };
+    // Nothing goes out outside its window: a retry or a late job waits for the next one.
+    if (job.defer && !calendar.isOpen(channel, nowMs)) return deferFrom(job.defer, nowMs);
     const center = m.appointment.center;
     const start = m.appointment.start;
     const asOf = calendar.localDay(nowMs);
@@ -178,10 +180,7 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
       const at = now().getTime();
       if (!calendar.openFor(channel, at, Math.max(SEND_MARGIN_MS, 2 * (at - nowMs)))) {
         await deps.store.unclaim(m.messageId, token, iso());
-        const next = calendar.nextOpen(channel, at + SEND_MARGIN_MS);
-        if (next === null) return refuse(m, 'NO_WINDOW', `the ${channel} window of campaign ${m.campaignId} never opens`);
-        await job.defer(next);
-        return 'deferred';
+        return deferFrom(job.defer, at + SEND_MARGIN_MS);
       }
     }
     let providerId: string;

@@ -74,8 +74,9 @@ export class KyselyFeedbackStore implements FeedbackStore {
       await insertResponse(trx, r);
       const id = await appointmentOf(trx, r.messageId!);
       if (id === null) return;
-      const now = await trx.selectFrom('appointments').select(['state', 'state_reason as reason']).where('appointment_id', '=', id).executeTakeFirstOrThrow();
-      const move = answerMove(answer, now);
+      // A decline does not depend on the appointment's state; a confirm does.
+      const current = answer === 'confirm' ? await trx.selectFrom('appointments').select(['state', 'state_reason as reason']).where('appointment_id', '=', id).executeTakeFirstOrThrow() : null;
+      const move = answerMove(answer, current);
       if (move?.kind === 'release') await releaseAppointment(trx, id, move.reason, r.at);
       else if (move?.kind === 'confirm') await confirmAppointment(trx, id, r.at);
       else if (move?.kind === 'reclaim') await reclaimAppointment(trx, id, r.at);
