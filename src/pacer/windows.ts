@@ -187,9 +187,19 @@ export class SendCalendar {
     return false;
   }
 
-  /** Whether the channel is open at `at` and stays open, without a break, for `ms` after it. */
+  /**
+   * Whether the channel is open at `at` and stays open, without a break, for `ms` after it. An
+   * interval that ends where the next begins (a window to 24:00 and the next day's from 00:00)
+   * goes on into it.
+   */
   openFor(channel: Channel, at: number, ms: number): boolean {
-    for (const iv of this.openIntervals(channel, this.localDay(at))) if (at >= iv.start && at + ms <= iv.end) return true;
+    let from = at;
+    for (let step = 0; step < 4; step++) {
+      const iv = this.openIntervals(channel, this.localDay(from)).find((i) => from >= i.start && from < i.end);
+      if (!iv) return false;
+      if (at + ms <= iv.end) return true;
+      from = iv.end;
+    }
     return false;
   }
 

@@ -32,6 +32,17 @@ describe('send calendar', () => {
     expect(cal.openMs('sms', '2021-03-01')).toBe(11 * H);
   });
 
+  it('openFor: open at a time and for a margin after it without a break; a window to 24:00 goes on into the next day from 00:00', () => {
+    const M = 60_000;
+    expect(cal.openFor('sms', utc('2021-03-01T18:58:00Z'), M)).toBe(true); // 19:58 in Rome, closes 20:00
+    expect(cal.openFor('sms', utc('2021-03-01T18:59:30Z'), M)).toBe(false);
+    expect(cal.openFor('sms', utc('2021-03-01T07:59:00Z'), M)).toBe(false); // 08:59: not open yet
+    const always = new SendCalendar(campaign({ windows: { sms: 'daily 00:00-24:00' }, holidays: 'none' }));
+    expect(always.openFor('sms', utc('2021-03-01T22:59:30Z'), M)).toBe(true); // 23:59:30 into Tuesday
+    const sunday = new SendCalendar(campaign({ windows: { sms: 'mon-sat 00:00-24:00' }, holidays: 'none' }));
+    expect(sunday.openFor('sms', utc('2021-03-06T22:59:30Z'), M)).toBe(false); // Saturday 23:59:30: Sunday is closed
+  });
+
   it('the spring-forward day lasts 23 hours and its window is still 09:00–20:00 local, 11 hours', () => {
     const day = '2021-03-28';
     expect(cal.dayStart(cal.addDays(day, 1)) - cal.dayStart(day)).toBe(23 * H);
