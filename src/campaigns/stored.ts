@@ -6,7 +6,7 @@ import { ZodError } from 'zod';
 import { type Campaign, campaignSchema } from './schema.js';
 
 /** A stored definition, through the schema again: keys added since its launch get their defaults. */
-export const parseStoredCampaign = (text: string): Campaign => campaignSchema.parse(JSON.parse(text));
+const parseStoredCampaign = (text: string): Campaign => campaignSchema.parse(JSON.parse(text));
 
 /** Parsed definitions by campaign id and JSON text: a worker parses each campaign once. */
 const definitions = new Map<string, { text: string; campaign: Campaign }>();

@@ -62,7 +62,7 @@ export const ERRORS = {
   WEBHOOK_PAYLOAD_INVALID: spec(400, 3),
   /** A reply link whose token belongs to no message, or with an action links do not have. */
   LINK_NOT_FOUND: spec(404, 4),
-  // why a message ended `failed` before any provider saw it (messages.error_code; a provider's
+  // why a message ended `failed` (or `skipped`) before any provider saw it (messages.error_code; a provider's
   // refusal keeps the provider's own code there)
   /** None of the step's channels reaches the citizen, or the worker has no adapter for the channel. */
   NO_CHANNEL: spec(422, 4),

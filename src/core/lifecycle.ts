@@ -7,9 +7,9 @@
  *      │        └→ opted_out | cancelled | failed (never sent)
  *      └→ opted_out | cancelled | failed (never released) | skipped (a reminder nobody can receive)
  *
- * The store turns each move into one conditional UPDATE on the current state (`movesInto`), so
- * two workers, a retried job or a late webhook can never move a message backwards or send it
- * twice. The worker, the releaser, the feedback server and the desk name moves from here.
+ * Every move the store makes is one conditional UPDATE on the state it leaves, and each is one
+ * `MOVES` allows (the receipts' source states are derived from it, `receiptMovesFrom`), so two
+ * workers, a retried job or a late webhook can never move a message backwards or send it twice.
  */
 import type { ErrorCode } from './errors.js';
 
@@ -41,7 +41,6 @@ export const MOVES: Readonly<Record<MessageState, readonly MessageState[]>> = {
 
 /** States nothing moves out of, except `unknown`'s late record: the message's story is told. */
 export const FINAL_STATES: readonly MessageState[] = ['delivered', 'undelivered', 'failed', 'opted_out', 'cancelled', 'skipped', 'unknown'];
-export const isFinal = (s: MessageState): boolean => FINAL_STATES.includes(s);
 
 /** States a message has left the releaser for, on its way to (or past) a provider. */
 export const FINISHED_STATES: readonly MessageState[] = ['sent', 'delivered', 'undelivered', 'failed', 'unknown'];
@@ -57,9 +56,7 @@ export function movesInto(to: MessageState, among: readonly MessageState[] = MES
   return among.filter((from) => MOVES[from].includes(to));
 }
 
-export const canMove = (from: MessageState, to: MessageState): boolean => MOVES[from].includes(to);
-
-/** The failure codes invito itself records on a message (the providers' own codes are theirs). */
+/** The codes invito itself records on a message that ended `failed` or `skipped` (the providers' own codes are theirs). */
 export const FAILURES = {
   NO_CHANNEL: "none of the step's channels reaches the citizen",
   NO_CENTER: "no vaccination centre serves the citizen's area",
@@ -68,7 +65,6 @@ export const FAILURES = {
   NO_APPOINTMENT: 'the message carries no appointment',
   NO_WINDOW: "the channel's send window never opens",
 } as const satisfies Partial<Record<ErrorCode, string>>;
-export type FailureCode = keyof typeof FAILURES;
 
 /**
  * The message key: one per campaign, step and citizen. It is also the BullMQ job id (so no `:`),

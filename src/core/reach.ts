@@ -27,7 +27,7 @@ export function addressFor(channel: Channel, c: Contact & { readonly citizen_id:
 }
 
 /** The first of `channels` that reaches the citizen; null when none does (the message can never go). */
-export const firstReaching = (channels: readonly Channel[], c: Contact): Channel | null => channels.find((ch) => reaches(ch, c)) ?? null;
+const firstReaching = (channels: readonly Channel[], c: Contact): Channel | null => channels.find((ch) => reaches(ch, c)) ?? null;
 
 /** What the releaser needs to know about now to choose a channel. */
 export interface ChannelGate {

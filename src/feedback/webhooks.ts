@@ -35,7 +35,7 @@ export interface TwilioWebhookOptions {
 }
 
 /** The request's form parameters; `{}` when it carried no form, which then fails the signature check. */
-export function formOf(req: FastifyRequest): Record<string, string> {
+function formOf(req: FastifyRequest): Record<string, string> {
   const body = req.body;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return {};
   return Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string'));

@@ -22,7 +22,7 @@ import { twilioWebhooks } from '../feedback/webhooks.js';
 import { refusal } from '../web/errors.js';
 
 /** The path a load balancer or monitor asks whether the server is up. */
-export const HEALTH_PATH = '/healthz';
+const HEALTH_PATH = '/healthz';
 
 /** What the server needs. */
 export interface HttpServerOptions {
@@ -51,19 +51,6 @@ export interface HttpServerOptions {
 
 /** Twilio's webhooks are a few kB; a reply-link POST is nearly empty. */
 const BODY_LIMIT = 64 * 1024;
-
-/**
- * Builds (without listening) the server. Throws `CONFIG_INVALID` for an empty auth token or a
- * public URL that is not an http(s) URL.
- *
- * @example
- * const app = buildHttpServer({ store: store.feedback, authToken, publicUrl: 'https://invito.example.org' });
- * await app.listen({ port: 8080, host: '127.0.0.1' });
- */
-export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
-  const base = checkPublicUrl(options.publicUrl);
-  return build(options, () => base);
-}
 
 export interface StartHttpServerOptions extends Omit<HttpServerOptions, 'publicUrl'> {
   /** @defaultValue the address it listens on, `http://HOST:PORT` (`127.0.0.1` for a wildcard host) */

@@ -1,12 +1,11 @@
 /** `invito simulate`: play a campaign on a virtual clock (no waiting, no Redis). */
 import type { Command } from 'commander';
-import { configFromEnv, openApp } from '../../app/index.js';
 import { loadCampaign } from '../../campaigns/load.js';
 import { CsvFile } from '../../core/csv.js';
 import { InvitoError } from '../../core/errors.js';
 import { queueSettings } from '../../queues/queues.js';
 import { SIMULATION_COLUMNS, simulate, simulationRows } from '../../simulate/engine.js';
-import { printJson } from '../context.js';
+import { printJson, withStore } from '../context.js';
 import { noteEmptyRegistry } from '../registry-note.js';
 
 const share = (name: string, v: string): number => {
@@ -34,9 +33,7 @@ export function register(program: Command): void {
       const seed = Number(opts.seed);
       if (!Number.isInteger(seed)) throw new InvitoError('USAGE', `--seed must be a whole number, not ${opts.seed}`);
       const { campaign } = await loadCampaign(file);
-      const app = await openApp(configFromEnv(process.env, cmd.optsWithGlobals()));
-      try {
-        const { store } = app;
+      await withStore(cmd, async (store) => {
         await noteEmptyRegistry(store);
         const r = await simulate({
           source: store,
@@ -64,8 +61,6 @@ export function register(program: Command): void {
           const t = r.totals;
           process.stdout.write(`total: ${t.invitations} invited, ${t.acceptances} accepted, ${t.declines} declined, ${t.reminders} reminders, ${t.followUps} follow-ups\n`);
         }
-      } finally {
-        await app.close();
-      }
+      });
     });
 }
