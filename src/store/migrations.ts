@@ -4,7 +4,10 @@
  */
 import { type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { consoleMigrations } from './migrations-console.js';
+import { contactMigrations } from './migrations-contact.js';
 import { deskMigrations } from './migrations-desk.js';
+import { eligibilityMigrations } from './migrations-eligibility.js';
+import { fallbackMigrations } from './migrations-fallback.js';
 import type { Dialect } from './open.js';
 
 /**
@@ -244,6 +247,9 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.alterTable('campaigns').addColumn('release_error_at', 'text').execute();
     },
   },
+  ...fallbackMigrations(dialect),
+  ...eligibilityMigrations(dialect),
+  ...contactMigrations(dialect),
 });
 
 class InCodeProvider implements MigrationProvider {
