@@ -1,9 +1,9 @@
 /** Launched campaigns as the pacer reads them: the stored row with its definition parsed (campaigns/stored.ts). */
 import { definitionProblem, storedCampaign } from '../campaigns/stored.js';
-import type { CampaignRecord, PacerRepositories } from './store.js';
+import type { CampaignRecord, CampaignRecords, PacerRepositories } from './store.js';
 
 /** The campaign with its stored definition read through today's schema; throws as the schema does. */
-export async function campaignRecord(store: Pick<PacerRepositories, 'campaignRecords'>, campaignId: string): Promise<CampaignRecord | null> {
+export async function campaignRecord(store: { readonly campaignRecords: Pick<CampaignRecords, 'get'> }, campaignId: string): Promise<CampaignRecord | null> {
   const r = await store.campaignRecords.get(campaignId);
   if (!r) return null;
   const { definitionText, ...summary } = r;

@@ -27,6 +27,7 @@ import type { Channel } from '../core/channels.js';
 import { baseTarget, dayTarget, daysFed, tickQuota } from './quota.js';
 import { internalError, isInvitoError } from '../core/errors.js';
 import { activeCampaigns } from './campaigns.js';
+import { isComplete, openReasons } from './completion.js';
 import { releaseInvitations } from './invitations.js';
 import { releaseDue, scheduleSteps } from './reminders.js';
 import { acceptanceEstimate } from './slots.js';
@@ -305,17 +306,19 @@ export class Releaser {
 
   private readonly lastCount = new Map<string, number>();
 
-  /** Completed: every message has an outcome and no reminder or follow-up can still arise. */
+  /**
+   * Completed: every member has a final outcome (completion.ts): no message still to send, no
+   * call task still to be called, no fallback still to try, no reminder or follow-up that can
+   * still arise.
+   */
   private async checkCompleted(campaign: Campaign, ctx: ReleaseContext): Promise<void> {
     // Counting scans the campaign's unfinished messages: at most every few real seconds.
     const real = Date.now();
     if (real - (this.lastCount.get(campaign.id) ?? 0) < 3000) return;
     this.lastCount.set(campaign.id, real);
-    const left = await this.o.store.messages.unfinished(campaign.id);
-    if (left.pending + left.queued + left.sending > 0) return;
-    if (campaign.steps.length > 1 && (await this.o.store.appointments.liveAppointments(campaign.id, ctx.day)) > 0) return;
+    if (!isComplete(await openReasons(this.o.store, campaign, ctx.day))) return;
     await this.o.store.campaignRecords.update(campaign.id, { status: 'completed', statusReason: null }, ctx.at);
-    this.o.log?.info({ campaign: campaign.id }, 'campaign completed: every message has an outcome');
+    this.o.log?.info({ campaign: campaign.id }, 'campaign completed: every member has a final outcome');
   }
 
   /** Repairs after crashes; safe to run any time. */

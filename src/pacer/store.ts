@@ -100,6 +100,17 @@ export type Unsendable =
   | { readonly state: 'failed' | 'skipped'; readonly code: 'NO_CHANNEL' | 'NO_CENTER' }
   | { readonly state: 'cancelled'; readonly detail: string };
 
+/** A campaign's work not at rest (see `unfinished`). */
+export interface Unfinished {
+  readonly pending: number;
+  readonly queued: number;
+  readonly sending: number;
+  /** Call tasks open or leased (the desk's `ACTIVE_TASK_STATES`): an operator still has to call. */
+  readonly callTasks: number;
+  /** Invitations that ended undelivered or failed and whose next channel is still to be tried. */
+  readonly awaitingFallback: number;
+}
+
 /** The messages table as the pacer uses it: no decision of who, when or by which channel. */
 export interface PacerMessages {
   /** Pending messages of the campaign's step, in priority order, with their citizens' contacts and places. */
@@ -120,8 +131,8 @@ export interface PacerMessages {
   staleQueued(before: string, limit: number): Promise<Released[]>;
   /** Messages claimed before `before` and never recorded: their worker died. → `unknown`. */
   expireClaims(before: string, at: string): Promise<number>;
-  /** Messages not yet final, by state, for a campaign. */
-  unfinished(campaignId: string): Promise<{ pending: number; queued: number; sending: number }>;
+  /** What of a campaign is not at rest yet: messages by open state, call tasks still to be called, failed messages whose fallback is still to be made. */
+  unfinished(campaignId: string): Promise<Unfinished>;
   /**
    * Cancels what was not sent: pending and queued → cancelled. The slots offered and not yet
    * confirmed go back to the centres (reason `cancelled`); a confirmed one stays the citizen's.

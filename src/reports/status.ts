@@ -1,5 +1,8 @@
 /** `invito status`: per campaign, step, channel and state, read from the store. */
 import { MESSAGE_STATES } from '../core/lifecycle.js';
+import { campaignRecord } from '../pacer/campaigns.js';
+import { describeOpen, openReasons, type OpenReasons } from '../pacer/completion.js';
+import { calendarOf } from '../pacer/windows.js';
 import type { ReleaseError } from '../pacer/store.js';
 import type { StatusRow, ReportStore } from './store.js';
 
@@ -15,14 +18,33 @@ export interface CampaignStatusReport {
   readonly releaseError: ReleaseError | null;
   /** Counts by state for the whole campaign (every state present, zeros included). */
   readonly totals: Record<(typeof STATES)[number], number>;
+  /**
+   * What keeps the campaign open, by reason (pacer/completion.ts: to_release, in_flight,
+   * call_tasks, awaiting_fallback, appointments_ahead; zeros included): the campaign completes
+   * when every count is zero. Null when its stored definition can no longer be read.
+   */
+  readonly openReasons: OpenReasons | null;
   readonly steps: { step: string; channels: { channel: string; states: Record<string, number> }[] }[];
 }
 
 const zero = (): Record<(typeof STATES)[number], number> => Object.fromEntries(STATES.map((s) => [s, 0])) as Record<(typeof STATES)[number], number>;
 
-export async function statusReport(store: ReportStore, campaignId?: string): Promise<CampaignStatusReport[]> {
+/** What keeps a campaign open today in its own time zone; null when its definition can no longer be read. */
+async function openNow(store: ReportStore, campaignId: string, now: Date): Promise<OpenReasons | null> {
+  try {
+    const record = await campaignRecord(store, campaignId);
+    if (!record) return null;
+    return await openReasons(store, record.definition, calendarOf(record.definition).localDay(now.getTime()));
+  } catch {
+    return null;
+  }
+}
+
+export async function statusReport(store: ReportStore, campaignId?: string, now: Date = new Date()): Promise<CampaignStatusReport[]> {
   const campaigns = await store.campaignRecords.summaries(campaignId);
   const rows = await store.statusCounts(campaignId);
+  const open = new Map<string, OpenReasons | null>();
+  for (const c of campaigns) open.set(c.campaignId, await openNow(store, c.campaignId, now));
   return campaigns.map((c) => {
     const mine = rows.filter((r) => r.campaignId === c.campaignId);
     const totals = zero();
@@ -36,7 +58,7 @@ export async function statusReport(store: ReportStore, campaignId?: string): Pro
       });
       return { step, channels };
     });
-    return { campaign: c.campaignId, status: c.status, reason: c.statusReason, recipients: c.recipients, releaseError: c.releaseError, totals, steps };
+    return { campaign: c.campaignId, status: c.status, reason: c.statusReason, recipients: c.recipients, releaseError: c.releaseError, totals, openReasons: open.get(c.campaignId) ?? null, steps };
   });
 }
 
@@ -48,6 +70,8 @@ export function formatStatus(reports: readonly CampaignStatusReport[]): string {
     if (r.releaseError) lines.push(`  ⚠ release failing since ${r.releaseError.at} [${r.releaseError.code}]: ${r.releaseError.message}`);
     const shown = STATES.filter((s) => r.totals[s] > 0);
     lines.push(`  ${shown.map((s) => `${s} ${r.totals[s].toLocaleString('en')}`).join(' · ') || 'nothing yet'}`);
+    const open = r.openReasons ? describeOpen(r.openReasons) : '';
+    if (open && r.status !== 'cancelled') lines.push(`  open: ${open}`);
     for (const s of r.steps) {
       for (const c of s.channels) {
         lines.push(`  ${s.step} / ${c.channel}: ${Object.entries(c.states).map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(' · ')}`);

@@ -1,5 +1,6 @@
 /** What reports need from the store: counts, never rows of people. */
-import type { CampaignSummary } from '../pacer/store.js';
+import type { CompletionStore } from '../pacer/completion.js';
+import type { CampaignRecords, CampaignSummary } from '../pacer/store.js';
 
 export interface StatusRow {
   readonly campaignId: string;
@@ -9,9 +10,9 @@ export interface StatusRow {
   readonly count: number;
 }
 
-export interface ReportStore {
+export interface ReportStore extends CompletionStore {
   /** Messages by campaign, step, channel and state. */
   statusCounts(campaignId?: string): Promise<StatusRow[]>;
   /** The campaigns' rows without their definitions (the store's campaign records). */
-  readonly campaignRecords: { summaries(campaignId?: string): Promise<CampaignSummary[]> };
+  readonly campaignRecords: Pick<CampaignRecords, 'get'> & { summaries(campaignId?: string): Promise<CampaignSummary[]> };
 }

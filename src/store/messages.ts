@@ -8,8 +8,9 @@ import { type ExpressionBuilder, type InferResult, sql, type UpdateObject } from
 import type { Channel } from '../core/channels.js';
 import { FAILURES, FINISHED_STATES, messageKeyPrefix, OPEN_STATES, UNSENT_STATES } from '../core/lifecycle.js';
 import { RECEIPT_RELEASES } from '../feedback/rules.js';
+import { ACTIVE_TASK_STATES } from '../desk/rules.js';
 import type { AppointmentState } from '../pacer/appointments.js';
-import type { DueMessage, NewMessage, PacerMessages, PendingInvitation, Released, Unsendable } from '../pacer/store.js';
+import type { DueMessage, NewMessage, PacerMessages, PendingInvitation, Released, Unfinished, Unsendable } from '../pacer/store.js';
 import type { DispatchStore, MessageForSend } from '../queues/store.js';
 import type { StatusRow } from '../reports/store.js';
 import { GroupCommit, param, prepare } from './prepared.js';
@@ -231,10 +232,11 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
     return Number(res.numUpdatedRows);
   }
 
-  async unfinished(campaignId: string): Promise<{ pending: number; queued: number; sending: number }> {
+  async unfinished(campaignId: string): Promise<Unfinished> {
     const rows = await this.ex.selectFrom('messages').select(['state', (eb) => eb.fn.countAll().as('n')]).where('campaign_id', '=', campaignId).where('state', 'in', OPEN_STATES).groupBy('state').execute();
-    const out = { pending: 0, queued: 0, sending: 0 };
-    for (const r of rows) out[r.state as keyof typeof out] = Number(r.n);
+    const tasks = await this.ex.selectFrom('call_tasks').select((eb) => eb.fn.countAll().as('n')).where('campaign_id', '=', campaignId).where('state', 'in', ACTIVE_TASK_STATES).executeTakeFirstOrThrow();
+    const out = { pending: 0, queued: 0, sending: 0, callTasks: Number(tasks.n), awaitingFallback: 0 };
+    for (const r of rows) out[r.state as 'pending' | 'queued' | 'sending'] = Number(r.n);
     return out;
   }
 
