@@ -31,6 +31,28 @@ export function reminderTime(ctx: Pick<ReleaseContext, 'calendar' | 'now'>, chan
   return now;
 }
 
+/** A follow-up later than this after its invitation says nothing the invitation did not: dropped instead. */
+export const MIN_SILENCE_MS = 12 * 3_600_000;
+
+/**
+ * When a follow-up goes: `days` after its invitation was sent, while the appointment is still
+ * ahead — it says the appointment "is still reserved", so it must reach the citizen before the
+ * appointment's day. One that would fall on or after that day moves before it, as a reminder
+ * one day before at 10:00 would (reminderTime); it is dropped when that leaves less than
+ * `MIN_SILENCE_MS` after the invitation, or no open window before the day. `undefined`: not
+ * due yet (its time is still to come and before the appointment).
+ */
+export function followUpTime(ctx: Pick<ReleaseContext, 'calendar' | 'now'>, channel: Channel, sentAt: number, days: number, day: string): number | null | undefined {
+  const cal = ctx.calendar;
+  const deadline = cal.at(day, '00:00');
+  const wanted = sentAt + days * 86_400_000;
+  // In time, and the channel's window opens before the appointment's day: at `days`, or the next opening.
+  const open = wanted < deadline ? cal.nextOpen(channel, Math.max(wanted, ctx.now)) : null;
+  if (open !== null && open < deadline) return wanted <= ctx.now ? open : undefined;
+  const moved = reminderTime(ctx, channel, day, 1, '10:00', deadline);
+  return moved !== null && moved >= sentAt + MIN_SILENCE_MS ? moved : null;
+}
+
 /** Reminders and follow-ups due by now become `queued` (`cancelled` when their appointment no longer needs them, `skipped` when none of their channels reaches the citizen). */
 export async function releaseDue(store: PacerStore, campaign: Campaign, limit: number, ctx: ReleaseContext): Promise<Released[]> {
   return store.transaction(async (tx) => {
@@ -49,7 +71,7 @@ export async function releaseDue(store: PacerStore, campaign: Campaign, limit: n
       // A reminder of a released appointment, or a follow-up to someone who has answered since.
       const needed = step?.send && 'before_appointment' in step.send
         ? holdsSlot(r.appointment) && r.startAt !== null && Date.parse(r.startAt) > ctx.now
-        : r.appointment === 'held';
+        : r.appointment === 'held' && r.startAt !== null && Date.parse(r.startAt) > ctx.now;
       if (!step || !needed) {
         moot.push(r.messageId);
         continue;
@@ -102,10 +124,22 @@ export async function scheduleSteps(store: PacerStore, campaign: Campaign, ctx: 
         }),
       );
     } else {
-      // Invitations sent long enough ago whose appointment is still only offered.
-      const sentBefore = new Date(ctx.now - send.no_answer_after.days * 86_400_000).toISOString();
-      const rows = await store.messages.invitationsWithout(campaign.id, invite.id, step.id, { states: ['sent', 'delivered'], sentBefore, appointment: 'held' }, 50_000);
-      created += await store.messages.insert(rows.map((r) => ({ ...row(r.citizenId, r.seq, r.messageId), state: 'pending', dueAt: ctx.at, errorDetail: null, finalAt: null })));
+      // Invitations whose appointment is still only offered, sent long enough ago or whose
+      // appointment is near (a follow-up that would come too late moves before the appointment).
+      const days = send.no_answer_after.days;
+      const sentBefore = new Date(ctx.now - days * 86_400_000).toISOString();
+      const appointmentBy = ctx.calendar.addDays(ctx.day, 2);
+      const rows = await store.messages.invitationsWithout(campaign.id, invite.id, step.id, { states: ['sent', 'delivered'], sentBefore, appointmentBy, appointment: 'held' }, 50_000);
+      const channel = step.channels[0]!;
+      const news: NewMessage[] = [];
+      for (const r of rows) {
+        const due = followUpTime(ctx, channel, Date.parse(r.sentAt), days, r.day);
+        if (due === undefined) continue;
+        news.push(due !== null
+          ? { ...row(r.citizenId, r.seq, r.appointmentId), state: 'pending', dueAt: new Date(due).toISOString(), errorDetail: null, finalAt: null }
+          : { ...row(r.citizenId, r.seq, r.appointmentId), state: 'cancelled', dueAt: null, errorDetail: 'no time for a follow-up before the appointment', finalAt: ctx.at });
+      }
+      created += await store.messages.insert(news);
     }
   }
   return created;

@@ -5,6 +5,7 @@ import type { Channel } from '../core/channels.js';
 import type { MessageState } from '../core/lifecycle.js';
 import type { Contact } from '../core/reach.js';
 import type { CohortQuery } from '../cohort/criteria.js';
+import type { Eligibility, Ineligible } from '../cohort/eligibility.js';
 import type { Appointment, AppointmentState, CenterInfo, CitizenPlace, SlotRequest } from './appointments.js';
 import type { SendCalendar } from './windows.js';
 
@@ -68,6 +69,20 @@ export interface PendingInvitation extends Contact, CitizenPlace {
   readonly messageId: string;
   readonly citizenId: string;
   readonly optOut: boolean;
+  /** What the cohort's eligibility rule reads of the citizen now (cohort/eligibility.ts). */
+  readonly eligibility: Eligibility;
+}
+
+/** A citizen with work open in a campaign, as the eligibility sweep reads them. */
+export interface EligibilityCandidate {
+  readonly citizenId: string;
+  readonly eligibility: Eligibility;
+}
+
+/** A citizen out of a campaign's cohort now, and the rule they fail. */
+export interface IneligibleCitizen {
+  readonly citizenId: string;
+  readonly reason: Ineligible;
 }
 
 /** A reminder or follow-up whose time has come, with the state of the appointment it is about. */
@@ -98,7 +113,9 @@ export interface NewMessage {
 export type Unsendable =
   | { readonly state: 'opted_out' }
   | { readonly state: 'failed' | 'skipped'; readonly code: 'NO_CHANNEL' | 'NO_CENTER' }
-  | { readonly state: 'cancelled'; readonly detail: string };
+  | { readonly state: 'cancelled'; readonly detail: string }
+  /** Out of the cohort as the registry says now (cohort/eligibility.ts): the code NO_LONGER_ELIGIBLE and the rule's detail. */
+  | { readonly state: 'cancelled'; readonly code: 'NO_LONGER_ELIGIBLE'; readonly detail: string };
 
 /** A campaign's work not at rest (see `unfinished`). */
 export interface Unfinished {
@@ -125,8 +142,18 @@ export interface PacerMessages {
   insert(messages: readonly NewMessage[]): Promise<number>;
   /** Appointments in `states` on days `[fromDay, toDay]` with no message of `stepId` yet, with their invitation's place in the order. */
   appointmentsWithout(campaignId: string, stepId: string, states: readonly AppointmentState[], fromDay: string, toDay: string, limit: number): Promise<{ appointmentId: string; citizenId: string; day: string; startAt: string; seq: number }[]>;
-  /** Invitations of `inviteStepId` in `states`, sent by `sentBefore`, whose appointment is `appointment`, with no message of `stepId` yet. */
-  invitationsWithout(campaignId: string, inviteStepId: string, stepId: string, q: { states: readonly MessageState[]; sentBefore: string; appointment: AppointmentState }, limit: number): Promise<{ messageId: string; citizenId: string; seq: number }[]>;
+  /**
+   * Invitations of `inviteStepId` in `states` (the first attempt or a fallback), sent by
+   * `sentBefore` or whose appointment's day is `appointmentBy` or earlier, whose appointment is
+   * in state `appointment`, with no message of `stepId` yet.
+   */
+  invitationsWithout(
+    campaignId: string,
+    inviteStepId: string,
+    stepId: string,
+    q: { states: readonly MessageState[]; sentBefore: string; appointmentBy: string; appointment: AppointmentState },
+    limit: number,
+  ): Promise<{ appointmentId: string; citizenId: string; seq: number; sentAt: string; day: string; startAt: string }[]>;
   /** Queued messages older than `before`, whose jobs may have been lost (Redis restarted). */
   staleQueued(before: string, limit: number): Promise<Released[]>;
   /** Messages claimed before `before` and never recorded: their worker died. → `unknown`. */
@@ -138,6 +165,16 @@ export interface PacerMessages {
    * confirmed go back to the centres (reason `cancelled`); a confirmed one stays the citizen's.
    */
   cancelUnsent(campaignId: string, at: string): Promise<number>;
+  /** The latest finished registry import run (citizens or vaccinations), null before any: a newer one starts an eligibility sweep. */
+  latestImport(): Promise<string | null>;
+  /** Citizens with work open in the campaign (unsent messages, active call tasks, slots held on `day` or later), after `after` by id. */
+  eligibilityCandidates(campaignId: string, day: string, after: string, limit: number): Promise<EligibilityCandidate[]>;
+  /**
+   * Ends the campaign's open work of citizens out of its cohort, in one transaction: unsent
+   * messages → `cancelled` (NO_LONGER_ELIGIBLE; `opted_out` for an opt-out), slots held on `day` or
+   * later freed, active call tasks closed. Returns the messages ended.
+   */
+  endIneligible(campaignId: string, citizens: readonly IneligibleCitizen[], day: string, at: string): Promise<number>;
 }
 
 /** A campaign row: its summary and its definition's stored text (campaigns/stored.ts reads it). */

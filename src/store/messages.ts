@@ -10,19 +10,20 @@ import { FAILURES, FINISHED_STATES, messageKeyPrefix, OPEN_STATES, UNSENT_STATES
 import { RECEIPT_RELEASES } from '../feedback/rules.js';
 import { ACTIVE_TASK_STATES } from '../desk/rules.js';
 import type { AppointmentState } from '../pacer/appointments.js';
-import type { DueMessage, NewMessage, PacerMessages, PendingInvitation, Released, Unfinished, Unsendable } from '../pacer/store.js';
+import type { DueMessage, EligibilityCandidate, IneligibleCitizen, NewMessage, PacerMessages, PendingInvitation, Released, Unfinished, Unsendable } from '../pacer/store.js';
 import type { DispatchStore, MessageForSend } from '../queues/store.js';
 import type { StatusRow } from '../reports/store.js';
 import { GroupCommit, param, prepare } from './prepared.js';
 import type { Dialect } from './open.js';
 import type { Database, MessageState } from './schema.js';
+import { eligibilityCandidates, eligibilityOf, endIneligible } from './eligibility.js';
 import { releaseAppointment } from './slots.js';
 import { atomically, type Executor } from './unit-of-work.js';
 
 const LOAD_COLUMNS = [
   'm.message_id', 'm.campaign_id', 'm.step_id', 'm.state', 'm.channel', 'm.link_token',
   'c.citizen_id', 'c.given_name', 'c.family_name', 'c.birth_date', 'c.sex', 'c.language', 'c.phone', 'c.email',
-  'c.region', 'c.asl', 'c.municipality', 'c.opt_out', 'k.status', 'k.definition',
+  'c.region', 'c.asl', 'c.municipality', 'c.opt_out', 'c.doses', 'c.last_dose_date', 'c.deceased', 'k.status', 'k.definition',
   'a.state as appointment_state', 'a.start_at', 'z.center_id', 'z.name as center_name', 'z.address as center_address',
   'z.municipality as center_municipality', 'z.opening as center_opening', 'z.daily_capacity as center_capacity',
 ] as const;
@@ -87,7 +88,7 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
     return {
       messageId: r.message_id, campaignId: r.campaign_id, stepId: r.step_id, state: r.state, channel: r.channel as Channel | null, linkToken: r.link_token ?? '',
       citizen: { citizen_id: r.citizen_id, given_name, family_name, birth_date, sex, language, phone, email, region, asl, municipality, opt_out: r.opt_out === 1 },
-      campaignStatus: r.status, definitionText: r.definition,
+      campaignStatus: r.status, definitionText: r.definition, eligibility: eligibilityOf(r),
       appointment:
         r.start_at !== null && r.center_id !== null
           ? {
@@ -154,10 +155,10 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
     const rows = await this.ex
       .selectFrom('messages as m')
       .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
-      .select(['m.message_id as messageId', 'c.citizen_id as citizenId', 'c.phone', 'c.email', 'c.opt_out', 'c.region', 'c.asl', 'c.municipality'])
+      .select(['m.message_id as messageId', 'c.citizen_id as citizenId', 'c.phone', 'c.email', 'c.opt_out', 'c.region', 'c.asl', 'c.municipality', 'c.doses', 'c.last_dose_date', 'c.deceased'])
       .where('m.campaign_id', '=', campaignId).where('m.state', '=', 'pending').where('m.step_id', '=', stepId)
       .orderBy('m.seq').limit(limit).execute();
-    return rows.map(({ opt_out, ...r }) => ({ ...r, optOut: opt_out === 1 }));
+    return rows.map(({ opt_out, doses, last_dose_date, deceased, ...r }) => ({ ...r, optOut: opt_out === 1, eligibility: eligibilityOf({ doses, last_dose_date, region: r.region, deceased, opt_out }) }));
   }
 
   async dueMessages(campaignId: string, at: string, limit: number): Promise<DueMessage[]> {
@@ -183,7 +184,9 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
 
   async finish(ids: readonly string[], how: Unsendable, at: string): Promise<void> {
     if (ids.length === 0) return;
-    const set = how.state === 'failed' || how.state === 'skipped' ? { state: how.state, error_code: how.code, error_detail: FAILURES[how.code] } : how.state === 'cancelled' ? { state: how.state, error_detail: how.detail } : { state: how.state };
+    const set = how.state === 'failed' || how.state === 'skipped'
+      ? { state: how.state, error_code: how.code, error_detail: FAILURES[how.code] }
+      : how.state === 'cancelled' ? { state: how.state, error_detail: how.detail, ...('code' in how ? { error_code: how.code } : {}) } : { state: how.state };
     await this.ex.updateTable('messages').set({ ...set, final_at: at, updated_at: at }).where('message_id', 'in', ids).where('state', '=', 'pending').execute();
   }
 
@@ -210,13 +213,16 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
       .where(missing(campaignId, stepId)).limit(limit).execute();
   }
 
-  invitationsWithout(campaignId: string, inviteStepId: string, stepId: string, q: { states: readonly MessageState[]; sentBefore: string; appointment: AppointmentState }, limit: number) {
-    return this.ex
+  async invitationsWithout(campaignId: string, inviteStepId: string, stepId: string, q: { states: readonly MessageState[]; sentBefore: string; appointmentBy: string; appointment: AppointmentState }, limit: number) {
+    // Joined by the message's appointment, not its id: the attempt that reached the citizen may be a fallback.
+    const rows = await this.ex
       .selectFrom('messages as a')
-      .innerJoin('appointments as p', 'p.appointment_id', 'a.message_id')
-      .select(['a.message_id as messageId', 'a.citizen_id as citizenId', 'a.seq'])
-      .where('a.campaign_id', '=', campaignId).where('a.step_id', '=', inviteStepId).where('a.state', 'in', q.states).where('a.sent_at', '<=', q.sentBefore)
-      .where('p.state', '=', q.appointment).where(missing(campaignId, stepId)).limit(limit).execute();
+      .innerJoin('appointments as p', 'p.appointment_id', 'a.appointment_id')
+      .select(['a.appointment_id as appointmentId', 'a.citizen_id as citizenId', 'a.seq', 'a.sent_at as sentAt', 'p.day', 'p.start_at as startAt'])
+      .where('a.campaign_id', '=', campaignId).where('a.step_id', '=', inviteStepId).where('a.state', 'in', q.states).where('a.sent_at', 'is not', null)
+      .where((eb) => eb.or([eb('a.sent_at', '<=', q.sentBefore), eb('p.day', '<=', q.appointmentBy)]))
+      .where('p.state', '=', q.appointment).where(missing(campaignId, stepId)).orderBy('a.sent_at').limit(limit).execute();
+    return rows.map((r) => ({ ...r, appointmentId: r.appointmentId!, sentAt: r.sentAt! }));
   }
 
   async staleQueued(before: string, limit: number): Promise<Released[]> {
@@ -248,6 +254,19 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
       for (const a of held) await releaseAppointment(trx, a.appointment_id, 'cancelled', at);
       return Number(res.numUpdatedRows);
     });
+  }
+
+  async latestImport(): Promise<string | null> {
+    const r = await this.ex.selectFrom('registry_imports').select('run').orderBy('run', 'desc').limit(1).executeTakeFirst();
+    return r?.run ?? null;
+  }
+
+  eligibilityCandidates(campaignId: string, day: string, after: string, limit: number): Promise<EligibilityCandidate[]> {
+    return eligibilityCandidates(this.ex, campaignId, day, after, limit);
+  }
+
+  endIneligible(campaignId: string, citizens: readonly IneligibleCitizen[], day: string, at: string): Promise<number> {
+    return endIneligible(this.ex, this.dialect, campaignId, citizens, day, at);
   }
 
   async statusCounts(campaignId?: string): Promise<StatusRow[]> {

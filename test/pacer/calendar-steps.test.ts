@@ -241,10 +241,63 @@ sms: { max_segments: 6 }`,
       const sentAt = new Map(invited.map((i) => [i.citizen_id, Date.parse(i.sent_at!)]));
       for (const f of followUps) {
         expect(f.state).toBe('sent');
-        expect(Date.parse(f.sent_at!) - sentAt.get(f.citizen_id)!).toBeGreaterThanOrEqual(2 * 86_400_000);
+        // Two days after the invitation — but P00005, invited at 19:00, would then meet a closed call
+        // window until Thursday, its appointment's day: it moves to Wednesday 10:00, before it.
+        if (f.citizen_id === 'P00005') expect(`${dayOf(Date.parse(f.sent_at!))} ${hm(Date.parse(f.sent_at!))}`).toBe('2021-03-03 10:00');
+        else expect(Date.parse(f.sent_at!) - sentAt.get(f.citizen_id)!).toBeGreaterThanOrEqual(2 * 86_400_000);
       }
       // The call channel put them on the operators' list.
       expect(await t.store.db.selectFrom('call_tasks').select('task_id').execute()).toHaveLength(4);
+    });
+
+    const followUpCampaign = (lead: number) =>
+      parseCampaign(
+        `id: late
+name: Late follow-up
+reference_date: 2021-03-01
+cohort: { age: { min: 60 } }
+steps:
+  - { id: invite, channels: [sms], template: invite }
+  - { id: follow-up, channels: [call], template: followup, send: { no_answer_after: { days: 3 } } }
+pacing: { daily_target: 6 }
+windows: { sms: "mon-sat 09:00-20:00", call: "mon-sat 09:00-19:00" }
+holidays: none
+appointments: { lead_days: ${lead}, horizon_days: 14 }
+sms: { max_segments: 6 }`,
+        'late.yaml',
+      ).campaign;
+
+    it('a follow-up that would fall after the appointment moves before the appointment\'s day (its script says the appointment is still reserved)', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(6, 6, 0));
+      const c = followUpCampaign(2);
+      await launchCampaign(t.store.dispatch, c, 0, new Date(local('2021-03-01', '00:00')).toISOString());
+      await play(c, '2021-03-01', '2021-03-06');
+      const rows = await t.store.db
+        .selectFrom('messages as m')
+        .innerJoin('appointments as a', 'a.appointment_id', 'm.appointment_id')
+        .innerJoin('messages as i', 'i.message_id', 'a.appointment_id')
+        .select(['m.state', 'm.sent_at', 'a.day', 'i.sent_at as invited_at'])
+        .where('m.step_id', '=', 'follow-up')
+        .execute();
+      expect(rows).toHaveLength(6);
+      for (const r of rows) {
+        expect(r.state).toBe('sent');
+        const sent = Date.parse(r.sent_at!);
+        // Before the appointment's day (3 days after the invitation would be after it), at least 12 hours after the invitation.
+        expect(dayOf(sent) < r.day, `${dayOf(sent)} before ${r.day}`).toBe(true);
+        expect(sent - Date.parse(r.invited_at!)).toBeGreaterThanOrEqual(12 * 3_600_000);
+      }
+    });
+
+    it('a follow-up with no time left before the appointment is dropped, with the reason, and no call is made', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(6, 6, 0));
+      const c = followUpCampaign(1);
+      await launchCampaign(t.store.dispatch, c, 0, new Date(local('2021-03-01', '00:00')).toISOString());
+      await play(c, '2021-03-01', '2021-03-06');
+      const rows = await t.store.db.selectFrom('messages').select(['state', 'error_detail', 'sent_at']).where('step_id', '=', 'follow-up').execute();
+      expect(rows).toHaveLength(6);
+      expect(rows.every((r) => r.state === 'cancelled' && r.error_detail === 'no time for a follow-up before the appointment' && r.sent_at === null)).toBe(true);
+      expect(await t.store.db.selectFrom('call_tasks').select('task_id').execute()).toHaveLength(0);
     });
   });
 }
