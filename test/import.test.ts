@@ -232,7 +232,8 @@ describe('line numbers in the rejects file', () => {
     );
     const written: string[] = [];
     const s = await run(
-      { writeCitizens: async (_run, rows) => (written.push(...rows.map((r) => r.citizen_id)), new Map()), writeCenters: async () => new Map(), bulk: (fn) => fn() },
+      { writeCitizens: async (_run, rows) => (written.push(...rows.map((r) => r.citizen_id)), new Map()), writeCenters: async () => new Map(), bulk: (fn) => fn(),
+        writeVaccinations: async () => ({ refused: new Map(), attended: 0 }), markNoShows: async () => 0, recordImport: async () => {} },
       path,
       { today: '2021-03-01' },
     );

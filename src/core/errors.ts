@@ -76,6 +76,8 @@ export const ERRORS = {
   NO_APPOINTMENT: spec(409, 4),
   /** The channel's send window of the campaign never opens. */
   NO_WINDOW: spec(422, 4),
+  /** The citizen no longer belongs to the campaign's cohort as the registry says now (a dose recorded, another region, deceased): the message is cancelled. */
+  NO_LONGER_ELIGIBLE: spec(409, 4),
   // pacing and appointments
   /** No centre serving the citizen has a free slot within the horizon. */
   NO_SLOT: spec(409, 4),

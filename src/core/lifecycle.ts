@@ -56,7 +56,7 @@ export function movesInto(to: MessageState, among: readonly MessageState[] = MES
   return among.filter((from) => MOVES[from].includes(to));
 }
 
-/** The codes invito itself records on a message that ended `failed` or `skipped` (the providers' own codes are theirs). */
+/** The codes invito itself records on a message that ended `failed`, `skipped` or (NO_LONGER_ELIGIBLE) `cancelled` (the providers' own codes are theirs). */
 export const FAILURES = {
   NO_CHANNEL: "none of the step's channels reaches the citizen",
   NO_CENTER: "no vaccination centre serves the citizen's area",
@@ -64,6 +64,7 @@ export const FAILURES = {
   NO_STEP: 'the campaign has no such step',
   NO_APPOINTMENT: 'the message carries no appointment',
   NO_WINDOW: "the channel's send window never opens",
+  NO_LONGER_ELIGIBLE: "the citizen no longer belongs to the campaign's cohort as the registry says now",
 } as const satisfies Partial<Record<ErrorCode, string>>;
 
 /**

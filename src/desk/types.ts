@@ -38,8 +38,8 @@ export interface NewOperator {
  */
 export type TaskState = 'open' | 'leased' | 'closed';
 
-/** Why a task closed: the disposition that ended it, `unreachable` (recycling ran out), `opted_out`, or a supervisor. */
-export type ClosedReason = Disposition | 'unreachable' | 'opted_out';
+/** Why a task closed: the disposition that ended it, `unreachable` (recycling ran out), `opted_out`, `no_longer_eligible` (the citizen left the cohort, cohort/eligibility.ts), or a supervisor. */
+export type ClosedReason = Disposition | 'unreachable' | 'opted_out' | 'no_longer_eligible';
 
 export interface CallTask {
   readonly taskId: string;

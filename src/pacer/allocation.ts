@@ -176,8 +176,8 @@ export function notReleased<A extends { readonly appointmentId: string; readonly
   return a;
 }
 
-/** A rebooked appointment keeps its state when it is held or confirmed; a released one is held again. */
-export const rebookedState = (state: AppointmentState): 'held' | 'confirmed' => (state === 'released' ? 'held' : state);
+/** A rebooked appointment keeps its state when it is held or confirmed; a released one (or one whose day passed: attended, no-show) is held again. */
+export const rebookedState = (state: AppointmentState): 'held' | 'confirmed' => (state === 'confirmed' ? 'confirmed' : 'held');
 
 /** Whether an appointment's day is still to come (today included), judged at `at` in the appointment's own offset. */
 export function notPast(a: { readonly day: string; readonly startAt: string }, at: string): boolean {

@@ -5,7 +5,11 @@
  * (rebooking) need from the store.
  */
 
-export type AppointmentState = 'held' | 'confirmed' | 'released';
+/**
+ * held (offered) → confirmed | released; once its day has passed, `invito import vaccinations`
+ * says whether the citizen came: attended (a dose recorded that day) | no_show (no dose).
+ */
+export type AppointmentState = 'held' | 'confirmed' | 'released' | 'attended' | 'no_show';
 
 export interface Appointment {
   /** The invitation's message id (`campaign.step.citizen`). */
@@ -19,7 +23,7 @@ export interface Appointment {
   readonly seq: number;
   /** Local ISO start with offset. */
   readonly startAt: string;
-  /** held (offered) → confirmed | released. A released appointment holds no slot. */
+  /** held (offered) → confirmed | released | attended | no_show. Only held and confirmed hold a slot (HOLDS_SLOT). */
   readonly state: AppointmentState;
 }
 

@@ -3,6 +3,7 @@
  * One unit of work per call — the release, the slot allocation and the day's count together.
  */
 import type { Campaign } from '../campaigns/schema.js';
+import { INELIGIBLE_DETAIL, ineligibility, type Ineligible } from '../cohort/eligibility.js';
 import { addTo, groupBy } from '../core/collections.js';
 import type { Channel } from '../core/channels.js';
 import { type ChannelGate, channelNow } from '../core/reach.js';
@@ -34,6 +35,7 @@ export async function releaseInvitations(store: PacerStore, campaign: Campaign, 
       const optedOut: string[] = [];
       const unreachable: string[] = [];
       const unserved: string[] = [];
+      const ineligible = new Map<Exclude<Ineligible, 'opted_out'>, string[]>();
       const gate = channelGate(ctx);
       const from = ctx.calendar.addDays(ctx.day, campaign.appointments.lead_days);
       const to = ctx.calendar.addDays(from, campaign.appointments.horizon_days - 1);
@@ -42,8 +44,14 @@ export async function releaseInvitations(store: PacerStore, campaign: Campaign, 
       const wanted: { id: string; citizen: string; channel: Channel; centers: CenterInfo[]; key: string }[] = [];
       for (const r of rows) {
         if (wanted.length >= limit) break;
-        if (r.optOut) {
+        // Still in the cohort as the registry says now (a dose recorded since launch, moved, deceased)?
+        const out = ineligibility(campaign, r.eligibility, ctx.day);
+        if (r.optOut || out === 'opted_out') {
           optedOut.push(r.messageId);
+          continue;
+        }
+        if (out !== null) {
+          addTo(ineligible, out, r.messageId);
           continue;
         }
         const channel = channelNow(step.channels, r, gate);
@@ -83,6 +91,8 @@ export async function releaseInvitations(store: PacerStore, campaign: Campaign, 
       await tx.messages.finish(optedOut, { state: 'opted_out' }, ctx.at);
       await tx.messages.finish(unreachable, { state: 'failed', code: 'NO_CHANNEL' }, ctx.at);
       await tx.messages.finish(unserved, { state: 'failed', code: 'NO_CENTER' }, ctx.at);
+      // No longer in the cohort: cancelled with the rule's reason (they hold no slot yet).
+      for (const [reason, ids] of ineligible) await tx.messages.finish(ids, { state: 'cancelled', code: 'NO_LONGER_ELIGIBLE', detail: INELIGIBLE_DETAIL[reason] }, ctx.at);
       // Jobs go out in priority order.
       const order = new Map(rows.map((r, i) => [r.messageId, i]));
       released.sort((a, b) => order.get(a.messageId)! - order.get(b.messageId)!);

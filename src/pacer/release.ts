@@ -28,6 +28,7 @@ import { baseTarget, dayTarget, daysFed, tickQuota } from './quota.js';
 import { internalError, isInvitoError } from '../core/errors.js';
 import { activeCampaigns } from './campaigns.js';
 import { isComplete, openReasons } from './completion.js';
+import { newSweep, sweepEligibility, type SweepState } from './eligibility.js';
 import { releaseInvitations } from './invitations.js';
 import { releaseDue, scheduleSteps } from './reminders.js';
 import { acceptanceEstimate } from './slots.js';
@@ -82,6 +83,8 @@ export interface ReleaserOptions {
    * campaigns go on meanwhile. @defaultValue 5000
    */
   readonly retryFailedMs?: number;
+  /** How often (real ms) an idle campaign looks for a registry import newer than its last eligibility sweep. @defaultValue 2000 */
+  readonly sweepEveryMs?: number;
   /** Room on the operators' call list (the desk's hopper); unlimited when absent. */
   readonly callRoom?: (campaignId: string, now: Date) => Promise<number>;
   readonly clock?: Clock;
@@ -135,6 +138,7 @@ export class Releaser {
       backlogSeconds: 5,
       scheduleEveryMs: 60_000,
       retryFailedMs: 5000,
+      sweepEveryMs: 2000,
       clock,
       ...options,
       maxStepMs: options.maxStepMs ?? Math.max(1000, Number.isFinite(clock.scale) ? 2 * tickMs * clock.scale : 0),
@@ -170,6 +174,7 @@ export class Releaser {
       if (!(await this.o.lock.lead(`campaign-${c.campaignId}`))) {
         // Someone else leads: what we knew of the day may be stale when we lead again.
         this.state.delete(c.campaignId);
+        this.sweeps.delete(c.campaignId);
         continue;
       }
       if ((this.failedUntil.get(c.campaignId) ?? 0) > Date.now()) continue;
@@ -230,6 +235,9 @@ export class Releaser {
       ...(this.o.callRoom && campaign.steps.some((s) => s.channels.includes('call')) ? { callRoom: await this.o.callRoom(campaign.id, now) } : {}),
     };
 
+    // 0. After a registry import, the campaign's open work is checked against its cohort as the registry says now.
+    await this.sweep(campaign, ctx);
+
     // 1. Reminders and follow-ups.
     if (campaign.steps.length > 1 && nowMs - st.lastSchedule >= this.o.scheduleEveryMs) {
       st.lastSchedule = nowMs;
@@ -263,6 +271,19 @@ export class Releaser {
     }
     await this.checkCompleted(campaign, ctx);
     return { invitations, due: due.length };
+  }
+
+  private readonly sweeps = new Map<string, SweepState & { checkedAt: number }>();
+
+  /** One page of the campaign's eligibility sweep (eligibility.ts), when an import is newer than the last sweep; looked for every `sweepEveryMs`. */
+  private async sweep(campaign: Campaign, ctx: ReleaseContext): Promise<void> {
+    let st = this.sweeps.get(campaign.id);
+    if (!st) this.sweeps.set(campaign.id, (st = { ...newSweep(), checkedAt: 0 }));
+    const real = Date.now();
+    if (st.after === null && real - st.checkedAt < this.o.sweepEveryMs) return;
+    st.checkedAt = real;
+    const ended = await sweepEligibility(this.o.store, campaign, ctx, st);
+    if (ended > 0) this.o.log?.info({ campaign: campaign.id, ended }, 'messages of citizens no longer in the cohort ended');
   }
 
   /** Fixes today's target (or reloads it: a new leader, a restart) the first time the day is seen. */

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { contextFor } from '../campaigns/messages.js';
 import type { Campaign } from '../campaigns/schema.js';
 import { storedCampaign } from '../campaigns/stored.js';
+import { ineligibility } from '../cohort/eligibility.js';
 import { ChannelError, type ChannelAdapter, type OutboundMessage } from '../channels/channel.js';
 import type { Channel } from '../core/channels.js';
 import { type ErrorCode, isInvitoError } from '../core/errors.js';
@@ -163,6 +164,16 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
     } catch (e) {
       if (isInvitoError(e)) return refuse(m, e.code, e.message);
       throw e;
+    }
+
+    // The last check before the claim and the provider call: the citizen must still belong to the
+    // campaign's cohort as the registry says now (a dose recorded since the release, moved,
+    // deceased); if not, the message is cancelled, its slot freed, its reminders and call task ended.
+    const out = ineligibility(m.campaign, m.eligibility, asOf);
+    if (out !== null) {
+      const ended = await deps.store.endIneligible(m.campaignId, [{ citizenId: m.citizen.citizen_id, reason: out }], asOf, iso());
+      deps.log?.info({ message: m.messageId, reason: out }, 'citizen no longer in the cohort: message not sent');
+      return ended > 0 ? (out === 'opted_out' ? 'opted_out' : 'cancelled') : 'skipped';
     }
 
     const token = randomUUID();

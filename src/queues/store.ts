@@ -6,6 +6,9 @@
 import type { CampaignStatus, CenterCard, CitizenCard } from '../campaigns/store.js';
 import type { Channel } from '../core/channels.js';
 import type { MessageState } from '../core/lifecycle.js';
+import type { Eligibility } from '../cohort/eligibility.js';
+import type { AppointmentState } from '../pacer/appointments.js';
+import type { IneligibleCitizen } from '../pacer/store.js';
 
 export interface MessageForSend {
   readonly messageId: string;
@@ -20,7 +23,9 @@ export interface MessageForSend {
   /** The campaign's stored definition, as JSON text (campaigns/stored.ts reads it, once per text). */
   readonly definitionText: string;
   /** The appointment the message carries (allocated at release), with its centre. */
-  readonly appointment: { readonly state: 'held' | 'confirmed' | 'released'; readonly start: string; readonly center: CenterCard } | null;
+  readonly appointment: { readonly state: AppointmentState; readonly start: string; readonly center: CenterCard } | null;
+  /** What the cohort's eligibility rule reads of the citizen, as the registry says now (cohort/eligibility.ts). */
+  readonly eligibility: Eligibility;
 }
 
 export interface DispatchStore {
@@ -38,6 +43,12 @@ export interface DispatchStore {
   markUnknown(messageId: string, detail: string, at: string): Promise<void>;
   /** Moves a message between states when it is in one of `from`; false otherwise. */
   transition(messageId: string, from: readonly MessageState[], to: MessageState, at: string): Promise<boolean>;
+  /**
+   * The citizen left the campaign's cohort (cohort/eligibility.ts): their unsent messages of the
+   * campaign end, their slots from `day` on are freed, their call tasks closed (pacer/store.ts
+   * `endIneligible`). Returns the messages ended.
+   */
+  endIneligible(campaignId: string, citizens: readonly IneligibleCitizen[], day: string, at: string): Promise<number>;
   /** Finished and failed messages of a campaign, for the error-share brake. */
   outcomes(campaignId: string): Promise<{ failed: number; finished: number }>;
   setCampaignStatus(campaignId: string, status: CampaignStatus, reason: string | null, at: string): Promise<void>;

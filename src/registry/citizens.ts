@@ -8,7 +8,7 @@ import type { RowOutcome } from './validated.js';
 export const CITIZEN_COLUMNS: ColumnRules = {
   known: [
     'citizen_id', 'given_name', 'family_name', 'birth_date', 'sex', 'phone', 'email', 'language', 'region',
-    'asl', 'municipality', 'priority_groups', 'doses', 'last_dose_date', 'opt_out',
+    'asl', 'municipality', 'priority_groups', 'doses', 'last_dose_date', 'opt_out', 'deceased',
   ],
   required: ['citizen_id', 'birth_date'],
 };
@@ -27,7 +27,7 @@ const MAX_GROUPS_TEXT = 500;
 
 /**
  * Validates one registry row. Rejected (not imported): a missing or malformed id, a missing,
- * malformed, impossible or future birth date, a bad dose count, an unreadable opt-out (guessing
+ * malformed, impossible or future birth date, a bad dose count, an unreadable opt-out or `deceased` (guessing
  * could message someone who said stop). Everything else that is wrong is a warning and the row is
  * imported without that value: nothing valid is lost because of one bad field.
  */
@@ -44,6 +44,9 @@ export function validateCitizen(values: Record<string, string>, line: number, to
   if (!doses.ok) return { reject: doses.reason, warnings };
   const optOut = parseBool('opt_out', v('opt_out'), false);
   if (!optOut.ok) return { reject: optOut.reason, warnings };
+  // Unreadable is rejected like an opt-out: guessing could invite someone who has died.
+  const deceased = parseBool('deceased', v('deceased'), false);
+  if (!deceased.ok) return { reject: deceased.reason, warnings };
 
   let phone: string | null = null;
   if (v('phone') !== '') {
@@ -111,6 +114,7 @@ export function validateCitizen(values: Record<string, string>, line: number, to
       doses: doses.value,
       last_dose_date: lastDose,
       opt_out: optOut.value,
+      deceased: deceased.value,
       priority_groups: groups,
       line,
     },

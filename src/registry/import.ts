@@ -16,6 +16,7 @@ import { type ErrorCode, ERRORS, InvitoError } from '../core/errors.js';
 import type { WorkerInput, WorkerMessage } from './import-worker.js';
 import type { FileEncoding, FileFormat } from './reader.js';
 import type { RegistryStore } from './store.js';
+import { vaccinationKey } from './vaccinations.js';
 import { type KindName, type ReadOptions, type RecordOf, type SourceInfo, stopError, type ValidatedBatch, validatedBatches } from './validated.js';
 
 export interface ImportSummary {
@@ -133,7 +134,8 @@ async function* fromWorker<K extends KindName>(kind: K, path: string, options: R
 
 async function importFile<K extends KindName>(
   kind: K,
-  write: (run: string, rows: RecordOf<K>[]) => Promise<Map<string, number>>,
+  /** Writes a batch; returns the rows it refused by key: the line of the row with the same key this run wrote first, or the reason. */
+  write: (run: string, rows: RecordOf<K>[]) => Promise<Map<string, number | string>>,
   idOf: (r: RecordOf<K>) => string,
   path: string,
   options: ImportOptions,
@@ -167,7 +169,7 @@ async function importFile<K extends KindName>(
         for (let i = 0; i < item.rows.length; i++) {
           const row = item.rows[i]!;
           const first = duplicates.get(idOf(row));
-          if (first !== undefined) await rejects!.write([String(row.line), `${idColumn} already seen at line ${first}`, ...item.originals[i]!]);
+          if (first !== undefined) await rejects!.write([String(row.line), typeof first === 'number' ? `${idColumn} already seen at line ${first}` : first, ...item.originals[i]!]);
         }
       }
       imported += item.rows.length - duplicates.size;
@@ -190,9 +192,51 @@ async function importFile<K extends KindName>(
   };
 }
 
-/** Imports a citizen registry file (CSV or NDJSON), upserting by `citizen_id`. */
+/**
+ * Imports a citizen registry file (CSV or NDJSON), upserting by `citizen_id`. The finished run is
+ * recorded: the pacer then checks its campaigns' open work against the registry as it is now.
+ */
 export const importCitizens = (store: RegistryStore, path: string, options: ImportOptions = {}): Promise<ImportSummary> =>
-  store.bulk(() => importFile('citizens', (run, rows) => store.writeCitizens(run, rows), (r) => r.citizen_id, path, options));
+  store.bulk(async () => {
+    const summary = await importFile('citizens', (run, rows) => store.writeCitizens(run, rows), (r) => r.citizen_id, path, options);
+    await store.recordImport(summary.run, 'citizens', new Date().toISOString());
+    return summary;
+  });
+
+export interface VaccinationsSummary extends ImportSummary {
+  /** Appointments marked attended: a dose recorded on their day. */
+  attended: number;
+  /** Appointments marked no_show: held or confirmed, their day before today and not after the file's last date, no dose. */
+  noShow: number;
+}
+
+/**
+ * Imports a vaccinations file (`citizen_id`, `date`, `dose`, `center_id`): the doses given, with
+ * the registry's reject rules and report. Each dose raises the citizen's dose count (and last
+ * dose's date) and marks the appointment of its day `attended`; afterwards, past appointments
+ * with no dose become `no_show`. The finished run is recorded for the pacer's eligibility sweep.
+ */
+export async function importVaccinations(store: RegistryStore, path: string, options: ImportOptions = {}): Promise<VaccinationsSummary> {
+  let attended = 0;
+  let through = '';
+  const summary = await importFile(
+    'vaccinations',
+    async (run, rows) => {
+      const r = await store.writeVaccinations(run, rows);
+      attended += r.attended;
+      for (const row of rows) if (row.date > through) through = row.date;
+      return r.refused;
+    },
+    (r) => vaccinationKey(r.citizen_id, r.dose),
+    path,
+    options,
+  );
+  const today = options.today ?? new Date().toISOString().slice(0, 10);
+  const at = new Date().toISOString();
+  const noShow = through === '' ? 0 : await store.markNoShows(through, today, at);
+  await store.recordImport(summary.run, 'vaccinations', at);
+  return { ...summary, attended, noShow };
+}
 
 /** Imports a vaccination centres CSV, upserting by `center_id`. */
 export const importCenters = (store: RegistryStore, path: string, options: ImportOptions = {}): Promise<ImportSummary> =>

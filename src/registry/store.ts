@@ -19,6 +19,8 @@ export interface CitizenRecord {
   doses: number;
   last_dose_date: string | null;
   opt_out: boolean;
+  /** The registry's `deceased` column (absent: false). */
+  deceased?: boolean;
   priority_groups: string[];
   /** Line of the row in the imported file. */
   line: number;
@@ -34,6 +36,17 @@ export interface CenterRecord {
   daily_capacity: number;
   opening: string;
   catchment: string[];
+  line: number;
+}
+
+/** A dose given, validated (`invito import vaccinations`). */
+export interface VaccinationRecord {
+  citizen_id: string;
+  /** YYYY-MM-DD. */
+  date: string;
+  /** Which dose (1, 2, …): the citizen's dose count becomes at least this. */
+  dose: number;
+  center_id: string | null;
   line: number;
 }
 
@@ -53,4 +66,19 @@ export interface RegistryStore {
    * restore its normal state afterwards, whatever happens.
    */
   bulk<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Writes a batch of doses given, in one transaction: each recorded by citizen and dose, the
+   * citizen's dose count raised to it and their last dose's date moved to it when later, and the
+   * citizen's appointment on that day (held or confirmed) marked `attended`. Rows the store
+   * refuses map their key (`vaccinationKey`) to the reason: a citizen it does not hold, or a
+   * dose this same run wrote already. Returns those and how many appointments were attended.
+   */
+  writeVaccinations(run: string, rows: readonly VaccinationRecord[]): Promise<{ refused: Map<string, string>; attended: number }>;
+  /**
+   * After a vaccinations import: appointments still held or confirmed whose day is before `today`
+   * and not after `through` (the file's last date) had no dose recorded: → `no_show`. Returns how many.
+   */
+  markNoShows(through: string, today: string, at: string): Promise<number>;
+  /** Records a finished import run (the pacer's eligibility sweep looks for newer ones). */
+  recordImport(run: string, kind: 'citizens' | 'vaccinations', at: string): Promise<void>;
 }

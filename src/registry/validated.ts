@@ -5,24 +5,29 @@
  */
 import { CENTER_COLUMNS, validateCenter } from './centers.js';
 import { CITIZEN_COLUMNS, validateCitizen } from './citizens.js';
+import { VACCINATION_COLUMNS, vaccinationKey, validateVaccination } from './vaccinations.js';
 import { type ColumnRules, type FileEncoding, type FileFormat, isBroken, isStop, openSource, printable, type StopRecord } from './reader.js';
 import { InvitoError } from '../core/errors.js';
-import type { CenterRecord, CitizenRecord } from './store.js';
+import type { CenterRecord, CitizenRecord, VaccinationRecord } from './store.js';
 
 export type RowOutcome<R> = { row: R; warnings: string[] } | { reject: string; warnings: string[] };
 
-export type KindName = 'citizens' | 'centers';
-export type RecordOf<K extends KindName> = K extends 'citizens' ? CitizenRecord : CenterRecord;
+export type KindName = 'citizens' | 'centers' | 'vaccinations';
+export type RecordOf<K extends KindName> = K extends 'citizens' ? CitizenRecord : K extends 'centers' ? CenterRecord : VaccinationRecord;
 
 interface KindRules<R> {
   readonly columns: ColumnRules;
   readonly idColumn: string;
+  /** What a row is unique by inside one file, and its name in the rejects (default: the id column). */
+  readonly key?: { readonly of: (values: Record<string, string>) => string; readonly name: string };
   validate(values: Record<string, string>, line: number, today: string): RowOutcome<R>;
 }
 
 export const KIND_RULES: { [K in KindName]: KindRules<RecordOf<K>> } = {
   citizens: { columns: CITIZEN_COLUMNS, idColumn: 'citizen_id', validate: validateCitizen },
   centers: { columns: CENTER_COLUMNS, idColumn: 'center_id', validate: (values, line) => validateCenter(values, line) },
+  // A citizen has one row per dose.
+  vaccinations: { columns: VACCINATION_COLUMNS, idColumn: 'citizen_id', key: { of: (v) => vaccinationKey(v.citizen_id ?? '', Number(v.dose)), name: 'citizen_id and dose' }, validate: validateVaccination },
 };
 
 export interface ReadOptions {
@@ -104,12 +109,13 @@ export async function* validatedBatches<K extends KindName>(
       batch.rejects.push([String(rec.line), outcome.reject, ...rec.original]);
       continue;
     }
-    const first = lines.get(id);
+    const key = rules.key ? rules.key.of(rec.values) : id;
+    const first = lines.get(key);
     if (first !== undefined) {
-      batch.rejects.push([String(rec.line), `${rules.idColumn} already seen at line ${first}`, ...rec.original]);
+      batch.rejects.push([String(rec.line), `${rules.key?.name ?? rules.idColumn} already seen at line ${first}`, ...rec.original]);
       continue;
     }
-    lines.set(id, rec.line);
+    lines.set(key, rec.line);
     batch.rows.push(outcome.row);
     batch.originals.push(rec.original);
     if (batch.rows.length >= batchSize) {

@@ -21,7 +21,8 @@ const groupExists = (eb: EB, codes: readonly string[]) =>
 /** The cohort rule (cohort/criteria.ts `CohortQuery`) as a WHERE clause. */
 export function cohortWhere(q: CohortQuery) {
   return (eb: EB) => {
-    const all = [eb('c.opt_out', '=', 0)];
+    // Never an opted-out or a deceased citizen (cohort/eligibility.ts says the same of one citizen).
+    const all = [eb('c.opt_out', '=', 0), eb('c.deceased', '=', 0)];
     const age = [];
     if (q.age?.bornOnOrBefore) age.push(eb('c.birth_date', '<=', q.age.bornOnOrBefore));
     if (q.age?.bornAfter) age.push(eb('c.birth_date', '>', q.age.bornAfter));

@@ -9,14 +9,15 @@
 import type SQLite from 'better-sqlite3';
 import { type Kysely, sql } from 'kysely';
 import { FILE_OPT_OUT_SOURCE } from '../registry/citizens.js';
-import type { CenterRecord, CitizenRecord, RegistryStore } from '../registry/store.js';
+import type { CenterRecord, CitizenRecord, RegistryStore, VaccinationRecord } from '../registry/store.js';
 import { CITIZENS_BIRTH_DATE_INDEX } from './migrations.js';
 import type { StoreHandle } from './open.js';
 import type { Database } from './schema.js';
+import { markNoShows, recordImport, writeVaccinations } from './vaccinations.js';
 
 const CITIZEN_COLUMNS = [
   'citizen_id', 'given_name', 'family_name', 'birth_date', 'sex', 'phone', 'email', 'language', 'region', 'asl',
-  'municipality', 'doses', 'last_dose_date', 'opt_out', 'import_run', 'source_line', 'updated_at',
+  'municipality', 'doses', 'last_dose_date', 'opt_out', 'deceased', 'import_run', 'source_line', 'updated_at',
 ] as const;
 
 const CENTER_COLUMNS = [
@@ -42,6 +43,7 @@ const citizenValues = (run: string, now: string, r: CitizenRecord): CitizenValue
   doses: r.doses,
   last_dose_date: r.last_dose_date,
   opt_out: r.opt_out ? 1 : 0,
+  deceased: r.deceased ? 1 : 0,
   import_run: run,
   source_line: r.line,
   updated_at: now,
@@ -228,6 +230,18 @@ export class KyselyRegistryStore implements RegistryStore {
       if (areas.length > 0) await trx.insertInto('center_catchment').values(areas).execute();
       return duplicates;
     });
+  }
+
+  writeVaccinations(run: string, rows: readonly VaccinationRecord[]): Promise<{ refused: Map<string, string>; attended: number }> {
+    return writeVaccinations(this.db, run, rows);
+  }
+
+  markNoShows(through: string, today: string, at: string): Promise<number> {
+    return markNoShows(this.db, through, today, at);
+  }
+
+  recordImport(run: string, kind: 'citizens' | 'vaccinations', at: string): Promise<void> {
+    return recordImport(this.db, run, kind, at);
   }
 
   /** Whether the registry holds any citizen and any centre (one row looked at each). */

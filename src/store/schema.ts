@@ -22,6 +22,8 @@ export interface CitizensTable {
   doses: number;
   last_dose_date: string | null;
   opt_out: number;
+  /** 0/1: the registry says the citizen has died (issue 12; no campaign's cohort holds them). */
+  deceased: number;
   /** The import run that last wrote the row: detects a duplicate id inside one file without holding ids in memory. */
   import_run: string | null;
   /** Line of that row in that import's file. */
@@ -167,7 +169,8 @@ export interface SlotsTable {
   appointment_id: string | null;
 }
 
-export type AppointmentState = 'held' | 'confirmed' | 'released';
+export type { AppointmentState } from '../pacer/appointments.js';
+import type { AppointmentState } from '../pacer/appointments.js';
 
 export interface AppointmentsTable {
   /** The invitation's message id. */
@@ -178,11 +181,31 @@ export interface AppointmentsTable {
   day: string;
   seq: number;
   start_at: string;
-  /** held (offered) → confirmed | released (declined, opted out, undelivered, cancelled). */
+  /** held (offered) → confirmed | released (declined, opted out, undelivered, cancelled, no longer eligible); past its day → attended | no_show (`invito import vaccinations`). */
   state: AppointmentState;
   state_reason: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/** A dose given, as `invito import vaccinations` recorded it: one row per citizen and dose. */
+export interface VaccinationsTable {
+  citizen_id: string;
+  dose: number;
+  /** The day it was given (YYYY-MM-DD). */
+  date: string;
+  center_id: string | null;
+  /** The import run that last wrote the row (a dose twice in one file is a duplicate). */
+  import_run: string | null;
+  source_line: number | null;
+  updated_at: string;
+}
+
+/** A finished import of citizens or vaccinations (runs sort by time): the eligibility sweep's trigger. */
+export interface RegistryImportsTable {
+  run: string;
+  kind: 'citizens' | 'vaccinations';
+  finished_at: string;
 }
 
 export interface Database extends DeskTables, ConsoleTables {
@@ -199,6 +222,8 @@ export interface Database extends DeskTables, ConsoleTables {
   center_days: CenterDaysTable;
   slots: SlotsTable;
   appointments: AppointmentsTable;
+  vaccinations: VaccinationsTable;
+  registry_imports: RegistryImportsTable;
 }
 
 export type CitizenRow = Selectable<CitizensTable>;
