@@ -107,6 +107,13 @@ const send = z.union([
     /** A follow-up for citizens who neither confirmed nor declined within `days` of the invitation. */
     no_answer_after: z.strictObject({ days: wholeNumber(1, 60, 'whole number of days') }),
   }),
+  z.strictObject({
+    /**
+     * A new invitation, with a new slot, `days` after an appointment that ended `no_show`
+     * (`invito import vaccinations` found no dose that day). Released like the first invitation.
+     */
+    no_show_after: z.strictObject({ days: wholeNumber(0, 60, 'whole number of days') }),
+  }),
 ]);
 
 const step = z.strictObject({
@@ -195,7 +202,7 @@ export const campaignSchema = z
       .max(20, { error: 'has more than 20 steps' })
       .refine((ss) => new Set(ss.map((s) => s.id)).size === ss.length, { error: 'two steps have the same id' })
       .refine((ss) => ss[0]?.send === undefined, { error: 'the first step is the invitation: it takes no "send" trigger' })
-      .refine((ss) => ss.slice(1).every((s) => s.send !== undefined), { error: 'every step after the first needs a "send" trigger (before_appointment or no_answer_after)' }),
+      .refine((ss) => ss.slice(1).every((s) => s.send !== undefined), { error: 'every step after the first needs a "send" trigger (before_appointment, no_answer_after or no_show_after)' }),
     pacing,
     /** Send windows per channel (local time); a channel left out keeps its default. */
     windows: z

@@ -14,6 +14,16 @@ import type { PacerStore, Released, ReleaseContext } from './store.js';
 export const channelGate = (ctx: ReleaseContext): ChannelGate => ({ isOpen: (ch) => ctx.calendar.isOpen(ch, ctx.now), room: { calls: ctx.callRoom ?? Infinity } });
 
 /**
+ * The steps released as invitations, each message with a slot of its own: re-invitations of
+ * no-shows (`send: { no_show_after }`) first — few, and waiting since a missed appointment —
+ * then the first step.
+ */
+export const invitationSteps = (campaign: Campaign): Campaign['steps'] => [
+  ...campaign.steps.filter((s) => s.send !== undefined && 'no_show_after' in s.send),
+  campaign.steps[0]!,
+];
+
+/**
  * The next pending invitations in priority order become `queued`, up to `limit`: each with the
  * first channel of its step that reaches the citizen and whose window is open, and a slot at a
  * centre serving the citizen (allocated in the same transaction). Opted-out citizens become
@@ -22,15 +32,16 @@ export const channelGate = (ctx: ReleaseContext): ChannelGate => ({ isOpen: (ch)
  * count grows in the same transaction.
  */
 export async function releaseInvitations(store: PacerStore, campaign: Campaign, limit: number, ctx: ReleaseContext): Promise<{ released: Released[]; dayReleased: number }> {
-  const step = campaign.steps[0]!;
   // BEGIN IMMEDIATE on SQLite: the transaction reads before it writes, and workers in other
   // processes write all the time (a deferred one would fail to upgrade its lock).
   return store.transaction(async (tx) => {
     const released: Released[] = [];
-    if (limit > 0) {
+    for (const step of invitationSteps(campaign)) {
+      const room = limit - released.length;
+      if (room <= 0) break;
       // Citizens whose channel is closed now or whose centres are full keep their place, so
       // read a little beyond the limit to fill it from those behind them.
-      const rows = await tx.messages.pendingInvitations(campaign.id, step.id, limit + Math.min(1000, Math.ceil(limit / 4) + 20));
+      const rows = await tx.messages.pendingInvitations(campaign.id, step.id, room + Math.min(1000, Math.ceil(room / 4) + 20));
       const queued = new Map<Channel, { id: string; token: string }[]>();
       const optedOut: string[] = [];
       const unreachable: string[] = [];
@@ -43,7 +54,7 @@ export async function releaseInvitations(store: PacerStore, campaign: Campaign, 
       // the same candidate centres, in a few statements per group.
       const wanted: { id: string; citizen: string; channel: Channel; centers: CenterInfo[]; key: string }[] = [];
       for (const r of rows) {
-        if (wanted.length >= limit) break;
+        if (wanted.length >= room) break;
         // Still in the cohort as the registry says now (a dose recorded since launch, moved, deceased)?
         const out = ineligibility(campaign, r.eligibility, ctx.day);
         if (r.optOut || out === 'opted_out') {
@@ -84,8 +95,9 @@ export async function releaseInvitations(store: PacerStore, campaign: Campaign, 
           if (slots[i]) addTo(queued, w.channel, { id: w.id, token: ctx.token(w.id) });
         });
       }
+      const stepReleased: Released[] = [];
       for (const [channel, items] of queued) {
-        for (const id of await tx.messages.queue(channel, items, ctx.at, true)) released.push({ messageId: id, channel });
+        for (const id of await tx.messages.queue(channel, items, ctx.at, true)) stepReleased.push({ messageId: id, channel });
       }
       // Messages that will never be sent: opted out, unreachable by the step's channels, or with no centre serving the citizen.
       await tx.messages.finish(optedOut, { state: 'opted_out' }, ctx.at);
@@ -95,7 +107,8 @@ export async function releaseInvitations(store: PacerStore, campaign: Campaign, 
       for (const [reason, ids] of ineligible) await tx.messages.finish(ids, { state: 'cancelled', code: 'NO_LONGER_ELIGIBLE', detail: INELIGIBLE_DETAIL[reason] }, ctx.at);
       // Jobs go out in priority order.
       const order = new Map(rows.map((r, i) => [r.messageId, i]));
-      released.sort((a, b) => order.get(a.messageId)! - order.get(b.messageId)!);
+      stepReleased.sort((a, b) => order.get(a.messageId)! - order.get(b.messageId)!);
+      released.push(...stepReleased);
     }
     const day = await tx.pacing.addReleased(campaign.id, ctx.day, released.length, ctx.at);
     return { released, dayReleased: day ?? released.length };

@@ -109,6 +109,18 @@ export async function scheduleSteps(store: PacerStore, campaign: Campaign, ctx: 
     const row = (citizenId: string, seq: number, appointmentId: string): Omit<NewMessage, 'state' | 'dueAt' | 'errorDetail' | 'finalAt'> => ({
       messageId: messageKey(campaign.id, step.id, citizenId), campaignId: campaign.id, stepId: step.id, citizenId, seq, appointmentId, at: ctx.at,
     });
+    if ('no_show_after' in send) {
+      // A new invitation for each appointment of the campaign that ended no_show `days` ago or
+      // more; released with a new slot by the invitations' release (invitations.ts), not due here.
+      const rows = await store.messages.appointmentsWithout(campaign.id, step.id, ['no_show'], '0000-01-01', ctx.calendar.addDays(ctx.day, -send.no_show_after.days), 50_000);
+      created += await store.messages.insert(
+        rows.map((r) => {
+          const own = messageKey(campaign.id, step.id, r.citizenId);
+          return { ...row(r.citizenId, r.seq, own), state: 'pending', dueAt: null, errorDetail: null, finalAt: null };
+        }),
+      );
+      continue;
+    }
     if ('before_appointment' in send) {
       const { days, at } = send.before_appointment;
       // Appointments whose reminder day has come (or is tomorrow, to be ready at the window's
