@@ -12,12 +12,15 @@ import { templateLibrary } from '../src/campaigns/messages.js';
 import { openApp, startWorker } from '../src/app/index.js';
 import { CHANNELS } from '../src/core/channels.js';
 import { scaledClock } from '../src/core/clock.js';
+import { newSweep, sweepEligibility } from '../src/pacer/eligibility.js';
 import { launchCampaign } from '../src/pacer/launch.js';
+import { scheduleSteps } from '../src/pacer/reminders.js';
+import { SendCalendar } from '../src/pacer/windows.js';
 import { makeProcessor } from '../src/queues/process.js';
-import { importCitizens } from '../src/registry/import.js';
+import { importCitizens, importVaccinations } from '../src/registry/import.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import type { KyselyStore } from '../src/store/index.js';
-import { CENTER, REDIS_URL, releaseNow, sandboxChannels, sandboxProviders, settings, testPrefix, until } from './support/dispatch.js';
+import { CENTER, citizens, REDIS_URL, releaseNow, sandboxChannels, sandboxProviders, settings, testPrefix, until } from './support/dispatch.js';
 import { scratch } from './support/files.js';
 import { DIALECTS, type TestStore } from './support/stores.js';
 
@@ -144,6 +147,44 @@ for (const dialect of DIALECTS) {
       const slots = await appointments(t.store, 'rw');
       expect(slots.get(id(0))).toMatchObject({ state: 'released', state_reason: 'no_longer_eligible' });
       expect(slots.has(id(3))).toBe(false);
+    });
+
+    it('after a vaccinations import the sweep closes a vaccinated member’s call task and cancels their reminder; the others keep theirs', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(4, 2, 0, 'K')); // K00000, K00001 by SMS; K00002, K00003 call-only
+      const c = parseCampaign(
+        `id: rk\nname: rk\nreference_date: 2021-03-01\ncohort: { age: { min: 60 }, doses: { max: 0 } }
+steps:
+  - { id: invite, channels: [sms, call], template: invite }
+  - { id: remind, channels: [sms, call], template: invite, send: { before_appointment: { days: 1 } } }
+pacing: { daily_target: 100000000 }\nwindows: { sms: "mon-sat 09:00-20:00", call: "mon-sat 09:00-20:00" }\nholidays: none\nsms: { max_segments: 6 }\n`,
+        'rk.yaml',
+      ).campaign;
+      await launchCampaign(t.store.dispatch, c, 100, AT);
+      const released = await releaseNow(t.store, c, 10, (m) => `tok-${m}`, AT);
+      const process = makeProcessor({ store: t.store.dispatch, channels: sandboxChannels(sandbox, t.store), library: await templateLibrary(), now: () => new Date(AT) });
+      for (const r of released) expect(await process({ messageId: r.messageId, attemptsMade: 0, maxAttempts: 3 })).toBe('sent');
+      const calendar = new SendCalendar(c);
+      const ctx = { at: AT, now: Date.parse(AT), day: calendar.localDay(Date.parse(AT)), calendar, token: (m: string) => `tok-${m}` };
+      expect(await scheduleSteps(t.store.dispatch, c, ctx)).toBe(4);
+      // A dose for K00000 (SMS) and K00002 (call-only), given today elsewhere.
+      await importVaccinations(t.store.registry, files.file('doses.csv', 'citizen_id,date,dose,center_id\nK00000,2021-03-01,1,\nK00002,2021-03-01,1,\n'), { today: '2021-03-01', worker: false });
+      const st = newSweep();
+      expect(await sweepEligibility(t.store.dispatch, c, ctx, st)).toBe(2); // the two reminders
+      expect(st.after).toBeNull(); // one page: done
+      const tasks = await t.store.db.selectFrom('call_tasks').select(['citizen_id', 'state', 'closed_reason']).orderBy('citizen_id').execute();
+      expect(tasks).toEqual([
+        { citizen_id: 'K00002', state: 'closed', closed_reason: 'no_longer_eligible' },
+        { citizen_id: 'K00003', state: 'open', closed_reason: null },
+      ]);
+      const reminders = await t.store.db.selectFrom('messages').select(['citizen_id', 'state', 'error_code']).where('step_id', '=', 'remind').orderBy('citizen_id').execute();
+      expect(reminders.map((r) => [r.citizen_id, r.state, r.error_code])).toEqual([
+        ['K00000', 'cancelled', 'NO_LONGER_ELIGIBLE'], ['K00001', 'pending', null], ['K00002', 'cancelled', 'NO_LONGER_ELIGIBLE'], ['K00003', 'pending', null],
+      ]);
+      const slots = await appointments(t.store, 'rk');
+      expect([...slots.values()].filter((a) => a.state === 'released').map((a) => a.citizen_id).sort()).toEqual(['K00000', 'K00002']);
+      // Nothing newer imported: the next call sweeps nothing.
+      expect(await sweepEligibility(t.store.dispatch, c, ctx, st)).toBe(0);
+      expect(st.after).toBeNull();
     });
 
     it('the registry’s deceased column keeps a citizen out of every cohort, and a later deceased mark cancels their invitation', async () => {
