@@ -17,6 +17,8 @@ export interface CitizenStanding {
   /** When and how the citizen said stop, when known (an imported opt-out may carry neither). */
   readonly opt_out_at: string | null;
   readonly opt_out_source: string | null;
+  /** The registry's `deceased` mark (absent: false). */
+  readonly deceased?: boolean;
 }
 
 const list = (codes: readonly string[]): string => codes.join(', ');
@@ -28,6 +30,7 @@ const list = (codes: readonly string[]): string => codes.join(', ');
 export function cohortReasons(campaign: CohortRules, c: CitizenStanding): string[] {
   const q = cohortQuery(campaign);
   const reasons: string[] = [];
+  if (c.deceased) reasons.push('recorded as deceased in the registry');
   const on = campaign.reference_date;
   const age = ageOn(c.birth_date, on);
   const ageFails: string[] = [];

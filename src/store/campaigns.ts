@@ -100,11 +100,11 @@ export class KyselyCampaignStore implements CampaignStore {
     const row = await this.db
       .selectFrom('citizens as c')
       .where('c.citizen_id', '=', id)
-      .select(['c.citizen_id', 'c.birth_date', 'c.region', 'c.doses', 'c.opt_out', 'c.opt_out_at', 'c.opt_out_source'])
+      .select(['c.citizen_id', 'c.birth_date', 'c.region', 'c.doses', 'c.opt_out', 'c.opt_out_at', 'c.opt_out_source', 'c.deceased'])
       .executeTakeFirst();
     if (!row) return null;
     const groups = await this.db.selectFrom('citizen_groups').where('citizen_id', '=', id).select('group_code').orderBy('group_code').execute();
-    return { ...row, doses: Number(row.doses), opt_out: Number(row.opt_out) === 1, groups: groups.map((g) => g.group_code) };
+    return { ...row, doses: Number(row.doses), opt_out: Number(row.opt_out) === 1, deceased: Number(row.deceased) === 1, groups: groups.map((g) => g.group_code) };
   }
 
   async channelAssignment(q: CohortQuery, channels: readonly Channel[]): Promise<Record<Channel | 'none', number>> {
