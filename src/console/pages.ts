@@ -24,7 +24,7 @@ export const DISPOSITION_LABELS: Readonly<Record<Disposition, string>> = {
   do_not_call: 'Do not call',
 };
 
-const OUTCOME_LABELS: Readonly<Record<string, string>> = { ...DISPOSITION_LABELS, other_slot: 'Booked on another day', unreachable: 'Unreachable', opted_out: 'Opted out' };
+const OUTCOME_LABELS: Readonly<Record<string, string>> = { ...DISPOSITION_LABELS, other_slot: 'Booked on another day', unreachable: 'Unreachable', opted_out: 'Opted out', no_longer_eligible: 'No longer in the cohort' };
 
 const label = (s: string): string => OUTCOME_LABELS[s] ?? s;
 
