@@ -149,6 +149,32 @@ for (const dialect of DIALECTS) {
       expect(slots.has(id(3))).toBe(false);
     });
 
+    it('a BullMQ worker (no releaser, so no sweep) refuses the job of a citizen whose dose was recorded after the release, and sends the others', async () => {
+      await t.store.registry.writeCitizens('seed', citizens(3, 3, 0, 'Q'));
+      const c = parseCampaign(
+        'id: rq\nname: rq\nreference_date: 2021-03-01\ncohort: { age: { min: 60 }, doses: { max: 0 } }\nsteps: [{ id: invite, channels: [sms], template: invite }]\npacing: { daily_target: 100000000 }\nwindows: { sms: daily 00:00-24:00 }\nholidays: none\nsms: { max_segments: 6 }\n',
+        'rq.yaml',
+      ).campaign;
+      await launchCampaign(t.store.dispatch, c, 100, new Date().toISOString());
+      const released = await releaseNow(t.store, c, 10, (m) => `tok-${m}`, new Date().toISOString());
+      expect(released).toHaveLength(3);
+      await t.store.db.updateTable('citizens').set({ doses: 1 }).where('citizen_id', '=', 'Q00001').execute();
+      const app = await openApp({ db: undefined, templates: undefined, redisUrl: REDIS_URL }, { store: t.store, redis: true });
+      const worker = await startWorker(app, { config: { queues: settings(redis.prefix), providers: sandboxProviders(sandbox), timings: { releaser: {} } }, channels: CHANNELS, owner: 'eligibility-q', release: false });
+      try {
+        await worker.queues.add(released);
+        await until('every job done', async () => (await t.store.dispatch.unfinished('rq')).queued + (await t.store.dispatch.unfinished('rq')).sending === 0, 20_000);
+      } finally {
+        await worker.close();
+        await app.close();
+      }
+      const m = await messages(t.store, 'rq');
+      expect(m.get('Q00001')).toMatchObject({ state: 'cancelled', error_code: 'NO_LONGER_ELIGIBLE' });
+      expect([m.get('Q00000')?.state, m.get('Q00002')?.state].every((s) => s === 'sent' || s === 'delivered')).toBe(true);
+      expect((await appointments(t.store, 'rq')).get('Q00001')).toMatchObject({ state: 'released', state_reason: 'no_longer_eligible' });
+      expect(sandbox.outbox().messages.map((x) => x.to).sort()).toEqual(['+393331000000', '+393331000002']);
+    });
+
     it('after a vaccinations import the sweep closes a vaccinated member’s call task and cancels their reminder; the others keep theirs', async () => {
       await t.store.registry.writeCitizens('seed', citizens(4, 2, 0, 'K')); // K00000, K00001 by SMS; K00002, K00003 call-only
       const c = parseCampaign(
