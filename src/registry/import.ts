@@ -139,6 +139,8 @@ async function importFile<K extends KindName>(
   idOf: (r: RecordOf<K>) => string,
   path: string,
   options: ImportOptions,
+  /** Called with the run once it wrote what it could: at the end (`complete`), or when it stopped part-way with rows before the stop in the store. */
+  wrote: (run: string, complete: boolean) => Promise<void> = async () => {},
 ): Promise<ImportSummary> {
   const readOptions: ReadOptions = {
     today: options.today ?? new Date().toISOString().slice(0, 10),
@@ -180,8 +182,10 @@ async function importFile<K extends KindName>(
     // What was rejected before the stop is still worth reading.
     await rejects?.publish().catch(() => null);
     await warnings?.publish().catch(() => null);
+    if (imported > 0) await wrote(run, false).catch(() => null);
     throw e;
   }
+  await wrote(run, true);
   return {
     run,
     imported,
@@ -193,14 +197,14 @@ async function importFile<K extends KindName>(
 }
 
 /**
- * Imports a citizen registry file (CSV or NDJSON), upserting by `citizen_id`. The finished run is
- * recorded: the pacer then checks its campaigns' open work against the registry as it is now.
+ * Imports a citizen registry file (CSV or NDJSON), upserting by `citizen_id`. The run is recorded
+ * (also one that stopped part-way, for the rows before the stop): the pacer then checks its
+ * campaigns' open work against the registry as it is now.
  */
 export const importCitizens = (store: RegistryStore, path: string, options: ImportOptions = {}): Promise<ImportSummary> =>
   store.bulk(async () => {
-    const summary = await importFile('citizens', (run, rows) => store.writeCitizens(run, rows), (r) => r.citizen_id, path, options);
-    await store.recordImport(summary.run, 'citizens', new Date().toISOString());
-    return summary;
+    const recorded = (run: string) => store.recordImport(run, 'citizens', new Date().toISOString());
+    return importFile('citizens', (run, rows) => store.writeCitizens(run, rows), (r) => r.citizen_id, path, options, recorded);
   });
 
 export interface VaccinationsSummary extends ImportSummary {
@@ -218,23 +222,26 @@ export interface VaccinationsSummary extends ImportSummary {
  */
 export async function importVaccinations(store: RegistryStore, path: string, options: ImportOptions = {}): Promise<VaccinationsSummary> {
   let attended = 0;
+  let noShow = 0;
   let through = '';
   const summary = await importFile(
     'vaccinations',
     async (run, rows) => {
       const r = await store.writeVaccinations(run, rows);
       attended += r.attended;
-      for (const row of rows) if (row.date > through) through = row.date;
+      for (const row of rows) if (row.date > through && !r.refused.has(vaccinationKey(row.citizen_id, row.dose))) through = row.date;
       return r.refused;
     },
     (r) => vaccinationKey(r.citizen_id, r.dose),
     path,
     options,
+    // No-shows only after a whole file: a stopped one has not said who came on its last days.
+    async (run, complete) => {
+      const at = new Date().toISOString();
+      if (complete && through !== '') noShow = await store.markNoShows(through, options.today ?? at.slice(0, 10), at);
+      await store.recordImport(run, 'vaccinations', at);
+    },
   );
-  const today = options.today ?? new Date().toISOString().slice(0, 10);
-  const at = new Date().toISOString();
-  const noShow = through === '' ? 0 : await store.markNoShows(through, today, at);
-  await store.recordImport(summary.run, 'vaccinations', at);
   return { ...summary, attended, noShow };
 }
 
