@@ -115,7 +115,7 @@ for (const opener of OPENERS) {
         await new Promise((r) => setTimeout(r, 6500));
         expect((await campaignRecord(o.store, c.id))?.status).toBe('active');
         const [report] = await statusReport(o.store.dispatch, c.id);
-        expect(report!.openReasons).toEqual({ to_release: 0, in_flight: 0, call_tasks: CALL_ONLY, awaiting_fallback: 0, appointments_ahead: 0 });
+        expect(report!.openReasons).toEqual({ to_release: 0, in_flight: 0, call_tasks: CALL_ONLY, awaiting_fallback: 0, appointments_ahead: 0, attendance_unknown: 0 });
         expect(formatStatus([report!])).toContain(`  open: call tasks ${CALL_ONLY}\n`);
 
         const handed = new Set<string>();
@@ -142,7 +142,7 @@ for (const opener of OPENERS) {
 
         await until('completed once every task is closed', async () => (await campaignRecord(o.store, c.id))?.status === 'completed', 30_000, 100);
         const [after] = await statusReport(o.store.dispatch, c.id);
-        expect(after!.openReasons).toEqual({ to_release: 0, in_flight: 0, call_tasks: 0, awaiting_fallback: 0, appointments_ahead: 0 });
+        expect(after!.openReasons).toEqual({ to_release: 0, in_flight: 0, call_tasks: 0, awaiting_fallback: 0, appointments_ahead: 0, attendance_unknown: 0 });
       } finally {
         await worker.close();
       }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCampaign } from '../src/campaigns/load.js';
 import type { Campaign } from '../src/campaigns/schema.js';
+import { openReasons } from '../src/pacer/completion.js';
 import { launchCampaign } from '../src/pacer/launch.js';
 import { scheduleSteps } from '../src/pacer/reminders.js';
 import { SendCalendar } from '../src/pacer/windows.js';
@@ -102,11 +103,16 @@ for (const dialect of DIALECTS) {
     it('a step send: { no_show_after } invites a no-show again with a new slot; a no-show vaccinated elsewhere since is not invited', async () => {
       const c = campaign('vn');
       const day = await invited(t.store, c);
+      // The campaign stays open while attendance is unknown: the three appointments have passed, nobody said who came.
+      expect((await openReasons(t.store.dispatch, c, '2021-04-01')).attendance_unknown).toBe(3);
       await importVaccinations(t.store.registry, scratch('vacc').file('doses.csv', file(day)), { today: '2021-04-01', worker: false });
+      // Two no-shows whose re-invitations are still to be made keep it open.
+      expect((await openReasons(t.store.dispatch, c, '2021-04-01')).attendance_unknown).toBe(2);
       const calendar = new SendCalendar(c);
       const now = Date.parse(LATER);
       const ctx = { at: LATER, now, day: calendar.localDay(now), calendar, token: (m: string) => `tok-${m}` };
       expect(await scheduleSteps(t.store.dispatch, c, ctx)).toBe(2); // the two no-shows
+      expect(await openReasons(t.store.dispatch, c, '2021-04-01')).toMatchObject({ attendance_unknown: 0, to_release: 2 });
       const released = await releaseNow(t.store, c, 10, (m) => `tok-${m}`, LATER);
       expect(released.map((r) => r.messageId)).toEqual(['vn.again.V00002']);
       const states = await appointmentStates(t.store);

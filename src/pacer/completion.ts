@@ -17,14 +17,21 @@ import type { Allocation, PacerMessages } from './store.js';
  * - `awaiting_fallback`: invitations that ended undelivered or failed whose next channel is still
  *   to be tried;
  * - `appointments_ahead`: with later steps (reminders, follow-ups), appointments held or
- *   confirmed on or after today: those steps may still be due.
+ *   confirmed on or after today: those steps may still be due;
+ * - `attendance_unknown`: with a step that re-invites no-shows (`send: { no_show_after }`),
+ *   appointments whose day has passed and whose citizen's attendance is not recorded yet, or who
+ *   did not come and whose re-invitation is still to be made (`invito import vaccinations` says
+ *   who came).
  */
-export const OPEN_REASONS = ['to_release', 'in_flight', 'call_tasks', 'awaiting_fallback', 'appointments_ahead'] as const;
+export const OPEN_REASONS = ['to_release', 'in_flight', 'call_tasks', 'awaiting_fallback', 'appointments_ahead', 'attendance_unknown'] as const;
 export type OpenReason = (typeof OPEN_REASONS)[number];
 export type OpenReasons = Record<OpenReason, number>;
 
+/** Counted up to this many (a campaign with more is open all the same). */
+const COUNT_LIMIT = 100_000;
+
 export interface CompletionStore {
-  readonly messages: Pick<PacerMessages, 'unfinished'>;
+  readonly messages: Pick<PacerMessages, 'unfinished' | 'appointmentsWithout'>;
   readonly appointments: Pick<Allocation, 'liveAppointments'>;
 }
 
@@ -32,12 +39,20 @@ export interface CompletionStore {
 export async function openReasons(store: CompletionStore, campaign: Campaign, day: string): Promise<OpenReasons> {
   const left = await store.messages.unfinished(campaign.id);
   const ahead = campaign.steps.length > 1 ? await store.appointments.liveAppointments(campaign.id, day) : 0;
+  let attendance = 0;
+  for (const step of campaign.steps) {
+    if (!step.send || !('no_show_after' in step.send)) continue;
+    // Before today: held or confirmed (not known yet whether they came) or no_show, without this step's re-invitation yet.
+    const before = new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    attendance += (await store.messages.appointmentsWithout(campaign.id, step.id, ['held', 'confirmed', 'no_show'], '0000-01-01', before, COUNT_LIMIT)).length;
+  }
   return {
     to_release: left.pending,
     in_flight: left.queued + left.sending,
     call_tasks: left.callTasks,
     awaiting_fallback: left.awaitingFallback,
     appointments_ahead: ahead,
+    attendance_unknown: attendance,
   };
 }
 
