@@ -11,6 +11,7 @@
  * `MOVES` allows (the receipts' source states are derived from it, `receiptMovesFrom`), so two
  * workers, a retried job or a late webhook can never move a message backwards or send it twice.
  */
+import { type Channel, CHANNELS } from './channels.js';
 import type { ErrorCode } from './errors.js';
 
 export const MESSAGE_STATES = ['pending', 'queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'unknown', 'opted_out', 'cancelled', 'skipped'] as const;
@@ -74,19 +75,38 @@ export const FAILURES = {
  */
 export const messageKey = (campaignId: string, stepId: string, citizenId: string): string => `${campaignId}.${stepId}.${citizenId}`;
 
+/**
+ * A fallback attempt's key: `campaign.step~channel.citizen`, one per campaign, step, channel
+ * and citizen, so a second attempt on the same channel is an insert that finds its key taken
+ * (exactly once per channel). `~` is in no step id (`[a-z0-9-]`), so no real step's key can
+ * clash, and BullMQ takes it in a job id.
+ */
+export const fallbackKey = (campaignId: string, stepId: string, channel: Channel, citizenId: string): string => `${campaignId}.${stepId}~${channel}.${citizenId}`;
+
 export interface MessageKeyParts {
   readonly campaignId: string;
+  /** The real step (a fallback's key names it too). */
   readonly stepId: string;
   readonly citizenId: string;
+  /** A fallback attempt's channel; absent for a step's own message. */
+  readonly fallbackChannel?: Channel;
 }
 
-/** The parts of a message key; null for text that is not one. */
+/** The parts of a message key (a fallback's too); null for text that is not one. */
 export function parseMessageKey(key: string): MessageKeyParts | null {
   const a = key.indexOf('.');
   const b = a < 0 ? -1 : key.indexOf('.', a + 1);
   if (a <= 0 || b <= a + 1 || b === key.length - 1) return null;
-  return { campaignId: key.slice(0, a), stepId: key.slice(a + 1, b), citizenId: key.slice(b + 1) };
+  const [campaignId, step, citizenId] = [key.slice(0, a), key.slice(a + 1, b), key.slice(b + 1)];
+  const t = step.indexOf('~');
+  if (t < 0) return { campaignId, stepId: step, citizenId };
+  const channel = step.slice(t + 1) as Channel;
+  if (t === 0 || !CHANNELS.includes(channel)) return null;
+  return { campaignId, stepId: step.slice(0, t), citizenId, fallbackChannel: channel };
 }
+
+/** Whether a message key is a fallback attempt's. */
+export const isFallbackKey = (key: string): boolean => parseMessageKey(key)?.fallbackChannel !== undefined;
 
 /** The key prefix shared by every message of a campaign's step (the SQL that selects a cohort appends the citizen id). */
 export const messageKeyPrefix = (campaignId: string, stepId: string): string => `${campaignId}.${stepId}.`;
@@ -98,3 +118,31 @@ export const messageKeyPrefix = (campaignId: string, stepId: string): string => 
  * or `delivered` after `undelivered`, is older or contradictory news).
  */
 export const receiptMovesFrom = (to: MessageState): MessageState[] => movesInto(to, ['sent']);
+
+/**
+ * Fallbacks: how an attempt that did not reach the citizen ended, as a step's
+ * `fallback: { on: [...] }` names it. `no_answer` is an automated call not answered, busy or
+ * failed; `undelivered` a final "never arrived" receipt; `failed` a refusal for good (see
+ * `FAILED_FOR_GOOD`).
+ */
+export const FALLBACK_TRIGGERS = ['undelivered', 'failed', 'no_answer'] as const;
+export type FallbackTrigger = (typeof FALLBACK_TRIGGERS)[number];
+
+/**
+ * Failure codes that say the channel cannot reach this citizen, whatever is tried again: Twilio
+ * 30003–30008 (unreachable, unknown or blocked destination, landline, carrier violation, unknown
+ * error), 21211 (not a valid number), 21614 (not a mobile number); SMTP 5xx (a permanent reply
+ * or a bounce, `550` or `5.1.1`); and invito's NOT_REACHABLE (the contact went) and NO_WINDOW
+ * (the channel's window never opens). A provider outage after its retries, a rate limit or an
+ * opt-out (21610) are not: they say nothing about the citizen's reachability.
+ */
+const FAILED_FOR_GOOD = new Set(['30003', '30004', '30005', '30006', '30007', '30008', '21211', '21614', 'NOT_REACHABLE', 'NO_WINDOW']);
+const SMTP_PERMANENT = /^5(\d\d|\.\d{1,3}\.\d{1,3})$/;
+
+/** What ending an attempt is, for its step's fallback; null when it asks for none (it arrived, or the failure is not the channel's). */
+export function fallbackTrigger(channel: Channel | null, state: MessageState, code: string | null): FallbackTrigger | null {
+  if (state !== 'undelivered' && state !== 'failed') return null;
+  if (channel === 'voice') return 'no_answer';
+  if (state === 'undelivered') return 'undelivered';
+  return code !== null && (FAILED_FOR_GOOD.has(code) || SMTP_PERMANENT.test(code)) ? 'failed' : null;
+}

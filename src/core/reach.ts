@@ -9,21 +9,47 @@ import type { Channel } from './channels.js';
 /** The contact a channel needs: a phone for SMS and voice, an address for email, none for an operator's call. */
 export const CONTACT_OF: Readonly<Record<Channel, 'phone' | 'email' | null>> = { sms: 'phone', voice: 'phone', email: 'email', call: null };
 
+/**
+ * What kind of number a phone is, as libphonenumber types it at import (`citizens.phone_type`):
+ * `unknown` when it cannot tell (fixed line or mobile, in some numbering plans) or the number
+ * came before types were recorded.
+ */
+export const PHONE_TYPES = ['mobile', 'fixed_line', 'other', 'unknown'] as const;
+export type PhoneType = (typeof PHONE_TYPES)[number];
+
+/** Channels that need a number able to receive texts: never sent to a fixed-line number. */
+export const TEXT_CHANNELS: readonly Channel[] = ['sms'];
+
 export interface Contact {
   readonly phone: string | null;
   readonly email: string | null;
+  /** The phone's type; absent or null when not known (then texts are tried). */
+  readonly phoneType?: PhoneType | string | null;
 }
 
-/** Whether `channel` can reach a citizen with these contacts. */
+/** Whether `channel` can reach a citizen with these contacts: a text never goes to a fixed-line number. */
 export function reaches(channel: Channel, c: Contact): boolean {
   const needs = CONTACT_OF[channel];
-  return needs === null || c[needs] !== null;
+  if (needs === null) return true;
+  if (c[needs] === null) return false;
+  return !(TEXT_CHANNELS.includes(channel) && c.phoneType === 'fixed_line');
 }
 
-/** Where a message goes by `channel`: the phone, the address, or (a call task) the citizen id. Null when the citizen lacks it. */
+/** Where a message goes by `channel`: the phone, the address, or (a call task) the citizen id. Null when the citizen lacks it (or it cannot take the channel: a text to a fixed line). */
 export function addressFor(channel: Channel, c: Contact & { readonly citizen_id: string }): string | null {
   const needs = CONTACT_OF[channel];
-  return needs === null ? c.citizen_id : c[needs];
+  if (needs === null) return c.citizen_id;
+  return reaches(channel, c) ? c[needs] : null;
+}
+
+/**
+ * The channel a fallback goes by: the first of the step's channels after `failed` that reaches
+ * the citizen now; null when none does (the chain ends). Only forward in the list, so a chain
+ * tries each channel at most once.
+ */
+export function nextReaching(channels: readonly Channel[], failed: Channel, c: Contact): Channel | null {
+  const i = channels.indexOf(failed);
+  return channels.slice(i + 1).find((ch) => reaches(ch, c)) ?? null;
 }
 
 /** The first of `channels` that reaches the citizen; null when none does (the message can never go). */

@@ -1,6 +1,6 @@
 /** The citizen registry file: its columns and the rules for one row. */
 import type { ColumnRules } from './reader.js';
-import { ID_PATTERN, parseBool, parseCount, parseDate, parseEmail, parsePhone, parseText, TEXT_LIMITS } from './fields.js';
+import { ID_PATTERN, parseBool, parseCount, parseDate, parseEmail, parsePhone, parseText, phoneType, TEXT_LIMITS } from './fields.js';
 import { isRegionCode } from './regions.js';
 import type { CitizenRecord } from './store.js';
 import type { RowOutcome } from './validated.js';
@@ -106,6 +106,7 @@ export function validateCitizen(values: Record<string, string>, line: number, to
       birth_date: birth.value,
       sex,
       phone,
+      phone_type: phoneType(phone),
       email,
       language,
       region,

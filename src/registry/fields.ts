@@ -3,7 +3,9 @@
  * name the field and the rule, never the value (it may be health data).
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { parsePhoneNumberFromString as parseWithTypes } from 'libphonenumber-js/max';
 import { daysInMonth } from '../core/calendar.js';
+import type { PhoneType } from '../core/reach.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
@@ -103,6 +105,30 @@ export function parsePhone(text: string, defaultCountry: 'IT' = 'IT'): Parsed<st
     phoneShapes.set(key, r.ok ? { prefix: r.value.slice(0, -4) } : null);
   }
   return r;
+}
+
+/** Types by the number without its last four digits (the shape argument above holds for types too). */
+const typeShapes = new Map<string, PhoneType>();
+
+/** libphonenumber's type of an E.164 number (its full metadata, `libphonenumber-js/max`), read once per shape. */
+export function phoneType(e164: string | null): PhoneType | null {
+  if (e164 === null) return null;
+  const key = e164.slice(0, -4);
+  let t = typeShapes.get(key);
+  if (t === undefined) {
+    t = phoneTypeUncached(e164);
+    if (typeShapes.size >= 200_000) typeShapes.clear();
+    typeShapes.set(key, t);
+  }
+  return t;
+}
+
+/** libphonenumber's type, bypassing the cache: fixed-line and mobile, else `other` (VoIP, toll-free…) or `unknown`. */
+export function phoneTypeUncached(e164: string): PhoneType {
+  const type = parseWithTypes(e164)?.getType();
+  if (type === 'MOBILE') return 'mobile';
+  if (type === 'FIXED_LINE') return 'fixed_line';
+  return type === undefined || type === 'FIXED_LINE_OR_MOBILE' ? 'unknown' : 'other';
 }
 
 /** libphonenumber's answer, bypassing the shape cache (for tests). */

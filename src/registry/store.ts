@@ -2,6 +2,7 @@
  * What the registry layer needs from the store, and nothing more.
  * The Kysely store (src/store/) implements it for SQLite and PostgreSQL.
  */
+import type { PhoneType } from '../core/reach.js';
 
 /** A validated citizen, ready to be written. Dates are `YYYY-MM-DD`, phone E.164. */
 export interface CitizenRecord {
@@ -11,6 +12,8 @@ export interface CitizenRecord {
   birth_date: string;
   sex: 'M' | 'F' | 'X' | null;
   phone: string | null;
+  /** The phone's type (registry/fields.ts `phoneType`); absent: typed when written. */
+  phone_type?: PhoneType | null;
   email: string | null;
   language: string;
   region: string | null;

@@ -9,6 +9,7 @@
 import type SQLite from 'better-sqlite3';
 import { type Kysely, sql } from 'kysely';
 import { FILE_OPT_OUT_SOURCE } from '../registry/citizens.js';
+import { phoneType } from '../registry/fields.js';
 import type { CenterRecord, CitizenRecord, RegistryStore, VaccinationRecord } from '../registry/store.js';
 import { CITIZENS_BIRTH_DATE_INDEX } from './migrations.js';
 import type { StoreHandle } from './open.js';
@@ -16,7 +17,7 @@ import type { Database } from './schema.js';
 import { markNoShows, recordImport, writeVaccinations } from './vaccinations.js';
 
 const CITIZEN_COLUMNS = [
-  'citizen_id', 'given_name', 'family_name', 'birth_date', 'sex', 'phone', 'email', 'language', 'region', 'asl',
+  'citizen_id', 'given_name', 'family_name', 'birth_date', 'sex', 'phone', 'phone_type', 'email', 'language', 'region', 'asl',
   'municipality', 'doses', 'last_dose_date', 'opt_out', 'deceased', 'import_run', 'source_line', 'updated_at',
 ] as const;
 
@@ -35,6 +36,8 @@ const citizenValues = (run: string, now: string, r: CitizenRecord): CitizenValue
   birth_date: r.birth_date,
   sex: r.sex,
   phone: r.phone,
+  // Typed once per number shape (a record written without a type, such as a test's, is typed here).
+  phone_type: r.phone_type !== undefined ? r.phone_type : phoneType(r.phone),
   email: r.email,
   language: r.language,
   region: r.region,

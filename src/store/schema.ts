@@ -3,7 +3,7 @@
  * (they compare correctly as text in SQLite and PostgreSQL alike), booleans are 0/1 integers
  * (better-sqlite3 cannot bind JS booleans), timestamps are ISO-8601 UTC text.
  */
-import type { Insertable, Selectable } from 'kysely';
+import type { Generated, Insertable, Selectable } from 'kysely';
 import type { ConsoleTables } from './schema-console.js';
 import type { DeskTables } from './schema-desk.js';
 
@@ -14,6 +14,8 @@ export interface CitizensTable {
   birth_date: string;
   sex: 'M' | 'F' | 'X' | null;
   phone: string | null;
+  /** libphonenumber's type of the phone at import (core/reach.ts `PhoneType`); null without a phone. */
+  phone_type: string | null;
   email: string | null;
   language: string;
   region: string | null;
@@ -109,6 +111,18 @@ export interface MessagesTable {
   due_at: string | null;
   /** The appointment the message carries (set at release). */
   appointment_id: string | null;
+  /** A fallback attempt: the message whose failure it follows (null for a step's own message). */
+  fallback_of: string | null;
+  /** Set on a failed attempt when its fallback is made: the new attempt's id. */
+  fallback_id: string | null;
+  /**
+   * What became of a failed attempt's fallback (pacer/fallback.ts): `made`, or why the chain
+   * ended (`no_channel`, `max`, `off`, `opted_out`, `moot`, `none`). Null: not decided yet
+   * (counted as awaiting while the attempt is undelivered or failed with an appointment).
+   */
+  fallback_state: string | null;
+  /** Fallbacks before this attempt in its chain (0 for a step's own message). */
+  fallback_depth: Generated<number>;
 }
 
 export type { MessageState } from '../core/lifecycle.js';
