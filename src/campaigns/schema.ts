@@ -8,6 +8,7 @@ import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import type { CohortRules } from '../cohort/criteria.js';
 import { CHANNELS } from '../core/channels.js';
+import { FALLBACK_TRIGGERS } from '../core/lifecycle.js';
 import { daysInMonth } from '../core/calendar.js';
 import { parseOpening } from '../registry/opening.js';
 import { REGIONS } from '../registry/regions.js';
@@ -124,6 +125,25 @@ const step = z.strictObject({
     .refine((cs) => new Set(cs).size === cs.length, { error: 'lists a channel twice' }),
   template: z.string().regex(/^[a-z0-9-]{1,60}$/, { error: 'must be a template id (a folder name in templates/)' }),
   send: send.optional(),
+  /**
+   * Fallback channels: when an attempt ends in one of `on`, the next of `channels` after it that
+   * reaches the citizen is tried, in its window, with the same appointment; at most `max`
+   * fallbacks a citizen, each channel once. `false` turns it off. Absent: on for invitations (the
+   * first step and `no_show_after` re-invitations) with every trigger and `max: 2`, off for
+   * reminders and follow-ups (pacer/fallback.ts `fallbackOf`).
+   */
+  fallback: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        on: z
+          .array(z.enum(FALLBACK_TRIGGERS, { error: `is not a fallback trigger (${FALLBACK_TRIGGERS.join(', ')})` }))
+          .max(FALLBACK_TRIGGERS.length)
+          .default([...FALLBACK_TRIGGERS]),
+        max: wholeNumber(0, 3, 'whole number of fallbacks').default(2),
+      }),
+    ])
+    .optional(),
 });
 
 /** Send windows per channel, in the campaign's time zone. */

@@ -6,8 +6,10 @@
 import type { ReceiptState, ResponseRecord } from './store.js';
 
 /**
- * Receipts that free the slot the invitation offered, with the release's reason: an
- * invitation that never arrived offered its slot to nobody, so the next citizen gets it.
+ * Receipts that say an attempt never reached the citizen, with the reason its slot is released
+ * with when its chain of fallbacks ends (pacer/fallback.ts): an invitation that never arrived on
+ * any channel offered its slot to nobody, so the next citizen gets it. Until then the slot stays
+ * held for the next channel's attempt.
  */
 export const RECEIPT_RELEASES: Readonly<Partial<Record<ReceiptState, string>>> = { undelivered: 'undelivered', failed: 'undelivered' };
 

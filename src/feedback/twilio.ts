@@ -61,7 +61,10 @@ export function readStatusCallback(params: Readonly<Record<string, string>>): St
     return { providerId: messageSid, kind: 'message', status: messageStatus, state: MESSAGE_STATES[messageStatus] ?? null, errorCode };
   }
   if (params.CallSid && params.CallStatus) {
-    return { providerId: params.CallSid, kind: 'call', status: params.CallStatus, state: CALL_STATES[params.CallStatus] ?? null, errorCode };
+    const state = CALL_STATES[params.CallStatus] ?? null;
+    // A call that rang out or was busy carries no ErrorCode: its status is the record of why (`no-answer`, `busy`).
+    const code = errorCode ?? (state === 'undelivered' || state === 'failed' ? params.CallStatus : null);
+    return { providerId: params.CallSid, kind: 'call', status: params.CallStatus, state, errorCode: code };
   }
   return null;
 }

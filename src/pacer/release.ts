@@ -29,6 +29,7 @@ import { internalError, isInvitoError } from '../core/errors.js';
 import { activeCampaigns } from './campaigns.js';
 import { isComplete, openReasons } from './completion.js';
 import { newSweep, sweepEligibility, type SweepState } from './eligibility.js';
+import { settleFallbacks } from './fallback.js';
 import { releaseInvitations } from './invitations.js';
 import { releaseDue, scheduleSteps } from './reminders.js';
 import { acceptanceEstimate } from './slots.js';
@@ -245,7 +246,10 @@ export class Releaser {
       if (scheduled > 0) this.o.log?.info({ campaign: campaign.id, scheduled }, 'reminders and follow-ups scheduled');
     }
     const dueLimit = Math.max(1, Math.min(5000, Math.floor(this.ceiling(cal.pacingChannel, releaseRate) * Math.max(step, 1000) / 1000)));
-    const due = campaign.steps.length > 1 ? await releaseDue(this.o.store, campaign, dueLimit, ctx) : [];
+    // Fallbacks: the next channel for attempts that did not reach the citizen (due at its window), or the chain's end.
+    const fallbacks = await settleFallbacks(this.o.store, campaign, dueLimit, ctx);
+    if (fallbacks.made > 0) this.o.log?.info({ campaign: campaign.id, fallbacks: fallbacks.made }, 'fallback attempts created');
+    const due = await releaseDue(this.o.store, campaign, dueLimit, ctx);
     await this.o.sink.add(due);
 
     // 2. Invitations, when the pacing channel's window is open.

@@ -53,13 +53,19 @@ export function followUpTime(ctx: Pick<ReleaseContext, 'calendar' | 'now'>, chan
   return moved !== null && moved >= sentAt + MIN_SILENCE_MS ? moved : null;
 }
 
-/** Reminders and follow-ups due by now become `queued` (`cancelled` when their appointment no longer needs them, `skipped` when none of their channels reaches the citizen). */
+/**
+ * Reminders, follow-ups and fallback attempts due by now become `queued` (`cancelled` when their
+ * appointment no longer needs them, `skipped` when none of their channels reaches the citizen; a
+ * fallback attempt goes by its own channel, and one that cannot reach the citizen any more ends
+ * `failed` NOT_REACHABLE, so its chain goes on to the next channel).
+ */
 export async function releaseDue(store: PacerStore, campaign: Campaign, limit: number, ctx: ReleaseContext): Promise<Released[]> {
   return store.transaction(async (tx) => {
     const rows = await tx.messages.dueMessages(campaign.id, ctx.at, limit);
     const queued = new Map<Channel, string[]>();
     const optedOut: string[] = [];
     const unreachable: string[] = [];
+    const lost: string[] = [];
     const moot: string[] = [];
     const gate = channelGate(ctx);
     for (const r of rows) {
@@ -76,8 +82,8 @@ export async function releaseDue(store: PacerStore, campaign: Campaign, limit: n
         moot.push(r.messageId);
         continue;
       }
-      const channel = channelNow(step.channels, r, gate);
-      if (channel === 'unreachable') unreachable.push(r.messageId);
+      const channel = channelNow(r.channel ? [r.channel] : step.channels, r, gate);
+      if (channel === 'unreachable') (r.channel ? lost : unreachable).push(r.messageId);
       if (channel === null || channel === 'unreachable') continue;
       addTo(queued, channel, r.messageId);
     }
@@ -89,6 +95,7 @@ export async function releaseDue(store: PacerStore, campaign: Campaign, limit: n
     await tx.messages.finish(optedOut, { state: 'opted_out' }, ctx.at);
     // Nobody can receive it: skipped with the reason, not failed (nothing was tried; the error brake must not count it).
     await tx.messages.finish(unreachable, { state: 'skipped', code: 'NO_CHANNEL' }, ctx.at);
+    await tx.messages.finish(lost, { state: 'failed', code: 'NOT_REACHABLE' }, ctx.at);
     await tx.messages.finish(moot, { state: 'cancelled', detail: 'no longer needed: the appointment was released or the citizen answered' }, ctx.at);
     return released;
   });

@@ -89,12 +89,42 @@ export interface IneligibleCitizen {
 export interface DueMessage extends Contact {
   readonly messageId: string;
   readonly stepId: string;
+  /** Set for a fallback attempt: the channel it goes by (null for a reminder or follow-up, which choose among their step's). */
+  readonly channel: Channel | null;
   readonly optOut: boolean;
   readonly appointment: AppointmentState | null;
   readonly startAt: string | null;
 }
 
-/** A message row to create (a reminder or follow-up). */
+/**
+ * An attempt that ended undelivered or failed with an appointment, whose fallback is still to
+ * be decided (pacer/fallback.ts), with what the decision reads: the citizen's contacts now, the
+ * appointment's state.
+ */
+export interface FailedAttempt extends Contact {
+  readonly messageId: string;
+  readonly campaignId: string;
+  readonly stepId: string;
+  readonly citizenId: string;
+  readonly seq: number;
+  readonly channel: Channel | null;
+  readonly state: MessageState;
+  readonly errorCode: string | null;
+  readonly appointmentId: string;
+  /** Fallbacks before this attempt in its chain. */
+  readonly depth: number;
+  readonly optOut: boolean;
+  readonly eligibility: Eligibility;
+  readonly appointment: AppointmentState | null;
+  readonly startAt: string | null;
+}
+
+/** A failed attempt's decided fallback: the new attempt, or why the chain ends (and the slot it frees, if any). */
+export type FallbackDecision =
+  | { readonly failedId: string; readonly kind: 'made'; readonly attempt: NewMessage }
+  | { readonly failedId: string; readonly kind: 'ended'; readonly reason: string; readonly freeAppointment: string | null };
+
+/** A message row to create (a reminder or follow-up, or a fallback attempt). */
 export interface NewMessage {
   readonly messageId: string;
   readonly campaignId: string;
@@ -107,12 +137,16 @@ export interface NewMessage {
   readonly errorDetail: string | null;
   readonly finalAt: string | null;
   readonly at: string;
+  /** A fallback attempt: its preset channel, the attempt it follows and its depth in the chain. */
+  readonly channel?: Channel;
+  readonly fallbackOf?: string;
+  readonly fallbackDepth?: number;
 }
 
 /** How unsent messages end without a send: the failure codes carry their catalogue text. */
 export type Unsendable =
   | { readonly state: 'opted_out' }
-  | { readonly state: 'failed' | 'skipped'; readonly code: 'NO_CHANNEL' | 'NO_CENTER' }
+  | { readonly state: 'failed' | 'skipped'; readonly code: 'NO_CHANNEL' | 'NO_CENTER' | 'NOT_REACHABLE' }
   | { readonly state: 'cancelled'; readonly detail: string }
   /** Out of the cohort as the registry says now (cohort/eligibility.ts): the code NO_LONGER_ELIGIBLE and the rule's detail. */
   | { readonly state: 'cancelled'; readonly code: 'NO_LONGER_ELIGIBLE'; readonly detail: string };
@@ -132,6 +166,15 @@ export interface Unfinished {
 export interface PacerMessages {
   /** Pending messages of the campaign's step, in priority order, with their citizens' contacts and places. */
   pendingInvitations(campaignId: string, stepId: string, limit: number): Promise<PendingInvitation[]>;
+  /** Attempts of the campaign that ended undelivered or failed with an appointment and whose fallback is still to be decided, in priority order. */
+  failedAttempts(campaignId: string, limit: number): Promise<FailedAttempt[]>;
+  /**
+   * Records fallback decisions: each new attempt inserted (a key already taken is left as it is:
+   * once per channel) and its failed attempt marked `made`; an ended chain's attempt marked with
+   * the reason and, when given, its appointment freed (feedback/rules.ts RECEIPT_RELEASES).
+   * Returns the attempts inserted. Run it in the unit of work that read them.
+   */
+  settleFallbacks(decisions: readonly FallbackDecision[], at: string): Promise<number>;
   /** Pending messages of the campaign due by `at`, by due time then priority. */
   dueMessages(campaignId: string, at: string, limit: number): Promise<DueMessage[]>;
   /** Pending → queued on `channel`, each with its link token (and, for invitations, its own appointment); returns the ids moved. */

@@ -16,7 +16,7 @@ import { ineligibility } from '../cohort/eligibility.js';
 import { ChannelError, type ChannelAdapter, type OutboundMessage } from '../channels/channel.js';
 import type { Channel } from '../core/channels.js';
 import { type ErrorCode, isInvitoError } from '../core/errors.js';
-import { FAILURES } from '../core/lifecycle.js';
+import { FAILURES, isFallbackKey } from '../core/lifecycle.js';
 import { addressFor } from '../core/reach.js';
 import type { TemplateLibrary } from '../messages/index.js';
 import { calendarOf } from '../pacer/windows.js';
@@ -106,14 +106,14 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
     const channel = m.channel;
     const adapter = channel ? deps.channels[channel] : undefined;
     if (!channel || !adapter) return refuse(m, 'NO_CHANNEL', `no ${channel ?? ''} channel is configured in this worker`);
-    const to = addressFor(channel, m.citizen);
-    if (!to) return refuse(m, 'NOT_REACHABLE', `the citizen has no ${channel === 'email' ? 'email address' : 'phone'} any more`);
+    const to = addressFor(channel, { ...m.citizen, phoneType: m.phoneType });
+    if (!to) return refuse(m, 'NOT_REACHABLE', `the citizen has no ${channel === 'email' ? 'email address' : channel === 'sms' ? 'phone that takes texts' : 'phone'} any more`);
 
     const step = m.campaign.steps.find((s) => s.id === m.stepId);
     if (!step) return refuse(m, 'NO_STEP', `campaign ${m.campaignId} has no step ${m.stepId}`);
     if (!m.appointment) return refuse(m, 'NO_APPOINTMENT', FAILURES.NO_APPOINTMENT);
-    // A reminder or follow-up whose appointment was given up since it was released.
-    if (m.appointment.state === 'released' && step !== m.campaign.steps[0]) {
+    // A reminder, follow-up or fallback attempt whose appointment was given up since it was released.
+    if (m.appointment.state === 'released' && (step !== m.campaign.steps[0] || isFallbackKey(m.messageId))) {
       return (await deps.store.transition(m.messageId, ['queued'], 'cancelled', iso())) ? 'cancelled' : 'skipped';
     }
     const calendar = calendarOf(m.campaign);

@@ -19,6 +19,8 @@ export interface MessageForSend {
   /** The token of the message's reply links, set at release (empty before). */
   readonly linkToken: string;
   readonly citizen: CitizenCard;
+  /** The citizen's phone type (core/reach.ts): a text never goes to a fixed line. */
+  readonly phoneType: string | null;
   readonly campaignStatus: CampaignStatus;
   /** The campaign's stored definition, as JSON text (campaigns/stored.ts reads it, once per text). */
   readonly definitionText: string;

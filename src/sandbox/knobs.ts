@@ -21,6 +21,12 @@ export interface SandboxKnobs {
   undeliveredShare: number;
   /** Share of accepted messages that end `failed` (ErrorCode 30008) without ever being `sent`. @defaultValue 0 */
   failedShare: number;
+  /**
+   * Share of phone numbers that are landlines the network only finds out about on delivery:
+   * every message to one ends `undelivered` with ErrorCode 30006 (calls to it are answered as
+   * usual). Chosen by a hash of the number, so a number is always a landline or never. @defaultValue 0
+   */
+  landlineShare: number;
   /** Share of calls that end `busy`. @defaultValue 0 */
   callBusyShare: number;
   /** Share of calls that end `no-answer`. @defaultValue 0 */
@@ -56,6 +62,7 @@ export const DEFAULT_KNOBS: Readonly<SandboxKnobs> = Object.freeze({
   latencyJitterMs: 0,
   undeliveredShare: 0,
   failedShare: 0,
+  landlineShare: 0,
   callBusyShare: 0,
   callNoAnswerShare: 0,
   callFailedShare: 0,
@@ -79,6 +86,7 @@ const patchSchema = z.strictObject({
   latencyJitterMs: ms,
   undeliveredShare: share,
   failedShare: share,
+  landlineShare: share,
   callBusyShare: share,
   callNoAnswerShare: share,
   callFailedShare: share,
@@ -199,4 +207,12 @@ export class KnobState {
     const { latencyMs, latencyJitterMs } = this.current;
     return latencyJitterMs > 0 ? latencyMs + Math.floor(Math.random() * (latencyJitterMs + 1)) : latencyMs;
   }
+}
+
+/** Whether a number falls in the `landlineShare` of numbers: the same answer for the same number, every time. */
+export function inShare(number: string, share: number): boolean {
+  if (share <= 0) return false;
+  let h = 2166136261;
+  for (let i = 0; i < number.length; i++) h = Math.imul(h ^ number.charCodeAt(i), 16777619);
+  return (h >>> 0) / 2 ** 32 < share;
 }

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { Scheduler, WebhookPoster } from './callbacks.js';
 import { rfc2822 } from './ids.js';
-import type { KnobState } from './knobs.js';
+import { inShare, type KnobState } from './knobs.js';
 import type { CallStatus, MessageStatus, Outbox, OutboxCall, OutboxMessage } from './outbox.js';
 import { SANDBOX_SENDER } from './credentials.js';
 
@@ -15,6 +15,8 @@ export const API_VERSION = '2010-04-01';
 
 /** Carrier errors a message ends `undelivered` with: unreachable handset, unknown handset, landline or unreachable carrier. */
 const UNDELIVERED_CODES = [30003, 30005, 30006] as const;
+/** A message to a landline (the `landlineShare` knob): "landline or unreachable carrier". */
+const LANDLINE_CODE = 30006;
 /** A message that ends `failed` never left Twilio: "unknown error". */
 const FAILED_CODE = 30008;
 
@@ -74,7 +76,11 @@ export class Lifecycle {
     const r = Math.random();
     let steps: MessageStatus[];
     let errorCode: number | null = null;
-    if (r < k.failedShare) {
+    if (inShare(m.to, k.landlineShare)) {
+      // A landline: the carrier says so on delivery.
+      steps = ['queued', 'sent', 'undelivered'];
+      errorCode = LANDLINE_CODE;
+    } else if (r < k.failedShare) {
       steps = ['queued', 'failed'];
       errorCode = FAILED_CODE;
     } else if (r < k.failedShare + k.undeliveredShare) {

@@ -22,7 +22,7 @@ export class KyselyFeedbackStore implements FeedbackStore {
     // the worker applies it when a receipt overtook the recording of the send.
     const event = { provider_id: providerId, status: state, error_code: errorCode, received_at: at };
     await this.db.insertInto('provider_events').values(event).onConflict((oc) => oc.columns(['provider_id', 'status']).doNothing()).execute();
-    const [from, frees] = [receiptMovesFrom(state), RECEIPT_RELEASES[state]];
+    const [from, failing] = [receiptMovesFrom(state), RECEIPT_RELEASES[state] !== undefined];
     if (from.length > 0) {
       const moved = await this.db.transaction().execute(async (trx) => {
         const m = await trx
@@ -30,9 +30,14 @@ export class KyselyFeedbackStore implements FeedbackStore {
           .set({ state, final_at: at, updated_at: at, ...(errorCode === null ? {} : { error_code: errorCode }) })
           .where('provider_id', '=', providerId)
           .where('state', 'in', from)
-          .returning('message_id')
+          .returning(['message_id', 'campaign_id', 'appointment_id'])
           .executeTakeFirst();
-        if (m && frees !== undefined) await releaseAppointment(trx, offeredAppointment(m.message_id), frees, at);
+        // An attempt that never arrived keeps its slot: the pacer tries the next channel, or frees
+        // the slot when the chain ends (pacer/fallback.ts). A campaign completed meanwhile (its
+        // messages were all sent) is active again until that is decided.
+        if (m && failing && m.appointment_id !== null) {
+          await trx.updateTable('campaigns').set({ status: 'active', status_reason: null, updated_at: at }).where('campaign_id', '=', m.campaign_id).where('status', '=', 'completed').execute();
+        }
         return m;
       });
       if (moved) return { messageId: moved.message_id, changed: true };

@@ -10,7 +10,7 @@ import { FAILURES, FINISHED_STATES, messageKeyPrefix, OPEN_STATES, UNSENT_STATES
 import { RECEIPT_RELEASES } from '../feedback/rules.js';
 import { ACTIVE_TASK_STATES } from '../desk/rules.js';
 import type { AppointmentState } from '../pacer/appointments.js';
-import type { DueMessage, EligibilityCandidate, IneligibleCitizen, NewMessage, PacerMessages, PendingInvitation, Released, Unfinished, Unsendable } from '../pacer/store.js';
+import type { DueMessage, EligibilityCandidate, FailedAttempt, FallbackDecision, IneligibleCitizen, NewMessage, PacerMessages, PendingInvitation, Released, Unfinished, Unsendable } from '../pacer/store.js';
 import type { DispatchStore, MessageForSend } from '../queues/store.js';
 import type { StatusRow } from '../reports/store.js';
 import { GroupCommit, param, prepare } from './prepared.js';
@@ -22,7 +22,7 @@ import { atomically, type Executor } from './unit-of-work.js';
 
 const LOAD_COLUMNS = [
   'm.message_id', 'm.campaign_id', 'm.step_id', 'm.state', 'm.channel', 'm.link_token',
-  'c.citizen_id', 'c.given_name', 'c.family_name', 'c.birth_date', 'c.sex', 'c.language', 'c.phone', 'c.email',
+  'c.citizen_id', 'c.given_name', 'c.family_name', 'c.birth_date', 'c.sex', 'c.language', 'c.phone', 'c.phone_type', 'c.email',
   'c.region', 'c.asl', 'c.municipality', 'c.opt_out', 'c.doses', 'c.last_dose_date', 'c.deceased', 'k.status', 'k.definition',
   'a.state as appointment_state', 'a.start_at', 'z.center_id', 'z.name as center_name', 'z.address as center_address',
   'z.municipality as center_municipality', 'z.opening as center_opening', 'z.daily_capacity as center_capacity',
@@ -88,6 +88,7 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
     return {
       messageId: r.message_id, campaignId: r.campaign_id, stepId: r.step_id, state: r.state, channel: r.channel as Channel | null, linkToken: r.link_token ?? '',
       citizen: { citizen_id: r.citizen_id, given_name, family_name, birth_date, sex, language, phone, email, region, asl, municipality, opt_out: r.opt_out === 1 },
+      phoneType: r.phone_type,
       campaignStatus: r.status, definitionText: r.definition, eligibility: eligibilityOf(r),
       appointment:
         r.start_at !== null && r.center_id !== null
@@ -117,11 +118,8 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
   async recordFailed(messageId: string, token: string | null, code: string, detail: string, at: string): Promise<void> {
     const set = { state: 'failed', error_code: code, error_detail: detail, final_at: at, updated_at: at } as const;
     const q = token === null ? this.move(messageId, 'queued', set) : this.move(messageId, 'sending', set).where('claim_token', '=', token);
-    // A failed invitation frees its slot as a failed receipt would (feedback/rules.ts RECEIPT_RELEASES), in the same transaction.
-    await atomically(this.ex, this.dialect, async (trx) => {
-      const res = await trx.executeQuery(q.compile());
-      if (Number(res.numAffectedRows ?? 0) === 1) await releaseAppointment(trx, messageId, RECEIPT_RELEASES.failed!, at);
-    });
+    // A failed invitation keeps its slot: the pacer tries its fallback, or frees it when the chain ends (pacer/fallback.ts).
+    await q.execute();
   }
 
   async markUnknown(messageId: string, detail: string, at: string): Promise<void> {
@@ -155,8 +153,9 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
     const rows = await this.ex
       .selectFrom('messages as m')
       .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
-      .select(['m.message_id as messageId', 'c.citizen_id as citizenId', 'c.phone', 'c.email', 'c.opt_out', 'c.region', 'c.asl', 'c.municipality', 'c.doses', 'c.last_dose_date', 'c.deceased'])
-      .where('m.campaign_id', '=', campaignId).where('m.state', '=', 'pending').where('m.step_id', '=', stepId)
+      .select(['m.message_id as messageId', 'c.citizen_id as citizenId', 'c.phone', 'c.phone_type as phoneType', 'c.email', 'c.opt_out', 'c.region', 'c.asl', 'c.municipality', 'c.doses', 'c.last_dose_date', 'c.deceased'])
+      // A fallback attempt of the step is released as it comes due (dueMessages), with its appointment.
+      .where('m.campaign_id', '=', campaignId).where('m.state', '=', 'pending').where('m.step_id', '=', stepId).where('m.fallback_of', 'is', null)
       .orderBy('m.seq').limit(limit).execute();
     return rows.map(({ opt_out, doses, last_dose_date, deceased, ...r }) => ({ ...r, optOut: opt_out === 1, eligibility: eligibilityOf({ doses, last_dose_date, region: r.region, deceased, opt_out }) }));
   }
@@ -166,10 +165,40 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
       .selectFrom('messages as m')
       .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
       .leftJoin('appointments as a', 'a.appointment_id', 'm.appointment_id')
-      .select(['m.message_id as messageId', 'm.step_id as stepId', 'c.phone', 'c.email', 'c.opt_out', 'a.state as appointment', 'a.start_at as startAt'])
+      .select(['m.message_id as messageId', 'm.step_id as stepId', 'm.channel', 'c.phone', 'c.phone_type as phoneType', 'c.email', 'c.opt_out', 'a.state as appointment', 'a.start_at as startAt'])
       .where('m.campaign_id', '=', campaignId).where('m.state', '=', 'pending').where('m.due_at', '<=', at)
       .orderBy('m.due_at').orderBy('m.seq').limit(limit).execute();
-    return rows.map(({ opt_out, ...r }) => ({ ...r, optOut: opt_out === 1 }));
+    return rows.map(({ opt_out, ...r }) => ({ ...r, channel: r.channel as Channel | null, optOut: opt_out === 1 }));
+  }
+
+  async failedAttempts(campaignId: string, limit: number): Promise<FailedAttempt[]> {
+    const rows = await this.ex
+      .selectFrom('messages as m')
+      .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
+      .leftJoin('appointments as a', 'a.appointment_id', 'm.appointment_id')
+      .select([
+        'm.message_id as messageId', 'm.campaign_id as campaignId', 'm.step_id as stepId', 'm.citizen_id as citizenId', 'm.seq', 'm.channel', 'm.state',
+        'm.error_code as errorCode', 'm.appointment_id as appointmentId', 'm.fallback_depth as depth', 'c.phone', 'c.phone_type as phoneType', 'c.email',
+        'c.opt_out', 'c.region', 'c.doses', 'c.last_dose_date', 'c.deceased', 'a.state as appointment', 'a.start_at as startAt',
+      ])
+      .where('m.campaign_id', '=', campaignId).where('m.state', 'in', ['undelivered', 'failed']).where('m.fallback_state', 'is', null).where('m.appointment_id', 'is not', null)
+      .orderBy('m.seq').limit(limit).execute();
+    return rows.map(({ opt_out, doses, last_dose_date, deceased, region, ...r }) => ({
+      ...r, channel: r.channel as Channel | null, appointmentId: r.appointmentId!, depth: Number(r.depth), optOut: opt_out === 1,
+      eligibility: eligibilityOf({ doses, last_dose_date, region, deceased, opt_out }),
+    }));
+  }
+
+  async settleFallbacks(decisions: readonly FallbackDecision[], at: string): Promise<number> {
+    const made = decisions.filter((d) => d.kind === 'made');
+    const inserted = await this.insert(made.map((d) => d.attempt));
+    for (const d of decisions) {
+      const set = d.kind === 'made' ? { fallback_state: 'made', fallback_id: d.attempt.messageId } : { fallback_state: d.reason };
+      const moved = await this.ex.updateTable('messages').set({ ...set, updated_at: at }).where('message_id', '=', d.failedId).where('fallback_state', 'is', null).executeTakeFirst();
+      // The chain ends: the slot its attempts held goes to the next citizen.
+      if (d.kind === 'ended' && d.freeAppointment !== null && Number(moved.numUpdatedRows) === 1) await releaseAppointment(this.ex, d.freeAppointment, RECEIPT_RELEASES.undelivered!, at);
+    }
+    return inserted;
   }
 
   async queue(channel: Channel, items: readonly { readonly id: string; readonly token: string }[], at: string, withAppointment: boolean): Promise<string[]> {
@@ -194,6 +223,7 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
     const values = messages.map((m) => ({
       message_id: m.messageId, campaign_id: m.campaignId, step_id: m.stepId, citizen_id: m.citizenId, seq: m.seq, state: m.state, attempts: 0,
       appointment_id: m.appointmentId, due_at: m.dueAt, error_detail: m.errorDetail, final_at: m.finalAt, updated_at: m.at,
+      channel: m.channel ?? null, fallback_of: m.fallbackOf ?? null, fallback_depth: m.fallbackDepth ?? 0,
     }));
     let n = 0;
     for (let i = 0; i < values.length; i += 500) {
@@ -241,7 +271,11 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
   async unfinished(campaignId: string): Promise<Unfinished> {
     const rows = await this.ex.selectFrom('messages').select(['state', (eb) => eb.fn.countAll().as('n')]).where('campaign_id', '=', campaignId).where('state', 'in', OPEN_STATES).groupBy('state').execute();
     const tasks = await this.ex.selectFrom('call_tasks').select((eb) => eb.fn.countAll().as('n')).where('campaign_id', '=', campaignId).where('state', 'in', ACTIVE_TASK_STATES).executeTakeFirstOrThrow();
-    const out = { pending: 0, queued: 0, sending: 0, callTasks: Number(tasks.n), awaitingFallback: 0 };
+    // Attempts that did not reach the citizen and whose fallback the pacer has still to decide.
+    const awaiting = await this.ex.selectFrom('messages').select((eb) => eb.fn.countAll().as('n'))
+      .where('campaign_id', '=', campaignId).where('state', 'in', ['undelivered', 'failed']).where('fallback_state', 'is', null).where('appointment_id', 'is not', null)
+      .executeTakeFirstOrThrow();
+    const out = { pending: 0, queued: 0, sending: 0, callTasks: Number(tasks.n), awaitingFallback: Number(awaiting.n) };
     for (const r of rows) out[r.state as 'pending' | 'queued' | 'sending'] = Number(r.n);
     return out;
   }

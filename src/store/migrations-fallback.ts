@@ -4,7 +4,6 @@ import type { Dialect } from './open.js';
 
 export const fallbackMigrations = (_dialect: Dialect): Record<string, Migration> => ({
   '0008_fallback': {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async up(db: Kysely<any>) {
       // libphonenumber's type of the phone (core/reach.ts PhoneType): a text never goes to a
       // fixed line. Rows imported before are `unknown` until the next import types them.

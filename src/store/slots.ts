@@ -356,10 +356,17 @@ export class KyselyAppointmentStore implements AppointmentStore, Allocation {
     return Number(r.n);
   }
 
-  /** Frees the held slots of invitations that ended in a state whose receipt frees the slot (feedback/rules.ts `RECEIPT_RELEASES`), each in its own transaction. */
+  /**
+   * Frees the held slots of invitations whose chain of attempts has ended (the last attempt
+   * undelivered or failed, `feedback/rules.ts` `RECEIPT_RELEASES`, its fallback decided as none):
+   * the pacer frees them as it decides, this repairs what a crash left. Each in its own transaction.
+   */
   async releaseSlotsOfFailedInvitations(at: string): Promise<number> {
-    const rows = await this.ex.selectFrom('appointments as a').innerJoin('messages as m', 'm.message_id', 'a.appointment_id').select(['a.appointment_id', 'm.state'])
-      .where('a.state', '=', 'held').where('m.state', 'in', Object.keys(RECEIPT_RELEASES) as ReceiptState[]).limit(10_000).execute();
+    // Attempts of the invitation that offered the slot (its own message or a fallback of its step), not a reminder's.
+    const rows = await this.ex.selectFrom('appointments as a').innerJoin('messages as i', 'i.message_id', 'a.appointment_id')
+      .innerJoin('messages as m', (j) => j.onRef('m.appointment_id', '=', 'a.appointment_id').onRef('m.step_id', '=', 'i.step_id')).select(['a.appointment_id', 'm.state'])
+      .where('a.state', '=', 'held').where('m.state', 'in', Object.keys(RECEIPT_RELEASES) as ReceiptState[])
+      .where('m.fallback_state', 'is not', null).where('m.fallback_state', '<>', 'made').limit(10_000).execute();
     for (const r of rows) await atomically(this.ex, this.dialect, (trx) => releaseAppointment(trx, r.appointment_id, RECEIPT_RELEASES[r.state as ReceiptState]!, at));
     return rows.length;
   }

@@ -156,11 +156,12 @@ export function workerEnv(sandbox: Sandbox, extra: Record<string, string>): Node
  * sending through the sandbox, with a fast releaser. Closing it closes its Redis connections;
  * the store stays the test's.
  */
-export async function startTestWorker(store: KyselyStore, sandbox: Sandbox, prefix: string): Promise<RunningWorker> {
+export async function startTestWorker(store: KyselyStore, sandbox: Sandbox, prefix: string, publicUrl?: string): Promise<RunningWorker> {
   const app = await openApp({ db: undefined, templates: undefined, redisUrl: REDIS_URL }, { store, redis: true });
   try {
     const worker = await startWorker(app, {
-      config: { queues: settings(prefix), providers: sandboxProviders(sandbox), timings: { releaser: { tickMs: 20 } } },
+      // `publicUrl`: a feedback server the sandbox's status callbacks go to (receipts move the messages).
+      config: { queues: settings(prefix), providers: sandboxProviders(sandbox, publicUrl), timings: { releaser: { tickMs: 20 } } },
       channels: CHANNELS,
       owner: 'test-worker',
     });

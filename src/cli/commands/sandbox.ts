@@ -37,6 +37,7 @@ const KNOB_FLAGS: Record<keyof SandboxKnobs, { flag: string; kind: KnobKind; hel
   latencyMs: { flag: 'latency-ms', kind: 'ms', help: 'added to every API request' },
   latencyJitterMs: { flag: 'latency-jitter-ms', kind: 'ms', help: 'random extra latency, up to this' },
   undeliveredShare: { flag: 'undelivered-share', kind: 'share', help: 'share of messages ending undelivered (30003/30005/30006)' },
+  landlineShare: { flag: 'landline-share', kind: 'share', help: 'share of numbers that are landlines: their messages end undelivered (30006)' },
   failedShare: { flag: 'failed-share', kind: 'share', help: 'share of messages ending failed (30008)' },
   callBusyShare: { flag: 'call-busy-share', kind: 'share', help: 'share of calls ending busy' },
   callNoAnswerShare: { flag: 'call-no-answer-share', kind: 'share', help: 'share of calls ending no-answer' },
