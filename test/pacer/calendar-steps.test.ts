@@ -9,7 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCampaign } from '../../src/campaigns/load.js';
 import type { Campaign } from '../../src/campaigns/schema.js';
 import { callRoomFor, Desk } from '../../src/desk/desk.js';
+import { settleFallbacks } from '../../src/pacer/fallback.js';
 import { launchCampaign } from '../../src/pacer/launch.js';
+import { SendCalendar } from '../../src/pacer/windows.js';
 import type { CenterRecord } from '../../src/registry/store.js';
 import { citizens, releaseNow, testPrefix } from '../support/dispatch.js';
 import { countsBy, runDays } from '../support/pacing.js';
@@ -103,7 +105,7 @@ sms: { max_segments: 6 }`,
       expect(await t.store.pacing.day('cap', '2021-03-06')).toMatchObject({ target: 200 });
     });
 
-    it('frees the slot of an invitation whose undelivered receipt overtook the record of its send', async () => {
+    it('frees the slot of an invitation whose undelivered receipt overtook the record of its send, when its chain ends (its step has no other channel)', async () => {
       await t.store.registry.writeCitizens('seed', citizens(2, 2, 0));
       const c = campaign('windows: { sms: "daily 00:00-24:00" }\nholidays: none');
       const at = new Date(local('2021-03-01', '10:00')).toISOString();
@@ -115,8 +117,11 @@ sms: { max_segments: 6 }`,
       await t.store.dispatch.recordSent(m!.messageId, 'claim-1', 'SM-overtaken', at);
       const msg = await t.store.db.selectFrom('messages').select('state').where('message_id', '=', m!.messageId).executeTakeFirstOrThrow();
       expect(msg.state).toBe('undelivered');
-      // …so the reconciler frees the slot the invitation offered, for the next citizen.
-      expect(await t.store.appointments.releaseSlotsOfFailedInvitations(at)).toBe(1);
+      // …so the pacer decides its fallback like any other: no other channel, the chain ends and the slot goes to the next citizen.
+      expect(await t.store.appointments.appointment(m!.messageId)).toMatchObject({ state: 'held' });
+      const calendar = new SendCalendar(c);
+      const now = Date.parse(at);
+      expect(await settleFallbacks(t.store.dispatch, c, 10, { at, now, day: calendar.localDay(now), calendar, token: (id) => `tok-${id}` })).toEqual({ made: 0, ended: 1 });
       expect(await t.store.appointments.appointment(m!.messageId)).toMatchObject({ state: 'released' });
       expect(await t.store.appointments.releaseSlotsOfFailedInvitations(at)).toBe(0);
     });
