@@ -11,6 +11,8 @@ import { fallbackKey } from '../src/core/lifecycle.js';
 import { type RunningHttpServer, startHttpServer } from '../src/http/server.js';
 import { launchCampaign } from '../src/pacer/launch.js';
 import { settleFallbacks } from '../src/pacer/fallback.js';
+import { formatPlan, planCampaign } from '../src/pacer/plan.js';
+import { templateLibrary } from '../src/campaigns/messages.js';
 import { SendCalendar } from '../src/pacer/windows.js';
 import type { CitizenRecord } from '../src/registry/store.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
@@ -68,6 +70,21 @@ for (const dialect of DIALECTS) {
       const left = await t.store.dispatch.unfinished(campaignId);
       return left.pending + left.queued + left.sending + left.awaitingFallback === 0;
     };
+
+    it('plan shows the fallbacks each channel would take and the fixed-line phones that get no SMS, from the registry', async () => {
+      // 0–3 mobile with an email; 4–5 landline with an email; 6–7 landline only; 8–9 mobile only.
+      await t.store.registry.writeCitizens('seed', people(10, (i) => ({ phone: i < 4 || i >= 8 ? mobile(i) : landline(i), email: i < 6 ? `p${i}@example.com` : null })));
+      const c = campaignOf('plan', '[sms, email, call]');
+      const plan = await planCampaign(t.store, c, await templateLibrary());
+      const [invite] = plan.steps!;
+      expect(invite!.byChannel).toEqual({ sms: 6, email: 2, voice: 0, call: 2, none: 0 });
+      // Mobiles fall back to email (with one) or the call; landlines with an email to the call; a call task has nothing after it.
+      expect(invite!.fallbacks).toEqual({ byChannel: { sms: 0, email: 4, voice: 0, call: 4, none: 2 }, fixedLine: 4 });
+      expect(plan.cohort.reachable.sms).toBe(6);
+      const text = formatPlan(plan, c);
+      expect(text).toMatch(/fallbacks by channel \(if the first attempt does not reach them\)\n\s+email\s+4/);
+      expect(text).toContain('fixed-line phones (no SMS, straight to the next channel): 4');
+    });
 
     it('landline members get their email or their call task, never an SMS; the import typed their numbers', async () => {
       // 0–3 mobile; 4–7 landline with an email; 8–11 landline without one.

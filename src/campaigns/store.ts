@@ -54,4 +54,10 @@ export interface CampaignStore {
    * `none` when none of the step's channels reaches them.
    */
   channelAssignment(query: CohortQuery, channels: readonly Channel[]): Promise<Record<Channel | 'none', number>>;
+  /**
+   * Cohort members by the channel a fallback would try if their first attempt did not reach
+   * them (the next of `channels` after their first that reaches them; `none`: no fallback), and
+   * how many have a fixed-line phone (never sent an SMS: they start on a later channel).
+   */
+  fallbackAssignment(query: CohortQuery, channels: readonly Channel[]): Promise<{ byChannel: Record<Channel | 'none', number>; fixedLine: number }>;
 }

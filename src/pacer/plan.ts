@@ -7,6 +7,7 @@ import type { TemplateLibrary } from '../messages/index.js';
 import { contextFor, provisionalStart, SAMPLE_CENTER } from '../campaigns/messages.js';
 import type { Campaign } from '../campaigns/schema.js';
 import type { CampaignStore, CitizenCard } from '../campaigns/store.js';
+import { fallbackOf } from './fallback.js';
 import { type CenterUtilisation, forecast, type ForecastDay, type ForecastOptions, type ForecastStore } from './forecast.js';
 
 export interface SmsEstimate {
@@ -24,6 +25,12 @@ export interface StepEstimate {
   /** Cohort members by the channel the step would use for them. */
   readonly byChannel: Record<Channel | 'none', number>;
   readonly sms: SmsEstimate | null;
+  /**
+   * With the step's fallback on (pacer/fallback.ts): members by the channel their fallback would
+   * go by if the first attempt does not reach them (`none`: no further channel), and the members
+   * with a fixed-line phone, whom the release sends no SMS (already counted on their next channel).
+   */
+  readonly fallbacks?: { readonly byChannel: Record<Channel | 'none', number>; readonly fixedLine: number };
 }
 
 export interface Plan {
@@ -105,8 +112,12 @@ export async function planCampaign(stores: PlanStores, campaign: Campaign, libra
   const sampleQ = languagesQ.then((l) => stores.campaigns.cohortSample(q, 40, Object.keys(l)));
   const stepsQ = Promise.all(
     campaign.steps.map(async (step): Promise<StepEstimate> => {
-      const byChannel = await stores.campaigns.channelAssignment(q, step.channels);
-      if (!step.channels.includes('sms') || byChannel.sms === 0) return { step: step.id, byChannel, sms: null };
+      const [byChannel, fallbacks] = await Promise.all([
+        stores.campaigns.channelAssignment(q, step.channels),
+        fallbackOf(campaign, step) ? stores.campaigns.fallbackAssignment(q, step.channels) : undefined,
+      ]);
+      const estimate = { step: step.id, byChannel, ...(fallbacks ? { fallbacks } : {}) };
+      if (!step.channels.includes('sms') || byChannel.sms === 0) return { ...estimate, sms: null };
       const [languages, sample] = await Promise.all([languagesQ, sampleQ]);
       const perLanguage = await segmentsByLanguage(campaign, step.id, step.template, sample, stores, library);
       // Weighted by each language's share of the cohort.
@@ -120,7 +131,7 @@ export async function planCampaign(stores: PlanStores, campaign: Campaign, libra
       const segmentsPerMessage = weight > 0 ? weighted / weight : 0;
       const segments = Math.round(segmentsPerMessage * byChannel.sms);
       const cost = round(segments * campaign.sms.price_per_segment, 2);
-      return { step: step.id, byChannel, sms: { messages: byChannel.sms, segmentsPerMessage: round(segmentsPerMessage, 2), segments, pricePerSegment: campaign.sms.price_per_segment, cost } };
+      return { ...estimate, sms: { messages: byChannel.sms, segmentsPerMessage: round(segmentsPerMessage, 2), segments, pricePerSegment: campaign.sms.price_per_segment, cost } };
     }),
   );
   const [cohort, steps, schedule] = await Promise.all([composition, stepsQ, forecastQ]);
@@ -163,10 +174,15 @@ export function formatPlan(plan: Plan, campaign: Campaign): string {
   table('By priority group', c.byGroup);
   table('By age band', c.byAgeBand);
   table('By region', c.byRegion);
-  table('Reachable', { 'by SMS (mobile or phone)': c.reachable.sms, 'by email': c.reachable.email, 'only by an operator call': c.reachable.callOnly });
+  table('Reachable', { 'by SMS (a phone, not a fixed line)': c.reachable.sms, 'by email': c.reachable.email, 'only by an operator call': c.reachable.callOnly });
   for (const s of plan.steps ?? []) {
     const step = campaign.steps.find((x) => x.id === s.step)!;
     table(`Step ${s.step} (${step.channels.join(' → ')}): messages by channel`, Object.fromEntries(Object.entries(s.byChannel).filter(([, n]) => n > 0)));
+    if (s.fallbacks) {
+      const to = Object.entries(s.fallbacks.byChannel).filter(([ch, n]) => ch !== 'none' && n > 0);
+      if (to.length > 0) table(`  fallbacks by channel (if the first attempt does not reach them)`, Object.fromEntries(to));
+      if (s.fallbacks.fixedLine > 0) lines.push(`  fixed-line phones (no SMS, straight to the next channel): ${fmt(s.fallbacks.fixedLine)}`);
+    }
     if (s.sms) {
       lines.push(
         `  SMS: ${fmt(s.sms.messages)} messages × ${s.sms.segmentsPerMessage} segments ≈ ${fmt(s.sms.segments)} segments × ${s.sms.pricePerSegment} = ${s.sms.cost.toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`,

@@ -1,5 +1,5 @@
 /** Samples, worst cases and cards for campaign checks, plans and previews (both dialects). */
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { CampaignStore, CenterCard, CitizenCard } from '../campaigns/store.js';
 import type { Channel } from '../core/channels.js';
 import type { CohortQuery } from '../cohort/criteria.js';
@@ -119,5 +119,26 @@ export class KyselyCampaignStore implements CampaignStore {
     const out: Record<Channel | 'none', number> = { sms: 0, email: 0, voice: 0, call: 0, none: 0 };
     for (const r of rows) out[r.channel as Channel | 'none'] = Number(r.n);
     return out;
+  }
+
+  async fallbackAssignment(q: CohortQuery, channels: readonly Channel[]): Promise<{ byChannel: Record<Channel | 'none', number>; fixedLine: number }> {
+    // The second channel that reaches each member: the first that does, after the one that does first (core/reach.ts nextReaching).
+    const not = (chs: readonly Channel[]) => chs.map((ch) => sql`not ${reachable(ch)}`);
+    const whens: RawBuilder<unknown>[] = [];
+    for (let i = 0; i < channels.length; i++) {
+      for (let j = i + 1; j < channels.length; j++) {
+        const all = [reachable(channels[i]!), ...not(channels.slice(0, i)), ...not(channels.slice(i + 1, j)), reachable(channels[j]!)];
+        whens.push(sql`when ${sql.join(all, sql` and `)} then ${sql.lit(channels[j]!)}`);
+      }
+    }
+    const second = whens.length > 0 ? sql<string>`case ${sql.join(whens, sql` `)} else 'none' end` : sql<string>`'none'`;
+    const fixed = channels.includes('sms') ? sql<number>`sum(case when c.phone_type = 'fixed_line' then 1 else 0 end)` : sql<number>`0`;
+    const [rows, fixedLine] = await Promise.all([
+      this.db.selectFrom('citizens as c').where(cohortWhere(q)).select([second.as('channel'), (eb) => eb.fn.countAll().as('n')]).groupBy(second).execute(),
+      this.db.selectFrom('citizens as c').where(cohortWhere(q)).select(fixed.as('n')).executeTakeFirstOrThrow(),
+    ]);
+    const byChannel: Record<Channel | 'none', number> = { sms: 0, email: 0, voice: 0, call: 0, none: 0 };
+    for (const r of rows) byChannel[r.channel as Channel | 'none'] = Number(r.n);
+    return { byChannel, fixedLine: Number(fixedLine.n ?? 0) };
   }
 }

@@ -2,7 +2,7 @@
 import { type ExpressionBuilder, type Kysely, type RawBuilder, sql } from 'kysely';
 import { AGE_BANDS, type AgeBand, bornOnOrBefore } from '../cohort/age.js';
 import { type Channel, CHANNELS } from '../core/channels.js';
-import { CONTACT_OF } from '../core/reach.js';
+import { CONTACT_OF, TEXT_CHANNELS } from '../core/reach.js';
 import { type CohortQuery, UNRANKED } from '../cohort/criteria.js';
 import type { CohortComposition, CohortMember, CohortStore } from '../cohort/store.js';
 import type { Database } from './schema.js';
@@ -45,10 +45,16 @@ export function cohortWhere(q: CohortQuery) {
  * the reachability rule, for the plan's channel assignment, the forecast and the composition.
  */
 export function reachesSql(channels: readonly Channel[]): RawBuilder<boolean> {
-  const needs = [...new Set(channels.map((ch) => CONTACT_OF[ch]))];
-  if (needs.includes(null)) return sql<boolean>`1 = 1`;
-  if (needs.length === 0) return sql<boolean>`1 = 0`;
-  return sql<boolean>`(${sql.join(needs.map((k) => sql`${sql.ref(`c.${k}`)} is not null`), sql` or `)})`;
+  if (channels.some((ch) => CONTACT_OF[ch] === null)) return sql<boolean>`1 = 1`;
+  // A text channel needs a phone that is not a fixed line (core/reach.ts TEXT_CHANNELS); the others only the contact.
+  const rules = [...new Set(channels.map((ch) => `${CONTACT_OF[ch]}${TEXT_CHANNELS.includes(ch) ? ':text' : ''}`))];
+  if (rules.length === 0) return sql<boolean>`1 = 0`;
+  const one = (rule: string) => {
+    const [contact, text] = rule.split(':') as [string, string | undefined];
+    const has = sql`${sql.ref(`c.${contact}`)} is not null`;
+    return text ? sql`(${has} and (c.phone_type is null or c.phone_type <> 'fixed_line'))` : has;
+  };
+  return sql<boolean>`(${sql.join(rules.map(one), sql` or `)})`;
 }
 
 /** The channels that need a contact: a citizen none of them reaches has only an operator's call. */
