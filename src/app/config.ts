@@ -6,6 +6,7 @@
  */
 import { type ProviderConfig, providerConfig } from '../channels/index.js';
 import { InvitoError } from '../core/errors.js';
+import { contactLimits } from '../pacer/contact.js';
 import type { ReleaserOptions } from '../pacer/release.js';
 import { type QueueSettings, queueSettings } from '../queues/queues.js';
 import { shutdownGraceMs, workerTimings } from '../queues/worker.js';
@@ -29,13 +30,15 @@ export interface WorkerConfig {
   readonly queues: QueueSettings;
   /** Twilio and SMTP settings, and the base URL of status callbacks. */
   readonly providers: ProviderConfig;
-  /** `INVITO_LOCK_MS` and the releaser's timings (`INVITO_RELEASE_TICK_MS`, …). */
+  /** `INVITO_LOCK_MS`, the releaser's timings (`INVITO_RELEASE_TICK_MS`, …) and the contact limits (`INVITO_MAX_PER_DAY`, `INVITO_MAX_PER_WEEK`). */
   readonly timings: { readonly lockMs?: number; readonly releaser: Partial<Omit<ReleaserOptions, 'store' | 'sink' | 'lock' | 'clock' | 'callRoom'>> & { readonly lockMs?: number } };
   /** `INVITO_SHUTDOWN_GRACE_MS`. */
   readonly shutdownGraceMs: number;
   /** Whether `INVITO_LINK_SECRET` is set (reply links are signed with a development key otherwise). */
   readonly linkSecretSet: boolean;
 }
+
+const withContactLimits = (t: ReturnType<typeof workerTimings>, env: NodeJS.ProcessEnv): WorkerConfig['timings'] => ({ ...t, releaser: { ...t.releaser, contact: contactLimits(env) } });
 
 /** What `invito serve` needs beyond `AppConfig`. */
 export interface ServerConfig {
@@ -57,7 +60,7 @@ export function workerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     shutdownGraceMs: shutdownGraceMs(env),
     queues: queueSettings(env),
     providers: providerConfig(env),
-    timings: workerTimings(env),
+    timings: withContactLimits(workerTimings(env), env),
     linkSecretSet: Boolean(env.INVITO_LINK_SECRET),
   };
 }

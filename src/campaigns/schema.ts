@@ -86,6 +86,14 @@ const cohort = z
       .strictObject({ min: count.optional(), max: count.optional() })
       .refine((d) => d.min === undefined || d.max === undefined || d.min <= d.max, { error: 'min must not be greater than max' })
       .optional(),
+    /**
+     * Days since the last dose (the registry's `last_dose_date`), on the day of release: second
+     * doses and boosters. A citizen with no dose recorded is not in the cohort.
+     */
+    last_dose: z
+      .strictObject({ min_days: wholeNumber(0, 3660, 'whole number of days').optional(), max_days: wholeNumber(0, 3660, 'whole number of days').optional() })
+      .refine((d) => d.min_days === undefined || d.max_days === undefined || d.min_days <= d.max_days, { error: 'min_days must not be greater than max_days' })
+      .optional(),
   })
   .default({});
 
@@ -216,6 +224,13 @@ export const campaignSchema = z
       .default([])
       .refine((gs) => new Set(gs.map((g) => g.code)).size === gs.length, { error: 'lists a group code twice' }),
     cohort,
+    /**
+     * A rolling campaign selects its cohort again each open day (ages counted on that day, the
+     * days since the last dose too) and adds the newly eligible, in priority order after those
+     * already in it; nobody the campaign has invited is added twice. Absent: the cohort is the
+     * launch's (ages on `reference_date`).
+     */
+    rolling: z.boolean().optional(),
     steps: z
       .array(step)
       .min(1, { error: 'needs at least one step' })
@@ -248,6 +263,16 @@ export const campaignSchema = z
         min_finished: wholeNumber(1, 10_000_000).default(200),
       })
       .default({ pause_above: 0.25, min_finished: 200 }),
+    /**
+     * Contact limits for this campaign's citizens, counted over all campaigns (pacer/contact.ts):
+     * they can only lower the installation's (`INVITO_MAX_PER_DAY`, `INVITO_MAX_PER_WEEK`).
+     */
+    contact: z
+      .strictObject({
+        max_per_day: wholeNumber(1, 1000, 'whole number of messages').optional(),
+        max_per_week: wholeNumber(1, 1000, 'whole number of messages').optional(),
+      })
+      .optional(),
     sms: z
       .strictObject({
         /** Longest SMS allowed, in segments; `validate` renders worst cases against it. */

@@ -49,6 +49,14 @@ export const FINISHED_STATES: readonly MessageState[] = ['sent', 'delivered', 'u
 /** Messages an opt-out or a cancel can still stop: not yet handed to a worker's claim. */
 export const UNSENT_STATES: readonly MessageState[] = ['pending', 'queued'];
 
+/**
+ * A released message that counts against the citizen's contact limits (pacer/contact.ts): it
+ * went, or may still go, to the citizen. One that did not reach them (undelivered, failed) or
+ * was stopped before the provider (cancelled, opted out, skipped) does not; a fallback after it
+ * takes its place.
+ */
+export const CONTACT_STATES: readonly MessageState[] = ['queued', 'sending', 'sent', 'delivered', 'unknown'];
+
 /** Not yet at rest: what `status` and the releaser count as in flight. */
 export const OPEN_STATES: readonly MessageState[] = ['pending', 'queued', 'sending'];
 

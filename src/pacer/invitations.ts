@@ -28,7 +28,8 @@ export const invitationSteps = (campaign: Campaign): Campaign['steps'] => [
  * first channel of its step that reaches the citizen and whose window is open, and a slot at a
  * centre serving the citizen (allocated in the same transaction). Opted-out citizens become
  * `opted_out`, unreachable ones `failed` (NO_CHANNEL), citizens no centre serves `failed`
- * (NO_CENTER); citizens whose centres are full stay pending, in their place. The day's released
+ * (NO_CENTER); citizens whose centres are full, or who are at their contact limit across campaigns
+ * (contact.ts; the store passes over them), stay pending, in their place. The day's released
  * count grows in the same transaction.
  */
 export async function releaseInvitations(store: PacerStore, campaign: Campaign, limit: number, ctx: ReleaseContext): Promise<{ released: Released[]; dayReleased: number }> {
@@ -41,7 +42,7 @@ export async function releaseInvitations(store: PacerStore, campaign: Campaign, 
       if (room <= 0) break;
       // Citizens whose channel is closed now or whose centres are full keep their place, so
       // read a little beyond the limit to fill it from those behind them.
-      const rows = await tx.messages.pendingInvitations(campaign.id, step.id, room + Math.min(1000, Math.ceil(room / 4) + 20));
+      const rows = await tx.messages.pendingInvitations(campaign.id, step.id, room + Math.min(1000, Math.ceil(room / 4) + 20), ctx.contact);
       const queued = new Map<Channel, { id: string; token: string }[]>();
       const optedOut: string[] = [];
       const unreachable: string[] = [];

@@ -26,9 +26,11 @@ import { type Clock, systemClock } from '../core/clock.js';
 import type { Channel } from '../core/channels.js';
 import { baseTarget, dayTarget, daysFed, tickQuota } from './quota.js';
 import { internalError, isInvitoError } from '../core/errors.js';
+import { cohortQuery } from '../cohort/criteria.js';
 import { activeCampaigns } from './campaigns.js';
 import { isComplete, openReasons } from './completion.js';
 import { newSweep, sweepEligibility, type SweepState } from './eligibility.js';
+import { campaignLimits, type ContactLimits, contactWindow, DEFAULT_CONTACT_LIMITS } from './contact.js';
 import { settleFallbacks } from './fallback.js';
 import { releaseInvitations } from './invitations.js';
 import { releaseDue, scheduleSteps } from './reminders.js';
@@ -88,6 +90,8 @@ export interface ReleaserOptions {
   readonly sweepEveryMs?: number;
   /** Room on the operators' call list (the desk's hopper); unlimited when absent. */
   readonly callRoom?: (campaignId: string, now: Date) => Promise<number>;
+  /** The installation's contact limits across campaigns (contact.ts); null for none. @defaultValue 1 a day, 3 a week */
+  readonly contact?: ContactLimits | null;
   readonly clock?: Clock;
   readonly log?: Logger;
 }
@@ -126,7 +130,7 @@ export class Releaser {
   private readonly state = new Map<string, CampaignState>();
   /** Campaigns whose last release failed: when (real ms) to try again. */
   private readonly failedUntil = new Map<string, number>();
-  private readonly o: Required<Omit<ReleaserOptions, 'log' | 'callRoom' | 'maxStepMs'>> & Pick<ReleaserOptions, 'log' | 'callRoom'> & { maxStepMs: number };
+  private readonly o: Required<Omit<ReleaserOptions, 'log' | 'callRoom' | 'maxStepMs' | 'contact'>> & Pick<ReleaserOptions, 'log' | 'callRoom'> & { maxStepMs: number; contact: ContactLimits | null };
 
   constructor(options: ReleaserOptions) {
     const tickMs = options.tickMs ?? 250;
@@ -143,6 +147,7 @@ export class Releaser {
       clock,
       ...options,
       maxStepMs: options.maxStepMs ?? Math.max(1000, Number.isFinite(clock.scale) ? 2 * tickMs * clock.scale : 0),
+      contact: options.contact === undefined ? DEFAULT_CONTACT_LIMITS : options.contact,
     };
   }
 
@@ -226,14 +231,17 @@ export class Releaser {
     this.state.set(campaign.id, st);
     const step = Math.min(st.lastTick === null ? this.o.tickMs * Math.min(this.o.clock.scale, 1e6) : nowMs - st.lastTick, this.o.maxStepMs);
     st.lastTick = nowMs;
+    const today = cal.localDay(nowMs);
     const ctx: ReleaseContext = {
       at,
       now: nowMs,
-      day: cal.localDay(nowMs),
+      day: today,
       calendar: cal,
       token: (id) => linkToken(id),
       // The desk's hopper: call tasks only as fast as the operators on shift can work them.
       ...(this.o.callRoom && campaign.steps.some((s) => s.channels.includes('call')) ? { callRoom: await this.o.callRoom(campaign.id, now) } : {}),
+      // Contact limits across campaigns: at most so many messages a day and a week per citizen.
+      ...(this.o.contact ? { contact: contactWindow(campaignLimits(this.o.contact, campaign), cal, today) } : {}),
     };
 
     // 0. After a registry import, the campaign's open work is checked against its cohort as the registry says now.
@@ -293,6 +301,13 @@ export class Releaser {
   /** Fixes today's target (or reloads it: a new leader, a restart) the first time the day is seen. */
   private async openDay(campaign: Campaign, ctx: ReleaseContext, st: CampaignState): Promise<void> {
     let day = await this.o.store.pacing.day(campaign.id, ctx.day);
+    if (!day && campaign.rolling) {
+      // A rolling campaign selects its cohort again on each open day: the newly eligible (turned
+      // the age today, their interval since the last dose passed) join after those already in it.
+      const before = (await this.o.store.campaignRecords.get(campaign.id))?.recipients ?? 0;
+      const now = await this.o.store.campaignRecords.selectRecipients(campaign, cohortQuery(campaign, ctx.day), ctx.at);
+      if (now > before) this.o.log?.info({ campaign: campaign.id, day: ctx.day, added: now - before }, 'rolling cohort: newly eligible members added');
+    }
     if (!day) {
       const previous = await this.o.store.pacing.last(campaign.id, ctx.day);
       let capacity: { openSlots: number; acceptance: number } | undefined;

@@ -61,7 +61,9 @@ export function followUpTime(ctx: Pick<ReleaseContext, 'calendar' | 'now'>, chan
  */
 export async function releaseDue(store: PacerStore, campaign: Campaign, limit: number, ctx: ReleaseContext): Promise<Released[]> {
   return store.transaction(async (tx) => {
-    const rows = await tx.messages.dueMessages(campaign.id, ctx.at, limit);
+    // Citizens at their contact limit are passed over by the store; within this batch, one message a citizen.
+    const rows = await tx.messages.dueMessages(campaign.id, ctx.at, limit, ctx.contact);
+    const batch = new Set<string>();
     const queued = new Map<Channel, string[]>();
     const optedOut: string[] = [];
     const unreachable: string[] = [];
@@ -85,6 +87,8 @@ export async function releaseDue(store: PacerStore, campaign: Campaign, limit: n
       const channel = channelNow(r.channel ? [r.channel] : step.channels, r, gate);
       if (channel === 'unreachable') (r.channel ? lost : unreachable).push(r.messageId);
       if (channel === null || channel === 'unreachable') continue;
+      if (ctx.contact && batch.has(r.citizenId)) continue;
+      batch.add(r.citizenId);
       addTo(queued, channel, r.messageId);
     }
     const released: Released[] = [];

@@ -62,6 +62,20 @@ export interface ReleaseContext {
   readonly token: (messageId: string) => string;
   /** How many call tasks the operators' list can take now (unlimited when absent). */
   readonly callRoom?: number;
+  /** The contact limits the release keeps to (pacer/contact.ts); none when absent. */
+  readonly contact?: ContactWindow;
+}
+
+/**
+ * The contact limits as the store's release queries check them: a citizen with `perDay` contacts
+ * (core/lifecycle.ts CONTACT_STATES) released since `dayStart`, or `perWeek` since `weekStart`,
+ * from any campaign, is passed over (ISO instants).
+ */
+export interface ContactWindow {
+  readonly dayStart: string;
+  readonly weekStart: string;
+  readonly perDay: number;
+  readonly perWeek: number;
 }
 
 /** A pending invitation in priority order, with what the release decides on: contacts and place. */
@@ -88,6 +102,7 @@ export interface IneligibleCitizen {
 /** A reminder or follow-up whose time has come, with the state of the appointment it is about. */
 export interface DueMessage extends Contact {
   readonly messageId: string;
+  readonly citizenId: string;
   readonly stepId: string;
   /** Set for a fallback attempt: the channel it goes by (null for a reminder or follow-up, which choose among their step's). */
   readonly channel: Channel | null;
@@ -165,7 +180,7 @@ export interface Unfinished {
 /** The messages table as the pacer uses it: no decision of who, when or by which channel. */
 export interface PacerMessages {
   /** Pending messages of the campaign's step, in priority order, with their citizens' contacts and places. */
-  pendingInvitations(campaignId: string, stepId: string, limit: number): Promise<PendingInvitation[]>;
+  pendingInvitations(campaignId: string, stepId: string, limit: number, contact?: ContactWindow): Promise<PendingInvitation[]>;
   /** Attempts of the campaign that ended undelivered or failed with an appointment and whose fallback is still to be decided, in priority order. */
   failedAttempts(campaignId: string, limit: number): Promise<FailedAttempt[]>;
   /**
@@ -176,7 +191,7 @@ export interface PacerMessages {
    */
   settleFallbacks(decisions: readonly FallbackDecision[], at: string): Promise<number>;
   /** Pending messages of the campaign due by `at`, by due time then priority. */
-  dueMessages(campaignId: string, at: string, limit: number): Promise<DueMessage[]>;
+  dueMessages(campaignId: string, at: string, limit: number, contact?: ContactWindow): Promise<DueMessage[]>;
   /** Pending → queued on `channel`, each with its link token (and, for invitations, its own appointment); returns the ids moved. */
   queue(channel: Channel, items: readonly { readonly id: string; readonly token: string }[], at: string, withAppointment: boolean): Promise<string[]>;
   /** Pending → a final state without a send. */

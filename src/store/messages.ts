@@ -6,11 +6,11 @@
  */
 import { type ExpressionBuilder, type InferResult, sql, type UpdateObject } from 'kysely';
 import type { Channel } from '../core/channels.js';
-import { FAILURES, FINISHED_STATES, messageKeyPrefix, OPEN_STATES, UNSENT_STATES } from '../core/lifecycle.js';
+import { CONTACT_STATES, FAILURES, FINISHED_STATES, messageKeyPrefix, OPEN_STATES, UNSENT_STATES } from '../core/lifecycle.js';
 import { RECEIPT_RELEASES } from '../feedback/rules.js';
 import { ACTIVE_TASK_STATES } from '../desk/rules.js';
 import type { AppointmentState } from '../pacer/appointments.js';
-import type { DueMessage, EligibilityCandidate, FailedAttempt, FallbackDecision, IneligibleCitizen, NewMessage, PacerMessages, PendingInvitation, Released, Unfinished, Unsendable } from '../pacer/store.js';
+import type { ContactWindow, DueMessage, EligibilityCandidate, FailedAttempt, FallbackDecision, IneligibleCitizen, NewMessage, PacerMessages, PendingInvitation, Released, Unfinished, Unsendable } from '../pacer/store.js';
 import type { DispatchStore, MessageForSend } from '../queues/store.js';
 import type { StatusRow } from '../reports/store.js';
 import { GroupCommit, param, prepare } from './prepared.js';
@@ -71,6 +71,15 @@ export function prepareHot(db: Executor, dialect: Dialect) {
 }
 
 const inList = (states: readonly MessageState[]) => sql.join(states.map((s) => sql.lit(s)));
+
+/**
+ * The contact limits in SQL (pacer/contact.ts): true while the citizen of message `m` has fewer
+ * than `perDay` contacts released since `dayStart` and fewer than `perWeek` since `weekStart`,
+ * from every campaign (the index messages_citizen_queued serves it).
+ */
+const withinLimits = (w: ContactWindow) =>
+  sql<boolean>`not exists (select count(*) from messages x where x.citizen_id = m.citizen_id and x.queued_at >= ${w.weekStart} and x.state in (${inList(CONTACT_STATES)})
+    having count(*) >= ${w.perWeek} or sum(case when x.queued_at >= ${w.dayStart} then 1 else 0 end) >= ${w.perDay})`;
 
 export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'setCampaignStatus'> {
   constructor(
@@ -149,25 +158,28 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
     return t.messageId;
   }
 
-  async pendingInvitations(campaignId: string, stepId: string, limit: number): Promise<PendingInvitation[]> {
-    const rows = await this.ex
+  async pendingInvitations(campaignId: string, stepId: string, limit: number, contact?: ContactWindow): Promise<PendingInvitation[]> {
+    let q = this.ex
       .selectFrom('messages as m')
       .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
       .select(['m.message_id as messageId', 'c.citizen_id as citizenId', 'c.phone', 'c.phone_type as phoneType', 'c.email', 'c.opt_out', 'c.region', 'c.asl', 'c.municipality', 'c.doses', 'c.last_dose_date', 'c.deceased'])
       // A fallback attempt of the step is released as it comes due (dueMessages), with its appointment.
-      .where('m.campaign_id', '=', campaignId).where('m.state', '=', 'pending').where('m.step_id', '=', stepId).where('m.fallback_of', 'is', null)
-      .orderBy('m.seq').limit(limit).execute();
+      .where('m.campaign_id', '=', campaignId).where('m.state', '=', 'pending').where('m.step_id', '=', stepId).where('m.fallback_of', 'is', null);
+    // Citizens at their contact limit wait, in their place; those behind them go.
+    if (contact) q = q.where(withinLimits(contact));
+    const rows = await q.orderBy('m.seq').limit(limit).execute();
     return rows.map(({ opt_out, doses, last_dose_date, deceased, ...r }) => ({ ...r, optOut: opt_out === 1, eligibility: eligibilityOf({ doses, last_dose_date, region: r.region, deceased, opt_out }) }));
   }
 
-  async dueMessages(campaignId: string, at: string, limit: number): Promise<DueMessage[]> {
-    const rows = await this.ex
+  async dueMessages(campaignId: string, at: string, limit: number, contact?: ContactWindow): Promise<DueMessage[]> {
+    let q = this.ex
       .selectFrom('messages as m')
       .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
       .leftJoin('appointments as a', 'a.appointment_id', 'm.appointment_id')
-      .select(['m.message_id as messageId', 'm.step_id as stepId', 'm.channel', 'c.phone', 'c.phone_type as phoneType', 'c.email', 'c.opt_out', 'a.state as appointment', 'a.start_at as startAt'])
-      .where('m.campaign_id', '=', campaignId).where('m.state', '=', 'pending').where('m.due_at', '<=', at)
-      .orderBy('m.due_at').orderBy('m.seq').limit(limit).execute();
+      .select(['m.message_id as messageId', 'm.citizen_id as citizenId', 'm.step_id as stepId', 'm.channel', 'c.phone', 'c.phone_type as phoneType', 'c.email', 'c.opt_out', 'a.state as appointment', 'a.start_at as startAt'])
+      .where('m.campaign_id', '=', campaignId).where('m.state', '=', 'pending').where('m.due_at', '<=', at);
+    if (contact) q = q.where(withinLimits(contact));
+    const rows = await q.orderBy('m.due_at').orderBy('m.seq').limit(limit).execute();
     return rows.map(({ opt_out, ...r }) => ({ ...r, channel: r.channel as Channel | null, optOut: opt_out === 1 }));
   }
 

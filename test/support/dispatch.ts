@@ -7,6 +7,8 @@ import { Redis } from 'ioredis';
 import { parseCampaign } from '../../src/campaigns/load.js';
 import type { Campaign } from '../../src/campaigns/schema.js';
 import { openApp, startWorker } from '../../src/app/index.js';
+import type { WorkerConfig } from '../../src/app/config.js';
+import type { Clock } from '../../src/core/clock.js';
 import { buildChannels, type ProviderConfig, providerConfig } from '../../src/channels/index.js';
 import type { Channel } from '../../src/core/channels.js';
 import { CHANNELS } from '../../src/core/channels.js';
@@ -156,14 +158,21 @@ export function workerEnv(sandbox: Sandbox, extra: Record<string, string>): Node
  * sending through the sandbox, with a fast releaser. Closing it closes its Redis connections;
  * the store stays the test's.
  */
-export async function startTestWorker(store: KyselyStore, sandbox: Sandbox, prefix: string, publicUrl?: string): Promise<RunningWorker> {
+export async function startTestWorker(
+  store: KyselyStore,
+  sandbox: Sandbox,
+  prefix: string,
+  publicUrl?: string,
+  extra: { readonly clock?: Clock; readonly releaser?: WorkerConfig['timings']['releaser'] } = {},
+): Promise<RunningWorker> {
   const app = await openApp({ db: undefined, templates: undefined, redisUrl: REDIS_URL }, { store, redis: true });
   try {
     const worker = await startWorker(app, {
       // `publicUrl`: a feedback server the sandbox's status callbacks go to (receipts move the messages).
-      config: { queues: settings(prefix), providers: sandboxProviders(sandbox, publicUrl), timings: { releaser: { tickMs: 20 } } },
+      config: { queues: settings(prefix), providers: sandboxProviders(sandbox, publicUrl), timings: { releaser: { tickMs: 20, ...extra.releaser } } },
       channels: CHANNELS,
       owner: 'test-worker',
+      ...(extra.clock ? { clock: extra.clock } : {}),
     });
     return {
       queues: worker.queues,

@@ -4,6 +4,7 @@
  * Ticks every `tickMs` of clock time inside the window, every five minutes outside it.
  */
 import { ManualClock } from '../../src/core/clock.js';
+import type { ContactLimits } from '../../src/pacer/contact.js';
 import { Releaser } from '../../src/pacer/release.js';
 import { RedisLock } from '../../src/queues/lock.js';
 import { InstantProvider } from '../../src/simulate/engine.js';
@@ -36,6 +37,8 @@ export interface DayOptions {
   readonly before?: (at: number) => Promise<void>;
   /** The clock time at which the leader process dies and another takes over. */
   readonly killLeaderAt?: number;
+  /** Contact limits across campaigns (pacer/contact.ts). @defaultValue none: these tests play pacing, several campaigns to one cohort a day */
+  readonly contact?: ContactLimits | null;
 }
 
 export async function runDays(o: DayOptions): Promise<void> {
@@ -43,7 +46,7 @@ export async function runDays(o: DayOptions): Promise<void> {
   const redis = redisConnection()();
   const sink = new InstantProvider(o.store, clock, { sms: null, email: null, voice: null, call: null, ...o.ceilings });
   const releaser = (owner: string): Releaser =>
-    new Releaser({ store: o.store.dispatch, sink, lock: new RedisLock(redis, o.prefix, owner, 60_000), clock, maxStepMs: o.tickMs, reconcileMs: Number.MAX_SAFE_INTEGER });
+    new Releaser({ store: o.store.dispatch, sink, lock: new RedisLock(redis, o.prefix, owner, 60_000), clock, maxStepMs: o.tickMs, reconcileMs: Number.MAX_SAFE_INTEGER, contact: o.contact ?? null });
   let leader = releaser('leader-1');
   try {
     for (let t = o.from; t < o.to; ) {
