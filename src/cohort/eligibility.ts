@@ -37,12 +37,6 @@ export const INELIGIBLE_DETAIL: Readonly<Record<Exclude<Ineligible, 'opted_out'>
   region: "no longer in the cohort: the registry's region is not one of the cohort's",
 };
 
-/** The cohort key of days since the last dose (COHORT-TIME's `last_dose`, read when the campaign has it). */
-interface LastDoseRule {
-  readonly min_days?: number;
-  readonly max_days?: number;
-}
-
 /**
  * Null when the citizen still belongs to the campaign's cohort on `day` (YYYY-MM-DD, the
  * campaign's local day), else the first rule they fail, in this order: opt-out, deceased, doses,
@@ -55,7 +49,7 @@ export function ineligibility(rules: CohortRules, c: Eligibility, day: string): 
   const doses = cohort.doses;
   if (doses?.min !== undefined && c.doses < doses.min) return 'doses';
   if (doses?.max !== undefined && c.doses > doses.max) return 'doses';
-  const last = (cohort as { readonly last_dose?: LastDoseRule }).last_dose;
+  const last = cohort.last_dose;
   if (last && (last.min_days !== undefined || last.max_days !== undefined)) {
     if (c.lastDoseDate === null) return 'last_dose';
     const since = daysFrom(c.lastDoseDate, day);

@@ -12,6 +12,8 @@ export interface CitizenStanding {
   readonly birth_date: string;
   readonly region: string | null;
   readonly doses: number;
+  /** YYYY-MM-DD of the last dose, or null (absent: none recorded). */
+  readonly last_dose_date?: string | null;
   readonly groups: readonly string[];
   readonly opt_out: boolean;
   /** When and how the citizen said stop, when known (an imported opt-out may carry neither). */
@@ -52,5 +54,9 @@ export function cohortReasons(campaign: CohortRules, c: CitizenStanding): string
   }
   if (q.doses?.min !== undefined && c.doses < q.doses.min) reasons.push(`${c.doses} doses, fewer than ${q.doses.min}`);
   if (q.doses?.max !== undefined && c.doses > q.doses.max) reasons.push(`${c.doses} doses, more than ${q.doses.max}`);
+  const ld = campaign.cohort.last_dose;
+  if (q.lastDose && (c.last_dose_date ?? null) === null) reasons.push('no dose recorded, and the cohort counts days since the last dose');
+  else if (q.lastDose?.onOrBefore && c.last_dose_date! > q.lastDose.onOrBefore) reasons.push(`last dose fewer than ${ld?.min_days} days before ${on}`);
+  else if (q.lastDose?.onOrAfter && c.last_dose_date! < q.lastDose.onOrAfter) reasons.push(`last dose more than ${ld?.max_days} days before ${on}`);
   return reasons;
 }

@@ -21,9 +21,11 @@ import type { Allocation, PacerMessages } from './store.js';
  * - `attendance_unknown`: with a step that re-invites no-shows (`send: { no_show_after }`),
  *   appointments whose day has passed and whose citizen's attendance is not recorded yet, or who
  *   did not come and whose re-invitation is still to be made (`invito import vaccinations` says
- *   who came).
+ *   who came);
+ * - `rolling`: 1 for a rolling campaign (`rolling: true`), which looks for newly eligible members
+ *   each open day until it is cancelled.
  */
-export const OPEN_REASONS = ['to_release', 'in_flight', 'call_tasks', 'awaiting_fallback', 'appointments_ahead', 'attendance_unknown'] as const;
+export const OPEN_REASONS = ['to_release', 'in_flight', 'call_tasks', 'awaiting_fallback', 'appointments_ahead', 'attendance_unknown', 'rolling'] as const;
 export type OpenReason = (typeof OPEN_REASONS)[number];
 export type OpenReasons = Record<OpenReason, number>;
 
@@ -53,6 +55,7 @@ export async function openReasons(store: CompletionStore, campaign: Campaign, da
     awaiting_fallback: left.awaitingFallback,
     appointments_ahead: ahead,
     attendance_unknown: attendance,
+    rolling: campaign.rolling ? 1 : 0,
   };
 }
 

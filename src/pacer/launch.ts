@@ -4,6 +4,7 @@ import type { Campaign } from '../campaigns/schema.js';
 import { InvitoError } from '../core/errors.js';
 import { cohortQuery } from '../cohort/criteria.js';
 import { campaignRecord } from './campaigns.js';
+import { calendarOf } from './windows.js';
 import type { PacerRepositories } from './store.js';
 
 export interface LaunchResult {
@@ -28,6 +29,7 @@ export async function launchCampaign(store: PacerRepositories, campaign: Campaig
   const before = existing?.recipients ?? 0;
   if (!existing) await store.campaignRecords.create(campaign, releaseRate, at);
   else if (existing.releaseRate !== releaseRate) await store.campaignRecords.update(campaign.id, { releaseRate }, at);
-  const recipients = await store.campaignRecords.selectRecipients(campaign, cohortQuery(campaign), at);
+  // The cohort of the launch's day (the days since the last dose; a rolling campaign's ages too).
+  const recipients = await store.campaignRecords.selectRecipients(campaign, cohortQuery(campaign, calendarOf(campaign).localDay(Date.parse(at))), at);
   return { created: !existing, recipients, added: recipients - before };
 }

@@ -104,7 +104,8 @@ async function segmentsByLanguage(campaign: Campaign, stepId: string, template: 
  * connections): composition, languages, the sample, and each step's channel assignment.
  */
 export async function planCampaign(stores: PlanStores, campaign: Campaign, library?: TemplateLibrary, options: PlanOptions = {}): Promise<Plan> {
-  const q = cohortQuery(campaign);
+  // The cohort on the forecast's first day (the campaign's reference_date unless --start says otherwise).
+  const q = cohortQuery(campaign, options.forecast?.start ?? campaign.reference_date);
   const composition = stores.cohort.composition(q, campaign.reference_date);
   const forecastQ = forecastPart(stores, campaign, options.forecast);
   if (!library) return { campaign: campaign.id, cohort: await composition, ...(await forecastQ) };
@@ -142,7 +143,7 @@ export async function planCampaign(stores: PlanStores, campaign: Campaign, libra
 /** The forecast's fields of the plan: counts from the store, then the pure model. */
 async function forecastPart(stores: PlanStores, campaign: Campaign, options: ForecastOptions | undefined): Promise<Partial<Plan>> {
   if (!options || !stores.forecast) return {};
-  const q = cohortQuery(campaign);
+  const q = cohortQuery(campaign, options.start ?? campaign.reference_date);
   const [groups, centers] = await Promise.all([stores.forecast.servedGroups(q, campaign.steps[0]!.channels), stores.forecast.centerCapacities()]);
   const f = forecast(campaign, groups, centers, options);
   return {

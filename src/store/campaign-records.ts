@@ -99,7 +99,8 @@ export class CampaignRecordRepository implements CampaignRecords {
         )
         .onConflict((oc) => oc.column('message_id').doNothing())
         .execute();
-      const total = await trx.selectFrom('messages').select((eb) => eb.fn.countAll().as('n')).where('campaign_id', '=', campaign.id).executeTakeFirstOrThrow();
+      // Recipients: the members given an invitation (not the reminders, follow-ups or fallbacks made since).
+      const total = await trx.selectFrom('messages').select((eb) => eb.fn.countAll().as('n')).where('campaign_id', '=', campaign.id).where('step_id', '=', step.id).where('fallback_of', 'is', null).executeTakeFirstOrThrow();
       await trx.updateTable('campaigns').set({ recipients: Number(total.n), updated_at: at }).where('campaign_id', '=', campaign.id).execute();
     });
     return (await this.get(campaign.id))?.recipients ?? 0;

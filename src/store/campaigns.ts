@@ -100,7 +100,7 @@ export class KyselyCampaignStore implements CampaignStore {
     const row = await this.db
       .selectFrom('citizens as c')
       .where('c.citizen_id', '=', id)
-      .select(['c.citizen_id', 'c.birth_date', 'c.region', 'c.doses', 'c.opt_out', 'c.opt_out_at', 'c.opt_out_source', 'c.deceased'])
+      .select(['c.citizen_id', 'c.birth_date', 'c.region', 'c.doses', 'c.opt_out', 'c.opt_out_at', 'c.opt_out_source', 'c.deceased', 'c.last_dose_date'])
       .executeTakeFirst();
     if (!row) return null;
     const groups = await this.db.selectFrom('citizen_groups').where('citizen_id', '=', id).select('group_code').orderBy('group_code').execute();

@@ -35,6 +35,9 @@ export function cohortWhere(q: CohortQuery) {
     if (q.regions) all.push(eb('c.region', 'in', q.regions));
     if (q.doses?.min !== undefined) all.push(eb('c.doses', '>=', q.doses.min));
     if (q.doses?.max !== undefined) all.push(eb('c.doses', '<=', q.doses.max));
+    // A last-dose rule needs a recorded dose: a null date compares false.
+    if (q.lastDose?.onOrBefore) all.push(eb('c.last_dose_date', '<=', q.lastDose.onOrBefore));
+    if (q.lastDose?.onOrAfter) all.push(eb('c.last_dose_date', '>=', q.lastDose.onOrAfter));
     return eb.and(all);
   };
 }
