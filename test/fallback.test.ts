@@ -176,7 +176,11 @@ for (const dialect of DIALECTS) {
       await launchCampaign(t.store.dispatch, c, 500, new Date().toISOString());
       const worker = await startTestWorker(t.store, sandbox, redis.prefix, server.url);
       try {
-        await until('calls unanswered, emails sent', async () => (await settled('voice')) && sandbox.outbox().emails.length === 2, 30_000);
+        // Every call's receipt in and its fallback decided (a call still ringing is `sent`, not yet at rest for the chain).
+        await until('calls unanswered, emails sent, every chain decided', async () => {
+          const calls = (await rows('voice')).filter((r) => r.channel === 'voice');
+          return (await settled('voice')) && sandbox.outbox().emails.length === 2 && calls.every((r) => r.fallback_state !== null);
+        }, 30_000);
       } finally {
         await worker.close();
       }

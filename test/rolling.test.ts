@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCampaign } from '../src/campaigns/load.js';
 import { ManualClock } from '../src/core/clock.js';
 import { cohortQuery } from '../src/cohort/criteria.js';
+import { joinDay } from '../src/pacer/forecast.js';
 import { launchCampaign } from '../src/pacer/launch.js';
 import { planCampaign } from '../src/pacer/plan.js';
 import type { CitizenRecord } from '../src/registry/store.js';
@@ -45,6 +46,15 @@ const person = (i: number, birth: string, lastDose: string | null = null, doses 
 });
 
 describe('the cohort query on a day', () => {
+  it('a rolling member joins on the later of their 80th birthday and the end of their interval since the last dose; never past max_days', () => {
+    const booster = campaignOf('b', '{ age: { min: 80 }, last_dose: { min_days: 120, max_days: 365 } }', 'rolling: true');
+    expect(joinDay(booster, { birthDate: '1941-06-01', lastDoseDate: '2021-01-01' }, '2021-03-01', '2022-03-01')).toBe('2021-06-01');
+    expect(joinDay(booster, { birthDate: '1930-06-01', lastDoseDate: '2021-01-01' }, '2021-03-01', '2022-03-01')).toBe('2021-05-01');
+    expect(joinDay(booster, { birthDate: '1930-06-01', lastDoseDate: null }, '2021-03-01', '2022-03-01')).toBeNull();
+    // Turns 80 after the interval's end: never eligible.
+    expect(joinDay(booster, { birthDate: '1942-02-01', lastDoseDate: '2021-01-01' }, '2021-03-01', '2023-03-01')).toBeNull();
+  });
+
   it('counts ages on reference_date, or on the day for a rolling campaign; the days since the last dose always on the day', () => {
     const fixed = campaignOf('f', '{ age: { min: 80 }, last_dose: { min_days: 21, max_days: 42 } }');
     const rolling = campaignOf('r', '{ age: { min: 80 } }', 'rolling: true');
@@ -117,6 +127,20 @@ for (const dialect of DIALECTS) {
       expect(status).toEqual({ status: 'active', recipients: 2 });
       // Selecting again on the same day adds nobody: each member once.
       expect(await t.store.dispatch.campaignRecords.selectRecipients(c, cohortQuery(c, '2021-03-03'), new Date(romeTen(3)).toISOString())).toBe(2);
+    });
+
+    it('the forecast of a rolling campaign invites members on the days they turn 80, and completes after the last of them', async () => {
+      // Two already 80 on Monday 1 March; one turns 80 on Wednesday 10 March, one on Saturday 20 March; one only in 2022.
+      await t.store.registry.writeCitizens('seed', [person(0, '1930-05-05'), person(1, '1941-02-01'), person(2, '1941-03-10'), person(3, '1941-03-20'), person(4, '1942-01-10')]);
+      const c = campaignOf('fc', '{ age: { min: 80 } }', 'rolling: true');
+      const plan = await planCampaign(t.store, c, undefined, { forecast: { start: '2021-03-01', daysMax: 60, ceilingPerSecond: null } });
+      const invited = plan.schedule!.filter((d) => d.invitations > 0).map((d) => [d.date, d.invitations]);
+      expect(invited).toEqual([['2021-03-01', 2], ['2021-03-10', 1], ['2021-03-20', 1]]);
+      expect(plan.completesOn).toBe('2021-03-20');
+      // The same campaign not rolling: the first day's cohort alone.
+      const fixed = campaignOf('fc2', '{ age: { min: 80 } }');
+      const once = await planCampaign(t.store, fixed, undefined, { forecast: { start: '2021-03-01', daysMax: 60, ceilingPerSecond: null } });
+      expect(once.schedule!.filter((d) => d.invitations > 0).map((d) => [d.date, d.invitations])).toEqual([['2021-03-01', 2]]);
     });
 
     it('last_dose selects by days since the last dose on the launch day; the plan counts the same; a dose past max_days at release is cancelled', async () => {

@@ -22,12 +22,12 @@ import type { Allocation, PacerMessages } from './store.js';
  *   appointments whose day has passed and whose citizen's attendance is not recorded yet, or who
  *   did not come and whose re-invitation is still to be made (`invito import vaccinations` says
  *   who came);
- * - `rolling`: 1 for a rolling campaign (`rolling: true`), which looks for newly eligible members
- *   each open day until it is cancelled.
+ * - `rolling` (only on a rolling campaign, `rolling: true`): 1, as it looks for newly eligible
+ *   members each open day until it is cancelled.
  */
 export const OPEN_REASONS = ['to_release', 'in_flight', 'call_tasks', 'awaiting_fallback', 'appointments_ahead', 'attendance_unknown', 'rolling'] as const;
 export type OpenReason = (typeof OPEN_REASONS)[number];
-export type OpenReasons = Record<OpenReason, number>;
+export type OpenReasons = Record<Exclude<OpenReason, 'rolling'>, number> & { readonly rolling?: number };
 
 /** Counted up to this many (a campaign with more is open all the same). */
 const COUNT_LIMIT = 100_000;
@@ -55,15 +55,15 @@ export async function openReasons(store: CompletionStore, campaign: Campaign, da
     awaiting_fallback: left.awaitingFallback,
     appointments_ahead: ahead,
     attendance_unknown: attendance,
-    rolling: campaign.rolling ? 1 : 0,
+    ...(campaign.rolling ? { rolling: 1 } : {}),
   };
 }
 
 /** Complete: nothing keeps the campaign open. */
-export const isComplete = (r: OpenReasons): boolean => OPEN_REASONS.every((k) => r[k] === 0);
+export const isComplete = (r: OpenReasons): boolean => OPEN_REASONS.every((k) => (r[k] ?? 0) === 0);
 
 /** The reasons that hold, as `reason count` pairs for a line of text (empty when complete). */
 export const describeOpen = (r: OpenReasons): string =>
-  OPEN_REASONS.filter((k) => r[k] > 0)
-    .map((k) => `${k.replace(/_/g, ' ')} ${r[k].toLocaleString('en')}`)
+  OPEN_REASONS.filter((k) => (r[k] ?? 0) > 0)
+    .map((k) => `${k.replace(/_/g, ' ')} ${(r[k] ?? 0).toLocaleString('en')}`)
     .join(' · ');

@@ -18,9 +18,10 @@
  *   slots go back to the pool for later invitations. So a centre-day ends with
  *   min(capacity, accepted demand) appointments and is never booked past its capacity.
  */
+import { DateTime } from 'luxon';
 import type { Campaign } from '../campaigns/schema.js';
 import type { Channel } from '../core/channels.js';
-import type { CohortQuery } from '../cohort/criteria.js';
+import { type CohortQuery, daysBefore } from '../cohort/criteria.js';
 import { groupBy } from '../core/collections.js';
 import { candidateCentres, checkCapacity, opensOn, weekdayOf } from './allocation.js';
 import type { CitizenPlace } from './appointments.js';
@@ -80,10 +81,59 @@ export interface CenterCapacity {
   readonly opening: string;
 }
 
+/** Members of a rolling campaign not yet eligible on the first day, counted by place and by the dates their eligibility turns on. */
+export interface JoiningPlace extends PlaceCount {
+  readonly birthDate: string;
+  readonly lastDoseDate: string | null;
+}
+
+export interface JoiningCounts {
+  readonly places: readonly JoiningPlace[];
+  readonly catchment: readonly { readonly area: string; readonly centerId: string }[];
+  readonly regional: readonly { readonly region: string; readonly centerId: string }[];
+}
+
+/**
+ * The day (YYYY-MM-DD) a member of a rolling campaign's wider cohort becomes eligible: the later
+ * of the day they reach the cohort's minimum age and the day their interval since the last dose
+ * passes; null when that is after `end` or past the interval's `max_days`.
+ */
+export function joinDay(campaign: Pick<Campaign, 'cohort'>, p: Pick<JoiningPlace, 'birthDate' | 'lastDoseDate'>, start: string, end: string): string | null {
+  let day = start;
+  const min = campaign.cohort.age?.min;
+  if (min !== undefined) {
+    const turns = DateTime.fromISO(p.birthDate, { zone: 'utc' }).plus({ years: min }).toISODate();
+    if (turns && turns > day) day = turns;
+  }
+  const ld = campaign.cohort.last_dose;
+  if (ld && (ld.min_days !== undefined || ld.max_days !== undefined)) {
+    if (p.lastDoseDate === null) return null;
+    const from = daysBefore(p.lastDoseDate, -(ld.min_days ?? 0));
+    if (from > day) day = from;
+    if (ld.max_days !== undefined && day > daysBefore(p.lastDoseDate, -ld.max_days)) return null;
+  }
+  return day > end ? null : day;
+}
+
+/** The members joining a rolling campaign after its first day, as served groups per join day. */
+export function joinsByDay(campaign: Pick<Campaign, 'cohort'>, counts: JoiningCounts, start: string, end: string): Map<string, ServedGroup[]> {
+  const byDay = new Map<string, PlaceCount[]>();
+  for (const p of counts.places) {
+    const day = joinDay(campaign, p, start, end);
+    if (day === null || day <= start) continue;
+    const list = byDay.get(day) ?? [];
+    list.push(p);
+    byDay.set(day, list);
+  }
+  return new Map([...byDay].map(([day, places]) => [day, servedGroupsOf(places, counts.catchment, counts.regional)]));
+}
+
 /** What the forecast reads from the store: counts, never citizens. */
 export interface ForecastStore {
   /** Cohort members counted by rank and by the set of centres serving them; reachable by `channels` or not. */
   servedGroups(query: CohortQuery, channels: readonly Channel[]): Promise<ServedGroup[]>;
+  /** Members of `wider` not in `first` (a rolling campaign's later joiners), by place, rank and the dates that make them eligible. */
+  joiningPlaces(wider: CohortQuery, first: CohortQuery, channels: readonly Channel[]): Promise<JoiningCounts>;
   /** Every centre with its capacity and opening. */
   centerCapacities(): Promise<CenterCapacity[]>;
 }
@@ -181,7 +231,7 @@ interface GroupState {
 }
 
 /** Plays the campaign from `options.start`. Pure: the counts come in, the schedule goes out. */
-export function forecast(campaign: Campaign, groups: readonly ServedGroup[], centers: readonly CenterCapacity[], options: ForecastOptions): Forecast {
+export function forecast(campaign: Campaign, groups: readonly ServedGroup[], centers: readonly CenterCapacity[], options: ForecastOptions, joins: ReadonlyMap<string, readonly ServedGroup[]> = new Map()): Forecast {
   const cal = new SendCalendar(campaign);
   const start = options.start ?? campaign.reference_date;
   const daysMax = options.daysMax ?? 400;
@@ -231,19 +281,33 @@ export function forecast(campaign: Campaign, groups: readonly ServedGroup[], cen
   let cohort = 0;
   let unserved = 0;
   let unreachable = 0;
+  let servable = 0;
   const states: GroupState[] = [];
-  for (const g of groups) {
+  const stateOf = new Map<string, GroupState>();
+  let ranks: number[] = [];
+  /** Adds a group's members (on the first day, or the day a rolling campaign's members join). */
+  const admit = (g: ServedGroup): void => {
     cohort += g.members + g.unreachable;
     unreachable += g.unreachable;
     const idx = g.centers.map((c) => centerIndex.get(c)).filter((i): i is number => i !== undefined);
     if (capacityModelled && idx.length === 0) {
       unserved += g.members;
-      continue;
+      return;
     }
-    states.push({ rank: g.rank, centers: idx, remaining: g.members, invited: 0, accepted: 0, firstFree: 0 });
-  }
-  const ranks = [...new Set(states.map((s) => s.rank))].sort((a, b) => a - b);
-  let servable = states.reduce((a, s) => a + s.remaining, 0);
+    const key = `${g.rank}|${idx.join(';')}`;
+    let st = stateOf.get(key);
+    if (!st) {
+      st = { rank: g.rank, centers: idx, remaining: 0, invited: 0, accepted: 0, firstFree: 0 };
+      states.push(st);
+      stateOf.set(key, st);
+      if (!ranks.includes(g.rank)) ranks = [...ranks, g.rank].sort((a, b) => a - b);
+    }
+    st.remaining += g.members;
+    servable += g.members;
+  };
+  for (const g of groups) admit(g);
+  // Members still to join (a rolling campaign), by day: the campaign completes only after the last.
+  const lastJoin = [...joins.keys()].sort().at(-1) ?? null;
 
   /** Accepted appointments among a group's first `n` invitations (cumulative rounding keeps totals exact). */
   const acceptedAfter = (n: number): number => Math.round(n * acceptance);
@@ -319,6 +383,7 @@ export function forecast(campaign: Campaign, groups: readonly ServedGroup[], cen
 
   for (let d = 0; d < daysMax; d++) {
     const day = dateAt(d);
+    for (const g of joins.get(day) ?? []) admit(g);
     const open = cal.openMs(cal.pacingChannel, day) > 0;
     let target = 0;
     let released = 0;
@@ -362,7 +427,7 @@ export function forecast(campaign: Campaign, groups: readonly ServedGroup[], cen
       previous = { target, released };
       servable -= released;
       invitedTotal += released;
-      if (servable === 0) completesOn = day;
+      if (servable === 0 && (lastJoin === null || lastJoin <= day)) completesOn = day;
     }
     schedule.push({ date: day, open, target, invitations: released, accepted: acceptedToday, declined: released - acceptedToday, appointments: 0, capacity: 0, invitedTotal, coverage: 0 });
     // Played on after the last invitation until the last appointment (or daysMax).

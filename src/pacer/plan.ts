@@ -1,14 +1,14 @@
 /** `invito plan`: what a campaign would do, before launching it. */
 import { DateTime } from 'luxon';
 import type { Channel } from '../core/channels.js';
-import { cohortQuery } from '../cohort/criteria.js';
+import { type CohortQuery, cohortQuery, daysBefore } from '../cohort/criteria.js';
 import type { CohortComposition, CohortStore } from '../cohort/store.js';
 import type { TemplateLibrary } from '../messages/index.js';
 import { contextFor, provisionalStart, SAMPLE_CENTER } from '../campaigns/messages.js';
 import type { Campaign } from '../campaigns/schema.js';
 import type { CampaignStore, CitizenCard } from '../campaigns/store.js';
 import { fallbackOf } from './fallback.js';
-import { type CenterUtilisation, forecast, type ForecastDay, type ForecastOptions, type ForecastStore } from './forecast.js';
+import { type CenterUtilisation, forecast, type ForecastDay, type ForecastOptions, type ForecastStore, joinsByDay, type ServedGroup } from './forecast.js';
 
 export interface SmsEstimate {
   /** SMS the step sends (citizens whose first reachable channel is SMS). */
@@ -140,12 +140,27 @@ export async function planCampaign(stores: PlanStores, campaign: Campaign, libra
   return { campaign: campaign.id, cohort, steps, smsCost: round(smsCost, 2), ...schedule };
 }
 
+/**
+ * A rolling campaign's members joining after the forecast's first day (they turn the age, their
+ * interval since the last dose passes), by join day: from the registry's birth and dose dates.
+ */
+async function rollingJoins(store: ForecastStore, campaign: Campaign, first: CohortQuery, start: string, options: ForecastOptions): Promise<Map<string, ServedGroup[]>> {
+  if (!campaign.rolling) return new Map();
+  const end = daysBefore(start, -(options.daysMax ?? 400));
+  const last = cohortQuery(campaign, end);
+  // Everyone eligible on some day between: the age of the last day, any dose from the first day's earliest to the last day's latest.
+  const wider: CohortQuery = first.lastDose && last.lastDose ? { ...last, lastDose: { ...last.lastDose, ...(first.lastDose.onOrAfter ? { onOrAfter: first.lastDose.onOrAfter } : {}) } } : last;
+  return joinsByDay(campaign, await store.joiningPlaces(wider, first, campaign.steps[0]!.channels), start, end);
+}
+
 /** The forecast's fields of the plan: counts from the store, then the pure model. */
 async function forecastPart(stores: PlanStores, campaign: Campaign, options: ForecastOptions | undefined): Promise<Partial<Plan>> {
   if (!options || !stores.forecast) return {};
-  const q = cohortQuery(campaign, options.start ?? campaign.reference_date);
-  const [groups, centers] = await Promise.all([stores.forecast.servedGroups(q, campaign.steps[0]!.channels), stores.forecast.centerCapacities()]);
-  const f = forecast(campaign, groups, centers, options);
+  const start = options.start ?? campaign.reference_date;
+  const q = cohortQuery(campaign, start);
+  const channels = campaign.steps[0]!.channels;
+  const [groups, centers, joins] = await Promise.all([stores.forecast.servedGroups(q, channels), stores.forecast.centerCapacities(), rollingJoins(stores.forecast, campaign, q, start, options)]);
+  const f = forecast(campaign, groups, centers, options, joins);
   return {
     schedule: f.schedule,
     completesOn: f.completesOn,
