@@ -1,5 +1,6 @@
 /** Email through an SMTP relay with nodemailer's pooled transport. */
 import nodemailer, { type Transporter } from 'nodemailer';
+import { domainOf, emailMessageId, returnPath } from '../core/return-path.js';
 import { ChannelError, type ChannelAdapter, type OutboundMessage, type SendResult, networkFailure } from './channel.js';
 
 export interface EmailOptions {
@@ -11,10 +12,9 @@ export interface EmailOptions {
   readonly maxConnections?: number;
   /** Messages per second the relay allows, per connection pool (the global limit is BullMQ's). */
   readonly rateLimit?: number;
+  /** The domain of the VERP return paths bounces come back to (`INVITO_BOUNCE_DOMAIN`). @defaultValue the From address's domain */
+  readonly bounceDomain?: string;
 }
-
-/** The domain of our Message-IDs, so a message can be found again in the relay's logs. */
-const MESSAGE_ID_DOMAIN = 'invito.local';
 
 export class EmailChannel implements ChannelAdapter {
   readonly name = 'email' as const;
@@ -30,11 +30,14 @@ export class EmailChannel implements ChannelAdapter {
   }
 
   async send(m: OutboundMessage): Promise<SendResult> {
-    // A Message-ID derived from the message key: the same message always has the same id.
-    const messageId = `<${m.messageId}@${MESSAGE_ID_DOMAIN}>`;
+    // A Message-ID derived from the message key: the same message always has the same id; and a
+    // VERP return path carrying the key, so a bounce names the message (feedback/bounces.ts).
+    const messageId = emailMessageId(m.messageId);
+    const domain = this.o.bounceDomain ?? domainOf(this.o.from) ?? 'invito.local';
     try {
       await this.transport.sendMail({
         from: this.o.from,
+        envelope: { from: returnPath(m.messageId, domain), to: m.to },
         to: m.to,
         subject: m.subject ?? '',
         text: m.text,

@@ -17,7 +17,7 @@ export { ChannelError } from './channel.js';
 
 export interface ProviderConfig {
   readonly twilio?: { accountSid: string; authToken: string; messagingServiceSid?: string; from?: string; apiBase?: string };
-  readonly smtp?: { url: string; from: string; maxConnections?: number };
+  readonly smtp?: { url: string; from: string; maxConnections?: number; bounceDomain?: string };
   /** Base URL of `invito serve`, for status callbacks. */
   readonly publicUrl: string;
 }
@@ -46,7 +46,7 @@ export function providerConfig(env: NodeJS.ProcessEnv = process.env): ProviderCo
         }
       : {}),
     ...(smtp
-      ? { smtp: { url: smtp, from: e('INVITO_MAIL_FROM') ?? 'Servizio vaccinazioni <vaccinazioni@invito.local>', ...(e('INVITO_SMTP_CONNECTIONS') ? { maxConnections: Number(e('INVITO_SMTP_CONNECTIONS')) } : {}) } }
+      ? { smtp: { url: smtp, from: e('INVITO_MAIL_FROM') ?? 'Servizio vaccinazioni <vaccinazioni@invito.local>', ...(e('INVITO_SMTP_CONNECTIONS') ? { maxConnections: Number(e('INVITO_SMTP_CONNECTIONS')) } : {}), ...(e('INVITO_BOUNCE_DOMAIN') ? { bounceDomain: e('INVITO_BOUNCE_DOMAIN')! } : {}) } }
       : {}),
   };
 }

@@ -51,6 +51,15 @@ export interface SandboxKnobs {
    * @defaultValue ['@bounce.example.com']
    */
   bounceRecipients: string[];
+  /**
+   * Recipients whose email is accepted and then bounced later, as a relay does: a delivery status
+   * notification (RFC 3464, `Action: failed`, `Status: 5.1.1`) is sent to the message's envelope
+   * sender (its VERP return path) through `dsnTo`. Same syntax as `bounceRecipients`.
+   * @defaultValue ['@late-bounce.example.com']
+   */
+  lateBounceRecipients: string[];
+  /** Where late bounces go: `smtp://HOST:PORT` (`invito serve --smtp-port`); none are sent when null. @defaultValue null */
+  dsnTo: string | null;
 }
 
 /** The defaults: a well-behaved provider, with one domain that always bounces. */
@@ -71,6 +80,8 @@ export const DEFAULT_KNOBS: Readonly<SandboxKnobs> = Object.freeze({
   landlineNumbers: [],
   smtpFailureRate: 0,
   bounceRecipients: ['@bounce.example.com'],
+  lateBounceRecipients: ['@late-bounce.example.com'],
+  dsnTo: null,
 });
 
 const share = z.number().min(0).max(1);
@@ -95,6 +106,8 @@ const patchSchema = z.strictObject({
   landlineNumbers: z.array(numberPattern).max(10_000),
   smtpFailureRate: share,
   bounceRecipients: z.array(recipientPattern).max(10_000),
+  lateBounceRecipients: z.array(recipientPattern).max(10_000),
+  dsnTo: z.string().regex(/^smtp:\/\/[^\s/]+:\d+\/?$/, { error: 'must be smtp://HOST:PORT' }).nullable(),
 }).partial();
 
 /** The knob names, for callers that pick knobs out of a bigger options object. */
@@ -168,12 +181,14 @@ export class KnobState {
   invalid: NumberMatcher;
   landline: NumberMatcher;
   bounce: RecipientMatcher;
+  lateBounce: RecipientMatcher;
 
   constructor(initial: unknown = {}) {
     this.current = mergeKnobs(DEFAULT_KNOBS, initial);
     this.invalid = new NumberMatcher(this.current.invalidNumbers);
     this.landline = new NumberMatcher(this.current.landlineNumbers);
     this.bounce = new RecipientMatcher(this.current.bounceRecipients);
+    this.lateBounce = new RecipientMatcher(this.current.lateBounceRecipients);
   }
 
   /** The knobs as they are now; read-only to keep the compiled matchers in step. */
@@ -192,6 +207,7 @@ export class KnobState {
     this.invalid = new NumberMatcher(this.current.invalidNumbers);
     this.landline = new NumberMatcher(this.current.landlineNumbers);
     this.bounce = new RecipientMatcher(this.current.bounceRecipients);
+    this.lateBounce = new RecipientMatcher(this.current.lateBounceRecipients);
     return this.snapshot();
   }
 

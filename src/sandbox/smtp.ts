@@ -5,10 +5,13 @@
  *
  * Faults: recipients matching `bounceRecipients` get `550` at RCPT TO (a permanent bounce, as a
  * mailbox that does not exist); a `smtpFailureRate` share of messages get `451` at the end of
- * DATA (a transient failure, to be retried).
+ * DATA (a transient failure, to be retried). Recipients matching `lateBounceRecipients` are
+ * accepted, then bounced as a relay would: a delivery status notification goes to the envelope
+ * sender (invito's VERP return path) through `dsnTo` (`invito serve --smtp-port`).
  */
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import nodemailer from 'nodemailer';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { newSid } from './ids.js';
 import type { KnobState } from './knobs.js';
@@ -100,7 +103,18 @@ export async function startSmtpSink(o: SmtpSinkOptions): Promise<SmtpSink> {
           status: 'accepted',
         });
         logger.debug({ id, recipients: session.envelope.rcptTo.length, bytes: raw.length }, 'email accepted');
+        // Read before the reply: smtp-server resets the envelope for the next message.
+        const late = session.envelope.rcptTo.map((r) => r.address).filter((a) => knobs.lateBounce.matches(a));
         callback(null, `Ok: queued as ${id}`);
+        const dsnTo = knobs.now.dsnTo;
+        if (late.length > 0 && dsnTo && mailFrom && mailFrom.address) {
+          setTimeout(() => {
+            sendDsn(dsnTo, mailFrom.address, late, mail.headers['message-id'] ?? null).then(
+              () => outbox.countBounced(),
+              (e: Error) => logger.warn({ id, err: { message: e.message } }, 'late bounce could not be sent back'),
+            );
+          }, knobs.now.callbackDelayMs);
+        }
       });
     },
   });
@@ -121,6 +135,42 @@ export async function startSmtpSink(o: SmtpSinkOptions): Promise<SmtpSink> {
     port,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** A delivery status notification (RFC 3464) for `recipients`, sent to `returnPath` through the SMTP server at `url`. */
+async function sendDsn(url: string, returnPath: string, recipients: readonly string[], messageId: string | null): Promise<void> {
+  const boundary = `dsn-${newSid('BD')}`;
+  const perRecipient = recipients.map((r) => `Final-Recipient: rfc822; ${r}\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 Mailbox unavailable`).join('\r\n\r\n');
+  const raw = [
+    'From: Mail Delivery System <mailer-daemon@sandbox.invalid>',
+    `To: ${returnPath}`,
+    'Subject: Undelivered Mail Returned to Sender',
+    `Date: ${new Date().toUTCString()}`,
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/report; report-type=delivery-status; boundary="${boundary}"`,
+    '',
+    `--${boundary}`,
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'The message could not be delivered to one or more recipients.',
+    '',
+    `--${boundary}`,
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; sandbox.invalid',
+    ...(messageId ? [`Original-Envelope-Id: ${messageId}`] : []),
+    '',
+    perRecipient,
+    '',
+    `--${boundary}--`,
+    '',
+  ].join('\r\n');
+  const transport = nodemailer.createTransport({ url } as never);
+  try {
+    await transport.sendMail({ envelope: { from: '', to: [returnPath] }, raw });
+  } finally {
+    transport.close();
+  }
 }
 
 /** A host as it goes into a URL: IPv6 literals in brackets. */

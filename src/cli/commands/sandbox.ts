@@ -27,7 +27,7 @@ import { logDestination, printJson, untilSignal } from '../context.js';
 
 const usage = (message: string): InvitoError => new InvitoError('USAGE', message);
 
-type KnobKind = 'share' | 'ms' | 'count' | 'list';
+type KnobKind = 'share' | 'ms' | 'count' | 'list' | 'url';
 
 /** One flag per knob; the table keeps `start` and `config` in step with `SandboxKnobs`. */
 const KNOB_FLAGS: Record<keyof SandboxKnobs, { flag: string; kind: KnobKind; help: string }> = {
@@ -47,13 +47,15 @@ const KNOB_FLAGS: Record<keyof SandboxKnobs, { flag: string; kind: KnobKind; hel
   landlineNumbers: { flag: 'landline-numbers', kind: 'list', help: 'numbers answered 21614 for SMS: +E.164 or *suffix' },
   smtpFailureRate: { flag: 'smtp-failure-rate', kind: 'share', help: 'share of emails answered 451' },
   bounceRecipients: { flag: 'bounce-recipients', kind: 'list', help: 'recipients answered 550: addresses or @domain (default @bounce.example.com)' },
+  lateBounceRecipients: { flag: 'late-bounce-recipients', kind: 'list', help: 'recipients accepted, then bounced with a DSN to the return path (default @late-bounce.example.com)' },
+  dsnTo: { flag: 'dsn-to', kind: 'url', help: 'smtp://HOST:PORT late bounces go to (invito serve --smtp-port); none when unset' },
 };
 
 const camel = (flag: string): string => flag.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 
 function addKnobOptions(cmd: Command): Command {
   for (const { flag, kind, help } of Object.values(KNOB_FLAGS)) {
-    const arg = kind === 'list' ? '<list>' : kind === 'share' ? '<share>' : kind === 'ms' ? '<ms>' : '<n>';
+    const arg = kind === 'list' ? '<list>' : kind === 'url' ? '<url>' : kind === 'share' ? '<share>' : kind === 'ms' ? '<ms>' : '<n>';
     cmd.option(`--${flag} ${arg}`, help);
   }
   return cmd;
@@ -68,6 +70,11 @@ function knobsFromFlags(opts: Record<string, unknown>): Partial<SandboxKnobs> {
     const s = String(raw).trim();
     if (kind === 'list') {
       out[knob] = s === '' ? [] : s.split(',').map((x) => x.trim()).filter((x) => x !== '');
+      continue;
+    }
+    if (kind === 'url') {
+      if (s !== '' && !/^smtp:\/\/[^\s/]+:\d+\/?$/.test(s)) throw usage(`--${flag} takes smtp://HOST:PORT, not ${s}`);
+      out[knob] = s === '' ? null : s;
       continue;
     }
     const n = /^(\d+(\.\d*)?|\.\d+)$/.test(s) ? Number(s) : NaN;

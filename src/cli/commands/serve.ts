@@ -5,21 +5,24 @@
  * Environment: `TWILIO_AUTH_TOKEN` (required: it checks every webhook's signature) and
  * `INVITO_PUBLIC_URL`, the base URL Twilio and citizens reach the server at (default
  * `http://HOST:PORT`); `INVITO_TRUST_PROXY`, the reverse proxies whose `X-Forwarded-For` names
- * the client (the console's sign-in limits go by it).
+ * the client (the console's sign-in limits go by it). `--smtp-port N` also listens for email
+ * bounces (delivery status notifications to the VERP return paths, feedback/bounces.ts);
+ * `INVITO_BOUNCE_DOMAIN` limits it to that domain's return paths.
  */
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { configFromEnv, openApp, serverConfig, startServer } from '../../app/index.js';
 import { InvitoError } from '../../core/errors.js';
+import { type RunningBounceListener, startBounceListener } from '../../feedback/bounces.js';
 import { FEEDBACK_PATHS } from '../../feedback/webhooks.js';
 import type { RunningHttpServer } from '../../http/server.js';
 import { logDestination, untilSignal } from '../context.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-function portOf(value: string): number {
+function portOf(value: string, flag = '--port'): number {
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!(n >= 0 && n <= 65535)) throw new InvitoError('USAGE', `--port must be a port from 0 to 65535 (0 picks a free one), not ${value}`);
+  if (!(n >= 0 && n <= 65535)) throw new InvitoError('USAGE', `${flag} must be a port from 0 to 65535 (0 picks a free one), not ${value}`);
   return n;
 }
 
@@ -30,9 +33,11 @@ export function register(program: Command): void {
     .description('receive Twilio status callbacks and inbound SMS, and serve reply links, until SIGINT/SIGTERM')
     .option('--port <port>', 'port to listen on (0: a free one)', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--smtp-port <port>', 'also receive email bounces (delivery status notifications) over SMTP on this port (0: a free one)')
     .option('--log-level <level>', `pino level on stderr: ${LOG_LEVELS.join(', ')} (debug logs every request, by route)`, 'info')
-    .action(async (opts: { port: string; host: string; logLevel: string }, cmd: Command) => {
+    .action(async (opts: { port: string; host: string; logLevel: string; smtpPort?: string }, cmd: Command) => {
       const port = portOf(opts.port);
+      const smtpPort = opts.smtpPort === undefined ? null : portOf(opts.smtpPort, '--smtp-port');
       if (!LOG_LEVELS.includes(opts.logLevel)) throw new InvitoError('USAGE', `--log-level must be one of ${LOG_LEVELS.join(', ')}`);
       // Checked before the store opens, so a typo does not leave an empty store behind.
       const config = serverConfig(process.env);
@@ -41,6 +46,15 @@ export function register(program: Command): void {
       try {
         const server = await startServer(app, { config, port, host: opts.host, logger, console: true });
         logger.info({ url: server.url }, 'feedback server listening');
+        let bounces: RunningBounceListener | null = null;
+        if (smtpPort !== null) {
+          const domain = process.env.INVITO_BOUNCE_DOMAIN || undefined;
+          bounces = await startBounceListener({ store: app.store.feedback, port: smtpPort, host: opts.host, ...(domain ? { domain } : {}), log: logger }).catch(async (e: Error) => {
+            await server.close();
+            throw new InvitoError('USAGE', `--smtp-port ${smtpPort}: cannot listen for bounces (${e.message})`);
+          });
+          logger.info({ port: bounces.port }, 'bounce listener listening');
+        }
         process.stdout.write(
           [
             `invito serve: listening on ${server.url}`,
@@ -48,10 +62,12 @@ export function register(program: Command): void {
             `  inbound SMS      ${server.publicUrl}${FEEDBACK_PATHS.inbound}`,
             `  reply links      ${server.publicUrl}/r/<token>/<confirm|decline|optout>`,
             `  web console      ${server.publicUrl}/console`,
+            ...(bounces ? [`  email bounces    smtp://${opts.host}:${bounces.port} (to bounces+<message>@…)`] : []),
             '',
           ].join('\n'),
         );
         await closeOnSignal(server);
+        await bounces?.close();
         logger.info('feedback server closed');
       } finally {
         await app.close();
