@@ -222,6 +222,20 @@ export function register(program: Command): void {
         const sent = await store.db.selectFrom('messages').select(['channel', 'sent_at']).where('campaign_id', '=', campaign.id).where('sent_at', 'is not', null).execute();
         const outside = sent.filter((m) => !calendar.isOpen(m.channel as Channel, Date.parse(m.sent_at!))).length;
         say(`   Sent inside their windows: ${sent.length - outside} of ${sent.length} (outside: ${outside}).`);
+        // Fallbacks: invitations that did not reach the citizen (an SMS undelivered) followed by the step's next channel.
+        const fallbacks = await store.db
+          .selectFrom('messages')
+          .select(['channel', (eb) => eb.fn.countAll().as('n')])
+          .where('campaign_id', '=', campaign.id)
+          .where('fallback_of', 'is not', null)
+          .groupBy('channel')
+          .execute();
+        const fallbackTotal = fallbacks.reduce((a, r) => a + Number(r.n), 0);
+        say(
+          fallbackTotal > 0
+            ? `   Fallbacks: ${fallbackTotal} invitations that did not reach the citizen (undelivered) went on by ${fallbacks.map((r) => `${r.channel ?? 'pending'} ${Number(r.n)}`).join(', ')}, with the same appointment.`
+            : '   Fallbacks: none were needed (every first attempt reached its citizen).',
+        );
         const smsSent = sent.filter((m) => m.channel === 'sms').length;
         say(`   Nobody was messaged twice: the provider got ${out.messages.length} SMS for ${smsSent} SMS messages (one per citizen and step) sent.`);
         const invited = await store.db
