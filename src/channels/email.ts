@@ -19,8 +19,11 @@ export interface EmailOptions {
 export class EmailChannel implements ChannelAdapter {
   readonly name = 'email' as const;
   private readonly transport: Transporter;
+  /** The domain of the return paths, fixed at construction (not parsed again on every send). */
+  private readonly bounceDomain: string;
 
   constructor(private readonly o: EmailOptions) {
+    this.bounceDomain = o.bounceDomain ?? domainOf(o.from) ?? 'invito.local';
     this.transport = nodemailer.createTransport({
       url: o.url,
       pool: true,
@@ -33,11 +36,10 @@ export class EmailChannel implements ChannelAdapter {
     // A Message-ID derived from the message key: the same message always has the same id; and a
     // VERP return path carrying the key, so a bounce names the message (feedback/bounces.ts).
     const messageId = emailMessageId(m.messageId);
-    const domain = this.o.bounceDomain ?? domainOf(this.o.from) ?? 'invito.local';
     try {
       await this.transport.sendMail({
         from: this.o.from,
-        envelope: { from: returnPath(m.messageId, domain), to: m.to },
+        envelope: { from: returnPath(m.messageId, this.bounceDomain), to: m.to },
         to: m.to,
         subject: m.subject ?? '',
         text: m.text,
