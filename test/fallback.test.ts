@@ -5,17 +5,24 @@
  * next channel of its step that does, with the same appointment, each channel once; a number
  * libphonenumber types as fixed-line is never sent an SMS.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCampaign } from '../src/campaigns/load.js';
 import { fallbackKey } from '../src/core/lifecycle.js';
 import { type RunningHttpServer, startHttpServer } from '../src/http/server.js';
 import { launchCampaign } from '../src/pacer/launch.js';
+import { citizenHistory, formatHistory } from '../src/reports/citizen.js';
+import { formatStatus, statusReport } from '../src/reports/status.js';
 import { settleFallbacks } from '../src/pacer/fallback.js';
 import { formatPlan, planCampaign } from '../src/pacer/plan.js';
 import { templateLibrary } from '../src/campaigns/messages.js';
 import { SendCalendar } from '../src/pacer/windows.js';
 import type { CitizenRecord } from '../src/registry/store.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { KyselyStore } from '../src/store/index.js';
+import { built, runCli } from './support/cli.js';
 import { CENTER, citizens, startTestWorker, testPrefix, until } from './support/dispatch.js';
 import { DIALECTS, type TestStore } from './support/stores.js';
 
@@ -159,6 +166,16 @@ for (const dialect of DIALECTS) {
         expect(new Set(mine.map((r) => r.appointment_id)).size).toBe(1);
       }
       expect(sandbox.outbox().messages).toHaveLength(4);
+      // status shows the chain: each link, from the channel that failed to the one tried next.
+      const [report] = await statusReport(t.store.dispatch, 'once');
+      const links = [...report!.fallbacks.made].sort((a, b) => a.from.localeCompare(b.from));
+      expect(links).toMatchObject([{ step: 'invite', from: 'email', to: 'call', count: 4 }, { step: 'invite', from: 'sms', to: 'email', count: 4, states: { failed: 4 } }]);
+      expect(formatStatus([report!])).toMatch(/^ {2}invite fallbacks: .*sms → email 4 \(failed 4\)/m);
+      // So does the citizen's history: one chain, the SMS then the email then the call task.
+      const history = await citizenHistory(t.store.history, 'F00002');
+      expect(history!.chains).toHaveLength(1);
+      expect(history!.chains[0]!.attempts.map((a) => a.channel)).toEqual(['sms', 'email', 'call']);
+      expect(formatHistory(history!)).toMatch(/once \/ invite: sms undelivered \(30006\) → email failed \([^)]+\) → call \w+/);
       // The decided attempts are not decided again, and a repeated decision finds its key taken.
       const calendar = new SendCalendar(c);
       const now = Date.now();
@@ -188,9 +205,62 @@ for (const dialect of DIALECTS) {
       const calls = all.filter((r) => r.channel === 'voice');
       expect(calls.map((r) => [r.state, r.error_code])).toEqual(Array(3).fill(['undelivered', 'no-answer']));
       expect(calls.map((r) => r.fallback_state)).toEqual(['made', 'made', 'no_channel']);
+      const [report] = await statusReport(t.store.dispatch, 'voice');
+      expect(report!.fallbacks.ended).toContainEqual({ step: 'invite', channel: 'voice', reason: 'no_channel', count: 1 });
+      expect(formatStatus([report!])).toMatch(/invite fallbacks: voice → email 2 .*chains ended: voice no_channel 1/);
       // The one without an email: the chain ended at once, and its slot went back.
       const appts = await t.store.db.selectFrom('appointments').select(['citizen_id', 'state', 'state_reason']).where('campaign_id', '=', 'voice').orderBy('citizen_id').execute();
       expect(appts.map((a) => [a.state, a.state_reason])).toEqual([['held', null], ['held', null], ['released', 'undelivered']]);
     });
   });
 }
+
+describe.skipIf(!built)('the fallback chain through the built CLI', () => {
+  it('`status` and `citizens show` print each chain: sms undelivered (30006) → email; an unknown citizen is CITIZEN_NOT_FOUND, naming only the id', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'invito-chain-cli-'));
+    const db = join(dir, 'invito.db');
+    const sandbox = await startSandbox({ callbackDelayMs: 1 });
+    const store = await KyselyStore.open(db);
+    const server = await startHttpServer({ store: store.feedback, authToken: sandbox.authToken, port: 0 });
+    const redis = testPrefix();
+    try {
+      sandbox.setConfig({ landlineShare: 1 });
+      await store.registry.writeCenters('seed', [CENTER]);
+      await store.registry.writeCitizens('seed', people(2, (i) => ({ phone: mobile(i), email: `c${i}@example.com` })));
+      await launchCampaign(store.dispatch, campaignOf('cli', '[sms, email]'), 500, new Date().toISOString());
+      const worker = await startTestWorker(store, sandbox, redis.prefix, server.url);
+      try {
+        await until('both emails sent after the SMS', async () => {
+          const left = await store.dispatch.unfinished('cli');
+          return left.pending + left.queued + left.sending + left.awaitingFallback === 0 && sandbox.outbox().emails.length === 2;
+        }, 30_000);
+      } finally {
+        await worker.close();
+      }
+    } finally {
+      await server.close();
+      await sandbox.close();
+      await redis.cleanup();
+      await store.close();
+    }
+    try {
+      const status = await runCli(['--db', db, 'status', 'cli']);
+      expect(status.code).toBe(0);
+      expect(status.stdout).toMatch(/^ {2}invite fallbacks: sms → email 2 \((sent|delivered)/m);
+      const json = await runCli(['--db', db, 'status', 'cli', '--json']);
+      expect(JSON.parse(json.stdout)[0].fallbacks.made).toMatchObject([{ step: 'invite', from: 'sms', to: 'email', count: 2 }]);
+      const show = await runCli(['--db', db, 'citizens', 'show', 'F00001']);
+      expect(show.stderr).toBe('');
+      expect(show.stdout).toMatch(/^Citizen F00001: /m);
+      expect(show.stdout).toMatch(/^ {2}cli \/ invite: sms undelivered \(30006\) → email (sent|delivered) · /m);
+      const shown = JSON.parse((await runCli(['--db', db, 'citizens', 'show', 'F00001', '--json'])).stdout);
+      expect(shown.chains[0].attempts.map((a: { channel: string; state: string }) => a.channel)).toEqual(['sms', 'email']);
+      expect(shown.appointments).toHaveLength(1);
+      const missing = await runCli(['--db', db, 'citizens', 'show', 'NOPE']);
+      expect(missing.code).toBe(4);
+      expect(missing.stderr).toBe('invito: no citizen NOPE in the registry [CITIZEN_NOT_FOUND]\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

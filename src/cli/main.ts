@@ -8,6 +8,7 @@ import { storeFault } from '../store/faults.js';
 import { endOnClosedPipe } from './context.js';
 import { register as registerCalls } from './commands/calls.js';
 import { register as registerCampaign } from './commands/campaign.js';
+import { register as registerCitizens } from './commands/citizens.js';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerDispatch } from './commands/dispatch.js';
 import { register as registerGenerate } from './commands/generate.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerGenerate(program);
   registerImport(program);
   registerCampaign(program);
+  registerCitizens(program);
   registerDispatch(program);
   registerSandbox(program);
   registerSimulate(program);

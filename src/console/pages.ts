@@ -103,7 +103,7 @@ export function callPage(viewer: Viewer, card: TaskCard, o: { walk: WalkState; z
 <h3>Messages</h3>${
     card.messages.length || card.responses.length
       ? html`<ul class="history">${[
-          ...card.messages.map((m) => ({ at: m.sentAt ?? m.updatedAt, item: html`<strong>${m.stepId}</strong> by ${m.channel ?? '—'}: ${m.state} <span class="muted">· ${m.campaignId}</span>` })),
+          ...card.messages.map((m) => ({ at: m.sentAt ?? m.updatedAt, item: html`<strong>${m.stepId}</strong>${m.fallback ? ' (fallback)' : ''} by ${m.channel ?? '—'}: ${m.state}${m.errorCode ? html` (${m.errorCode})` : ''} <span class="muted">· ${m.campaignId}</span>` })),
           ...card.responses.map((r) => ({ at: r.receivedAt, item: html`<strong>reply</strong> by ${r.channel}: ${r.kind}` })),
         ]
           .sort((a, b) => a.at.localeCompare(b.at))

@@ -109,6 +109,10 @@ export interface CardMessage {
   readonly stepId: string;
   readonly channel: string | null;
   readonly state: string;
+  /** The provider's or invito's code for an undelivered or failed attempt. */
+  readonly errorCode: string | null;
+  /** True for a fallback attempt: the step's earlier channel did not reach the citizen. */
+  readonly fallback: boolean;
   readonly sentAt: string | null;
   readonly updatedAt: string;
 }

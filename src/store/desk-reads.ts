@@ -47,12 +47,12 @@ export async function appointmentCard(db: Db, appointmentId: string): Promise<Ca
 export async function messagesOf(db: Db, citizenId: string): Promise<CardMessage[]> {
   const rows = await db
     .selectFrom('messages')
-    .select(['message_id', 'campaign_id', 'step_id', 'channel', 'state', 'sent_at', 'updated_at'])
+    .select(['message_id', 'campaign_id', 'step_id', 'channel', 'state', 'error_code', 'fallback_of', 'sent_at', 'updated_at'])
     .where('citizen_id', '=', citizenId)
     .orderBy('updated_at')
     .orderBy('message_id')
     .execute();
-  return rows.map((r) => ({ messageId: r.message_id, campaignId: r.campaign_id, stepId: r.step_id, channel: r.channel, state: r.state, sentAt: r.sent_at, updatedAt: r.updated_at }));
+  return rows.map((r) => ({ messageId: r.message_id, campaignId: r.campaign_id, stepId: r.step_id, channel: r.channel, state: r.state, errorCode: r.error_code, fallback: r.fallback_of !== null, sentAt: r.sent_at, updatedAt: r.updated_at }));
 }
 
 export async function responsesOf(db: Db, citizenId: string): Promise<CardResponse[]> {

@@ -8,6 +8,7 @@ import { KyselyDeskStore } from './desk.js';
 import { KyselyDispatchStore, type Repositories } from './dispatch.js';
 import { KyselyFeedbackStore } from './feedback.js';
 import { KyselyForecastStore } from './forecast.js';
+import { KyselyHistoryStore } from './history.js';
 import { type OpenOptions, type StoreHandle, openStore } from './open.js';
 import { KyselyRegistryStore } from './registry.js';
 import type { KyselyAppointmentStore } from './slots.js';
@@ -22,6 +23,8 @@ export class KyselyStore {
   /** Operators and call tasks: the call desk's store. */
   readonly desk: KyselyDeskStore;
   readonly forecast: KyselyForecastStore;
+  /** One citizen's rows, for `invito citizens show`. */
+  readonly history: KyselyHistoryStore;
   /** Slots and appointments: the pacer's, the feedback layer's and the desk's (the dispatch side's repository: one centre cache). */
   readonly appointments: KyselyAppointmentStore;
   /** The repositories, on the store's pool (those of `dispatch`: they share its prepared statements and caches). */
@@ -37,6 +40,7 @@ export class KyselyStore {
     this.feedback = new KyselyFeedbackStore(handle.db);
     this.desk = new KyselyDeskStore(handle.db, handle.dialect);
     this.forecast = new KyselyForecastStore(handle.db);
+    this.history = new KyselyHistoryStore(handle.db);
     ({ messages: this.messages, campaignRecords: this.campaignRecords, pacing: this.pacing, appointments: this.appointments } = this.dispatch);
   }
 

@@ -12,7 +12,7 @@ import { ACTIVE_TASK_STATES } from '../desk/rules.js';
 import type { AppointmentState } from '../pacer/appointments.js';
 import type { ContactWindow, DueMessage, EligibilityCandidate, FailedAttempt, FallbackDecision, IneligibleCitizen, NewMessage, PacerMessages, PendingInvitation, Released, Unfinished, Unsendable } from '../pacer/store.js';
 import type { DispatchStore, MessageForSend } from '../queues/store.js';
-import type { StatusRow } from '../reports/store.js';
+import type { FallbackRow, StatusRow } from '../reports/store.js';
 import { GroupCommit, param, prepare } from './prepared.js';
 import type { Dialect } from './open.js';
 import type { Database, MessageState } from './schema.js';
@@ -320,6 +320,28 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
     let q = this.ex.selectFrom('messages').select([...columns, (eb) => eb.fn.countAll().as('n')]).groupBy([...columns]).orderBy('campaign_id').orderBy('step_id').orderBy('channel').orderBy('state');
     if (campaignId) q = q.where('campaign_id', '=', campaignId);
     return (await q.execute()).map((r) => ({ campaignId: r.campaign_id, stepId: r.step_id, channel: r.channel, state: r.state, count: Number(r.n) }));
+  }
+
+  async fallbackCounts(campaignId?: string): Promise<FallbackRow[]> {
+    // The links: each fallback attempt with the channel of the attempt it follows.
+    let links = this.ex
+      .selectFrom('messages as f')
+      .innerJoin('messages as p', 'p.message_id', 'f.fallback_of')
+      .select(['f.campaign_id', 'f.step_id', 'p.channel as from', 'f.channel as to', 'f.state', (eb) => eb.fn.countAll().as('n')])
+      .groupBy(['f.campaign_id', 'f.step_id', 'p.channel', 'f.channel', 'f.state']);
+    // The ends: attempts after which no fallback was made, and why.
+    let ends = this.ex
+      .selectFrom('messages')
+      .select(['campaign_id', 'step_id', 'channel', 'fallback_state', (eb) => eb.fn.countAll().as('n')])
+      .where('fallback_state', 'is not', null).where('fallback_state', '<>', 'made')
+      .groupBy(['campaign_id', 'step_id', 'channel', 'fallback_state']);
+    if (campaignId) {
+      links = links.where('f.campaign_id', '=', campaignId);
+      ends = ends.where('campaign_id', '=', campaignId);
+    }
+    const made = (await links.execute()).map((r) => ({ campaignId: r.campaign_id, stepId: r.step_id, from: r.from, to: r.to, outcome: r.state, count: Number(r.n) }));
+    const ended = (await ends.execute()).map((r) => ({ campaignId: r.campaign_id, stepId: r.step_id, from: r.channel, to: null, outcome: r.fallback_state ?? 'none', count: Number(r.n) }));
+    return [...made, ...ended];
   }
 }
 

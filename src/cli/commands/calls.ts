@@ -40,7 +40,7 @@ function printCard(c: TaskCard): void {
   out.push(`citizen ${c.citizen.citizenId}: ${c.citizen.name ?? '(no name)'}, ${c.citizen.age ?? '?'} years, language ${c.citizen.language}, phone ${c.citizen.phone ?? '(none)'}`);
   if (c.appointment) out.push(`appointment ${c.appointment.state}: ${c.appointment.start} at ${c.appointment.centerName ?? c.appointment.centerId}`);
   else out.push('appointment: none');
-  for (const m of c.messages) out.push(`  message ${m.stepId} ${m.channel ?? '-'} ${m.state} ${m.sentAt ?? ''}`.trimEnd());
+  for (const m of c.messages) out.push(`  message ${m.stepId}${m.fallback ? ' (fallback)' : ''} ${m.channel ?? '-'} ${m.state}${m.errorCode ? ` (${m.errorCode})` : ''} ${m.sentAt ?? ''}`.trimEnd());
   for (const r of c.responses) out.push(`  reply ${r.kind} by ${r.channel} at ${r.receivedAt}`);
   for (const a of c.calls) out.push(`  call ${a.at} by ${a.operatorId}: ${a.disposition}${a.note ? ` (${a.note})` : ''}`);
   out.push('');

@@ -231,6 +231,7 @@ export function register(program: Command): void {
           .groupBy('channel')
           .execute();
         const fallbackTotal = fallbacks.reduce((a, r) => a + Number(r.n), 0);
+        const fellBack = await store.db.selectFrom('messages').select('citizen_id').where('campaign_id', '=', campaign.id).where('fallback_of', 'is not', null).orderBy('citizen_id').limit(1).executeTakeFirst();
         say(
           fallbackTotal > 0
             ? `   Fallbacks: ${fallbackTotal} invitations that did not reach the citizen (undelivered) went on by ${fallbacks.map((r) => `${r.channel ?? 'pending'} ${Number(r.n)}`).join(', ')}, with the same appointment.`
@@ -256,6 +257,7 @@ export function register(program: Command): void {
           `invito${db} plan ${yaml}`,
           ...(invited ? [`invito${db} preview ${yaml} --citizen ${invited.citizen_id}`] : []),
           ...(someone?.phone ? [`invito${db} preview ${yaml} --citizen ${someone.citizen_id}    # the one who said stop`] : []),
+          ...(fellBack ? [`invito${db} citizens show ${fellBack.citizen_id}    # one reached by a fallback: the chain`] : []),
           `invito${db} simulate ${yaml} --days 7`,
         ]) say(`     npx ${line}`);
         say('\n   (the README\'s "Next steps" go on to the webhook server, an operator and the console)');
