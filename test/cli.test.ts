@@ -84,7 +84,7 @@ describe.skipIf(!built)('invito CLI (built)', () => {
 
   it('preview --json prints one object per channel with the SMS accounting and the email parts', async () => {
     writeFileSync(join(cwd, 'c.csv'), 'citizen_id,given_name,family_name,birth_date,sex,phone,email,language,region\nP1,ANNA,D\'ANGELO,1935-01-01,F,3331234567,anna@example.com,en,LAZ\n');
-    writeFileSync(join(cwd, 'k.csv'), 'center_id,name,region,daily_capacity,opening,catchment\nK1,Centro Nuvola,LAZ,375,mon-sat 08:00-20:00,\n');
+    writeFileSync(join(cwd, 'k.csv'), 'center_id,name,region,daily_capacity,opening,catchment\nK1,Centro Sant\'Anna,LAZ,375,mon-sat 08:00-20:00,\n');
     await invito(cwd, 'import', 'citizens', 'c.csv');
     await invito(cwd, 'import', 'centers', 'k.csv');
     const r = await invito(cwd, 'preview', CAMPAIGN, '--citizen', 'P1', '--json');
@@ -92,7 +92,7 @@ describe.skipIf(!built)('invito CLI (built)', () => {
     const items = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(items.map((i) => i.channel)).toEqual(['sms', 'email', 'call']);
     expect(items[0]).toMatchObject({ channel: 'sms', language: 'en', encoding: 'GSM-7' });
-    expect(items[0].text).toContain("D'Angelo");
+    expect(items[0].text).toContain("Centro Sant'Anna");
     expect(items[0].text).not.toContain('&#x27;'); // SMS is never HTML-escaped
     expect(items[0].segments).toBeGreaterThanOrEqual(1);
     expect(items[1]).toMatchObject({ channel: 'email', language: 'en' });

@@ -69,7 +69,7 @@ for (const dialect of DIALECTS) {
       const sids = new Set([...out.messages.map((m) => m.id), ...out.emails.map((e) => e.messageId)]);
       for (const s of states.filter((x) => x.channel !== 'call')) expect(sids.has(s.provider_id!)).toBe(true);
       // The email carries the opt-out header and our Message-ID.
-      expect(out.emails[0]!.headers['list-unsubscribe']).toMatch(/^<http:\/\/[^/]+\/r\/[A-Za-z0-9_-]{22}\/optout>$/);
+      expect(out.emails[0]!.headers['list-unsubscribe']).toMatch(/^<http:\/\/[^/]+\/r\/[A-Za-z0-9_-]{12}\/optout>$/);
     });
 
     it('pause stops sending and returns queued messages to pending; resume finishes where it stopped, each once', async () => {

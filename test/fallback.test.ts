@@ -174,7 +174,8 @@ for (const dialect of DIALECTS) {
       // So does the citizen's history: one chain, the SMS then the email then the call task.
       const history = await citizenHistory(t.store.history, 'F00002');
       expect(history!.chains).toHaveLength(1);
-      expect(history!.chains[0]!.attempts.map((a) => a.channel)).toEqual(['sms', 'email', 'call']);
+      expect(history!.chains[0]!.attempts).toEqual(['once.invite.F00002', fallbackKey('once', 'invite', 'email', 'F00002'), fallbackKey('once', 'invite', 'call', 'F00002')]);
+      expect(history!.messages.map((m) => m.channel)).toEqual(expect.arrayContaining(['sms', 'email', 'call']));
       expect(formatHistory(history!)).toMatch(/once \/ invite: sms undelivered \(30006\) → email failed \([^)]+\) → call \w+/);
       // The decided attempts are not decided again, and a repeated decision finds its key taken.
       const calendar = new SendCalendar(c);
@@ -254,8 +255,10 @@ describe.skipIf(!built)('the fallback chain through the built CLI', () => {
       expect(show.stdout).toMatch(/^Citizen F00001: /m);
       expect(show.stdout).toMatch(/^ {2}cli \/ invite: sms undelivered \(30006\) → email (sent|delivered) · /m);
       const shown = JSON.parse((await runCli(['--db', db, 'citizens', 'show', 'F00001', '--json'])).stdout);
-      expect(shown.chains[0].attempts.map((a: { channel: string; state: string }) => a.channel)).toEqual(['sms', 'email']);
-      expect(shown.appointments).toHaveLength(1);
+      expect(shown.chains).toEqual([{ campaign: 'cli', step: 'invite', attempts: ['cli.invite.F00001', 'cli.invite~email.F00001'], end: null }]);
+      expect(shown.citizen).toMatchObject({ citizen_id: 'F00001', phone: mobile(1), phone_type: 'mobile', email: 'c1@example.com', doses: 0, opt_out: false });
+      expect(shown.appointments).toEqual([expect.objectContaining({ id: 'cli.invite.F00001', campaign: 'cli', state: 'held', center: CENTER.center_id })]);
+      expect(shown.messages.map((m: { channel: string; state: string }) => m.channel)).toEqual(['sms', 'email']);
       const missing = await runCli(['--db', db, 'citizens', 'show', 'NOPE']);
       expect(missing.code).toBe(4);
       expect(missing.stderr).toBe('invito: no citizen NOPE in the registry [CITIZEN_NOT_FOUND]\n');

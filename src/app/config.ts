@@ -48,6 +48,11 @@ export interface ServerConfig {
   readonly publicUrl?: string;
   /** `INVITO_TRUST_PROXY`, checked. */
   readonly trustProxy?: string;
+  /**
+   * The provider settings the answers to citizens' texts go out with (`TWILIO_ACCOUNT_SID`,
+   * `TWILIO_FROM` or `TWILIO_MESSAGING_SERVICE_SID`); without them replies act but get no answer.
+   */
+  readonly providers: ProviderConfig;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv, flags: { readonly db?: string; readonly templates?: string }): AppConfig {
@@ -73,5 +78,5 @@ export function serverConfig(env: NodeJS.ProcessEnv): ServerConfig {
   }
   const publicUrl = env.INVITO_PUBLIC_URL ? checkPublicUrl(env.INVITO_PUBLIC_URL) : undefined;
   const trustProxy = env.INVITO_TRUST_PROXY ? trustedProxies(env.INVITO_TRUST_PROXY).join(',') : undefined;
-  return { authToken, ...(publicUrl ? { publicUrl } : {}), ...(trustProxy ? { trustProxy } : {}) };
+  return { authToken, ...(publicUrl ? { publicUrl } : {}), ...(trustProxy ? { trustProxy } : {}), providers: providerConfig(env) };
 }

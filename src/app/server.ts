@@ -8,6 +8,11 @@ import { campaignZones } from '../console/zones.js';
 import { Desk } from '../desk/desk.js';
 import { type RunningHttpServer, startHttpServer } from '../http/server.js';
 import { KyselyConsoleStore } from '../store/console.js';
+import { buildChannels } from '../channels/index.js';
+import { answerSender } from '../feedback/answers.js';
+import type { AnswerSender } from '../feedback/conversation.js';
+import type { TemplateLibrary } from '../messages/index.js';
+import { DateTime } from 'luxon';
 import type { App } from './app.js';
 import type { ServerConfig } from './config.js';
 
@@ -22,16 +27,35 @@ export interface AppServerOptions {
   readonly console: boolean;
   /** The clock receipts and answers are stamped with. @defaultValue the system clock */
   readonly now?: () => Date;
+  /**
+   * The templates answers to citizens' texts are rendered from (`reply`). Without them, or
+   * without SMS provider settings, replies still act but are not answered.
+   */
+  readonly library?: TemplateLibrary;
+}
+
+/** The installation's time zone: the day an answer limit counts in. */
+const ZONE = 'Europe/Rome';
+
+/** The SMS answer sender, when the templates and the SMS provider settings are there. */
+function answers(o: AppServerOptions, app: App): AnswerSender | null {
+  const p = o.config.providers;
+  if (!o.library || !p.twilio || (!p.twilio.from && !p.twilio.messagingServiceSid)) return null;
+  const sms = buildChannels(p, ['sms'], app.store.dispatch).sms!;
+  return answerSender({ library: o.library, sms, publicUrl: o.config.publicUrl ?? p.publicUrl, timezone: ZONE });
 }
 
 export function startServer(app: App, o: AppServerOptions): Promise<RunningHttpServer> {
   const { store } = app;
   const { publicUrl, trustProxy, authToken } = o.config;
   const webConsole = o.console
-    ? { desk: new Desk({ store: store.desk, ...(publicUrl ? { publicUrl } : {}) }), store: new KyselyConsoleStore(store.db), campaignZone: campaignZones(store.desk) }
+    ? { desk: new Desk({ store: store.desk, ...(publicUrl ? { publicUrl } : {}) }), store: new KyselyConsoleStore(store.db), campaignZone: campaignZones(store.desk), history: store.history }
     : undefined;
+  const send = answers(o, app);
+  if (!send) o.logger?.warn('replies to texts act but get no answer: the reply templates or the SMS provider settings (TWILIO_ACCOUNT_SID, TWILIO_FROM) are missing');
   return startHttpServer({
     store: store.feedback,
+    replies: { store: store.replies, send, dayStart: (at: Date) => DateTime.fromJSDate(at, { zone: ZONE }).startOf('day').toUTC().toISO()! },
     authToken,
     publicUrl,
     ...(o.port !== undefined ? { port: o.port } : {}),

@@ -43,11 +43,14 @@ export function templateLibrary(dir: string = templatesDir()): Promise<TemplateL
 export const publicUrl = (): string => process.env.INVITO_PUBLIC_URL || 'http://127.0.0.1:8080';
 
 /**
- * The token of a message's reply links: 22 characters (128 bits) of an HMAC of the message key,
- * so links cannot be guessed and need no table. `INVITO_LINK_SECRET` must be set in production.
+ * The token of a message's reply links: 12 base64url characters, 72 bits of an HMAC of the
+ * message key, so links cannot be guessed and an SMS spends few characters on them (issue 13).
+ * Links issued before (22 characters) keep working: the store looks tokens up as recorded.
+ * `INVITO_LINK_SECRET` must be set in production.
  */
+export const LINK_TOKEN_LENGTH = 12;
 export function linkToken(messageKey: string, secret: string = process.env.INVITO_LINK_SECRET || 'invito-development-secret'): string {
-  return createHmac('sha256', secret).update(messageKey).digest('base64url').slice(0, 22);
+  return createHmac('sha256', secret).update(messageKey).digest('base64url').slice(0, LINK_TOKEN_LENGTH);
 }
 
 export { messageKey };
@@ -113,7 +116,7 @@ export interface ContextOptions {
 export function contextFor(o: ContextOptions): MessageContext {
   return buildContext({
     citizen: o.citizen,
-    campaign: { id: o.campaign.id, name: o.campaign.name, timezone: o.campaign.timezone },
+    campaign: { id: o.campaign.id, name: o.campaign.name, timezone: o.campaign.timezone, sender: o.campaign.sender },
     stepId: o.stepId,
     appointment: o.center && o.start ? { center: { name: o.center.name, address: o.center.address, municipality: o.center.municipality }, start: o.start } : null,
     links: { baseUrl: o.publicUrl ?? publicUrl(), token: o.token ?? linkToken(messageKey(o.campaign.id, o.stepId, o.citizen.citizen_id)) },

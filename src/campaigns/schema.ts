@@ -207,6 +207,11 @@ const appointments = z
   })
   .default({ lead_days: 2, horizon_days: 28, slot_minutes: 15 });
 
+const replyWordList = z
+  .array(z.string().trim().min(1, { error: 'must not be empty' }).max(40, { error: 'must be at most 40 characters' }))
+  .min(1, { error: 'needs at least one word' })
+  .max(20, { error: 'lists more than 20 words' });
+
 export const campaignSchema = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9-]{1,60}$/, { error: 'must be lower-case letters, digits and "-" (it names queues and jobs)' }),
@@ -231,6 +236,11 @@ export const campaignSchema = z
      * launch's (ages on `reference_date`).
      */
     rolling: z.boolean().optional(),
+    /**
+     * Who writes, as messages sign it (`{{campaign.sender}}`): short, since every SMS carries it
+     * (`ASL Roma 1`, `Regione Lazio`). Absent: `SSN`.
+     */
+    sender: z.string().trim().min(1, { error: 'must not be empty' }).max(30, { error: 'must be at most 30 characters (every SMS carries it)' }).optional(),
     steps: z
       .array(step)
       .min(1, { error: 'needs at least one step' })
@@ -272,6 +282,20 @@ export const campaignSchema = z
         max_per_day: wholeNumber(1, 1000, 'whole number of messages').optional(),
         max_per_week: wholeNumber(1, 1000, 'whole number of messages').optional(),
       })
+      .optional(),
+    /**
+     * The words an SMS reply is read with, per language (feedback/replies.ts): each list given
+     * replaces that language's default list for its word (confirm, decline, change).
+     */
+    replies: z
+      .record(
+        z.string().regex(/^[a-z]{2,3}(-[a-z0-9]{2,8})?$/, { error: 'must be a language tag such as it, de or pt-br' }),
+        z.strictObject({
+          confirm: replyWordList.optional(),
+          decline: replyWordList.optional(),
+          change: replyWordList.optional(),
+        }),
+      )
       .optional(),
     sms: z
       .strictObject({

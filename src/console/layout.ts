@@ -54,7 +54,7 @@ const notice = (n: Notice | undefined): Html =>
 export function page(title: string, body: Html, viewer?: Viewer, n?: Notice): string {
   const bar = viewer
     ? html`<header class="bar"><span class="brand">invito · call desk</span>
-<a href="${BASE}/desk">Desk</a>${viewer.role === 'supervisor' ? html`<a href="${BASE}/supervisor">Supervisor</a>` : ''}
+<a href="${BASE}/desk">Desk</a><a href="${BASE}/replies">Replies</a>${viewer.role === 'supervisor' ? html`<a href="${BASE}/supervisor">Supervisor</a>` : ''}
 <span>${viewer.name} <span class="who">(${viewer.operatorId}, ${viewer.role})</span></span>
 <form method="post" action="${BASE}/sign-out">${csrfField(viewer.csrfToken)}<button type="submit" class="secondary">Sign out</button></form></header>`
     : html`<header class="bar"><span class="brand">invito · call desk</span></header>`;

@@ -7,6 +7,7 @@ import { DISPOSITIONS, type Disposition } from '../campaigns/schema-desk.js';
 import type { CallTask, DeskStats, Operator, TaskCard } from '../desk/types.js';
 import { type Html, html } from '../web/markup.js';
 import { BASE, type Notice, type Viewer, csrfField, page } from './layout.js';
+import type { CitizenHistory, ReplyToRead } from '../reports/citizen.js';
 import type { WalkState } from './walk.js';
 
 /** How each disposition reads on its button, in the order they are offered. */
@@ -232,3 +233,52 @@ ${lockedPanel}
 /** A page that only says what went wrong (forbidden, not found). */
 export const messagePage = (title: string, notice: Notice, viewer?: Viewer): string =>
   page(title, html`<p><a href="${BASE}/desk">Back to the desk</a></p>`, viewer, notice);
+
+/** One citizen at a glance (`invito citizens show`'s view): what a help-desk operator needs when a citizen phones. */
+export function citizenPage(viewer: Viewer, h: CitizenHistory, zone: string): string {
+  const c = h.citizen;
+  const byId = new Map(h.messages.map((m) => [m.id, m]));
+  const attempt = (id: string) => {
+    const m = byId.get(id)!;
+    return `${m.channel ?? 'none'} ${m.state}${m.errorCode ? ` (${m.errorCode})` : ''}`;
+  };
+  const list = <T,>(items: readonly T[], item: (x: T) => Html) => (items.length ? html`<ul class="history">${items.map((x) => html`<li>${item(x)}</li>`)}</ul>` : html`<p class="muted">None.</p>`);
+  return page(
+    `Citizen ${c.citizen_id}`,
+    html`<section class="panel" aria-labelledby="who"><h1 id="who">${[c.given_name, c.family_name].filter(Boolean).join(' ') || c.citizen_id}</h1>
+<dl class="card">
+<dt>Citizen</dt><dd>${c.citizen_id}</dd>
+<dt>Born</dt><dd>${c.birth_date}</dd>
+<dt>Language</dt><dd>${c.language}</dd>
+<dt>Phone</dt><dd>${c.phone ? html`<a href="tel:${c.phone}">${c.phone}</a> <span class="muted">(${c.phone_type ?? 'unknown'})</span>` : '—'}</dd>
+<dt>Email</dt><dd>${c.email ?? '—'}</dd>
+<dt>Place</dt><dd>${[c.region, c.asl, c.municipality].filter(Boolean).join(' / ') || '—'}</dd>
+<dt>Doses</dt><dd>${c.doses}${c.last_dose_date ? `, last ${c.last_dose_date}` : ''}</dd>
+<dt>Messages</dt><dd>${c.opt_out ? html`<strong>opted out</strong> (${c.opt_out_source ?? 'unknown'})` : 'accepted'}${c.deceased ? html` · <strong>deceased</strong>` : ''}</dd>
+</dl></section>
+<section class="panel" aria-labelledby="appts"><h2 id="appts">Appointments <span class="muted">(${zone})</span></h2>${list(h.appointments, (a) => html`<strong>${when(a.start, zone)}</strong> · ${a.centerName ?? a.center} · ${a.state}${a.reason ? html` <span class="muted">(${a.reason})</span>` : ''} <span class="muted">· ${a.campaign}</span>`)}</section>
+<section class="panel" aria-labelledby="msgs"><h2 id="msgs">Messages</h2>${list(h.chains, (ch) => html`<strong>${ch.step}</strong>: ${ch.attempts.map(attempt).join(' → ')}${ch.end ? html` <span class="muted">(chain ended: ${ch.end})</span>` : ''} <span class="muted">· ${ch.campaign} · ${when(byId.get(ch.attempts[ch.attempts.length - 1]!)!.at, zone)}</span>`)}</section>
+<section class="panel" aria-labelledby="replies"><h2 id="replies">Replies</h2>${list(h.replies, (r) => html`<strong>${r.kind}</strong> by ${r.channel}${r.action ? html` → ${r.action}` : ''} <span class="muted">· ${when(r.at, zone)}</span>`)}</section>
+<section class="panel" aria-labelledby="calls"><h2 id="calls">Calls</h2>${list(h.calls, (k) => html`<strong>${label(k.disposition)}</strong> <span class="muted">· ${when(k.at, zone)} · ${k.operator}</span>${k.note ? html`<br>${k.note}` : ''}`)}</section>`,
+    viewer,
+  );
+}
+
+/** Texts nobody understood, oldest first, each with the citizen's card a click away and a "read" button. */
+export function repliesPage(viewer: Viewer, rows: readonly ReplyToRead[], zone: string, notice?: Notice): string {
+  return page(
+    'Replies to read',
+    html`<div class="panel"><h1>Replies to read</h1>
+<p class="muted">Texts invito could not act on. Read each, act on the citizen's card if needed, then mark it read. Times in ${zone}.</p>
+${
+  rows.length
+    ? html`<table><thead><tr><th scope="col">Received</th><th scope="col">Citizen</th><th scope="col">Text</th><th scope="col"></th></tr></thead><tbody>${rows.map(
+        (r) =>
+          html`<tr><td>${when(r.at, zone)}</td><td>${r.citizenId ? html`<a href="${BASE}/citizens/${encodeURIComponent(r.citizenId)}">${r.name || r.citizenId}</a>` : html`<span class="muted">unknown number</span>`}</td><td>${r.body ?? ''}</td><td><form method="post" action="${BASE}/replies/${encodeURIComponent(r.responseId)}/read">${csrfField(viewer.csrfToken)}<button type="submit" class="secondary">Mark read</button></form></td></tr>`,
+      )}</tbody></table>`
+    : html`<p>Nothing to read.</p>`
+}</div>`,
+    viewer,
+    notice,
+  );
+}

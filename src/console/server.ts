@@ -29,7 +29,8 @@ import { ERRORS, InvitoError, isInvitoError } from '../core/errors.js';
 import { type Desk, type DoneInput, type Operator, SignInError, type TaskCard } from '../desk/desk.js';
 import { publicAsset } from '../web/assets.js';
 import { BASE, CSS_PATH, JS_PATH, type Notice, PAGE_HEADERS, type Viewer } from './layout.js';
-import { type WrapUp, callPage, deskPage, doneNotice, messagePage, signInPage, supervisorPage } from './pages.js';
+import { citizenHistory, type HistoryStore, type RepliesToReadStore } from '../reports/citizen.js';
+import { type WrapUp, callPage, citizenPage, deskPage, doneNotice, messagePage, repliesPage, signInPage, supervisorPage } from './pages.js';
 import { type Session, Sessions, csrfMatches } from './sessions.js';
 import type { ConsoleStore } from './store.js';
 import { answer, back, newWalk, parseWalk, walkState } from './walk.js';
@@ -44,6 +45,8 @@ export interface ConsoleOptions {
   readonly store: ConsoleStore;
   /** A campaign's time zone: callback times are typed and shown in it. */
   readonly campaignZone: (campaignId: string) => Promise<string>;
+  /** One citizen's history (`/console/citizens/:id`) and the replies nobody understood (`/console/replies`). */
+  readonly history: HistoryStore & RepliesToReadStore;
 }
 
 export interface ConsoleDeps extends ConsoleOptions {
@@ -397,6 +400,29 @@ export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (scope, deps
     }
     await storeWalk(req, null);
     return reply.redirect(`${BASE}/desk?done=${encodeURIComponent(taskId)}`, 303);
+  });
+
+  // ── a citizen at a glance, and the replies to read (operators and supervisors) ──
+  /** Citizens' pages and replies are shown in the installation's zone (Italy's). */
+  const CITIZEN_ZONE = 'Europe/Rome';
+  scope.get<{ Params: { citizenId: string } }>('/citizens/:citizenId', async (req, reply) => {
+    const c = ctx(req);
+    const h = await citizenHistory(deps.history, req.params.citizenId);
+    if (!h) return send(reply, 404, messagePage('Citizen not found', { kind: 'error', text: `No citizen ${req.params.citizenId} in the registry.`, code: 'CITIZEN_NOT_FOUND' }, c.viewer), 'CITIZEN_NOT_FOUND');
+    log.info({ operatorId: c.operator.operatorId, citizenId: h.citizen.citizen_id }, 'citizen page viewed');
+    return send(reply, 200, citizenPage(c.viewer, h, CITIZEN_ZONE));
+  });
+
+  scope.get<{ Querystring: { read?: string } }>('/replies', async (req, reply) => {
+    const c = ctx(req);
+    const rows = await deps.history.repliesToRead(200);
+    return send(reply, 200, repliesPage(c.viewer, rows, CITIZEN_ZONE, req.query.read ? { kind: 'ok', text: 'Marked read.' } : undefined));
+  });
+
+  scope.post<{ Params: { responseId: string } }>('/replies/:responseId/read', async (req, reply) => {
+    const c = ctx(req);
+    await deps.history.markRead(req.params.responseId, c.operator.operatorId, now().toISOString());
+    return reply.redirect(`${BASE}/replies?read=1`, 303);
   });
 
   // ── supervisors ─────────────────────────────────────────────────────────────

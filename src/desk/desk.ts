@@ -15,6 +15,7 @@ import { InvitoError, isInvitoError } from '../core/errors.js';
 import { messageKey } from '../core/lifecycle.js';
 import type { TemplateLibrary } from '../messages/index.js';
 import { calendarOf } from '../pacer/windows.js';
+import { laterSlotRequest } from '../pacer/allocation.js';
 import { hashPassword, verifyPassword } from './password.js';
 import type { AppointmentAction, DeskCampaign, DeskCitizen, DeskStore, OperatorRecord } from './store.js';
 import type { CallAttempt, CallTask, ClosedReason, DeskStats, DoneInput, DoneResult, ListFilter, NewOperator, Operator, TaskCard } from './types.js';
@@ -492,27 +493,13 @@ export class Desk {
     return at;
   }
 
-  /** A later free slot for the citizen: from the day after the one offered (or the lead time, if later) over the horizon. */
+  /** A later free slot for the citizen (pacer/allocation.ts `laterSlotRequest`). */
   private async otherSlotRequest(def: Campaign, task: CallTask, appointmentId: string, now: Date) {
     const citizen = await this.store.citizen(task.citizenId);
     if (!citizen) throw new InvitoError('CITIZEN_NOT_FOUND', `task ${task.taskId}: no citizen ${task.citizenId}`);
-    const cal = calendarOf(def);
     const current = await this.store.appointment(appointmentId);
-    const lead = cal.addDays(cal.localDay(now), def.appointments.lead_days);
-    const after = current ? cal.addDays(cal.localDay(new Date(current.start)), 1) : lead;
-    const fromDay = after > lead ? after : lead;
-    return {
-      appointmentId,
-      campaignId: def.id,
-      citizenId: task.citizenId,
-      centers: await this.store.candidateCenters({ region: citizen.region, asl: citizen.asl, municipality: citizen.municipality }),
-      fromDay,
-      toDay: cal.addDays(fromDay, def.appointments.horizon_days),
-      isClosedDay: (day: string) => cal.isClosedDay(day),
-      timezone: def.timezone,
-      slotMinutes: def.appointments.slot_minutes,
-      at: now.toISOString(),
-    };
+    const centers = await this.store.candidateCenters({ region: citizen.region, asl: citizen.asl, municipality: citizen.municipality });
+    return laterSlotRequest(def, { appointmentId, citizenId: task.citizenId, currentStart: current?.start ?? null }, centers, now);
   }
 
   private async cardOf(task: CallTask, campaign: DeskCampaign | undefined): Promise<TaskCard> {

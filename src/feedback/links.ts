@@ -1,6 +1,7 @@
 /**
- * The citizens' reply-link pages as a fastify plugin: `GET|POST /r/:token/:action` (confirm,
- * decline, optout); only POST acts. A citizen always gets a page, never JSON: this plugin's own
+ * The citizens' reply-link pages as a fastify plugin: `GET /r/:token` (the short link an SMS
+ * carries: a page with every action) and `GET|POST /r/:token/:action` (confirm, decline, optout);
+ * only POST acts. A citizen always gets a page, never JSON: this plugin's own
  * error handler answers "try again" when the store failed and "not valid" otherwise, with the
  * stable code in a header for monitoring and tests.
  *
@@ -9,7 +10,7 @@
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { InvitoError } from '../core/errors.js';
 import { refusal } from '../web/errors.js';
-import { type LinkAction, PAGE_HEADERS, askPage, donePage, isLinkAction, notFoundPage, unavailablePage } from './pages.js';
+import { type LinkAction, PAGE_HEADERS, askPage, donePage, isLinkAction, landingPage, notFoundPage, unavailablePage } from './pages.js';
 import type { FeedbackStore, LinkTarget } from './store.js';
 
 export interface ReplyLinkOptions {
@@ -18,7 +19,7 @@ export interface ReplyLinkOptions {
   readonly now: () => Date;
 }
 
-/** Reply-link tokens are base64url (22 characters today); anything else is not worth a query. */
+/** Reply-link tokens are base64url (12 characters, 22 before issue 13); anything else is not worth a query. */
 const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
 
 interface LinkParams {
@@ -42,6 +43,13 @@ export const replyLinks: FastifyPluginAsync<ReplyLinkOptions> = async (app, opti
     if (link === null || !isLinkAction(action)) throw new InvitoError('LINK_NOT_FOUND', 'no message has this reply-link token and action');
     return { link, action };
   };
+
+  // The short link an SMS carries: the citizen's page, whose buttons post to the actions.
+  app.get<{ Params: { token: string } }>('/r/:token', async (req, reply) => {
+    const { token } = req.params;
+    if (!TOKEN.test(token) || (await store.messageByToken(token)) === null) throw new InvitoError('LINK_NOT_FOUND', 'no message has this reply-link token');
+    return reply.code(200).headers(PAGE_HEADERS).send(landingPage(token));
+  });
 
   // GET only describes: mail scanners and link previews open every link they see.
   app.get<{ Params: LinkParams }>('/r/:token/:action', async (req, reply) => {

@@ -129,6 +129,28 @@ function page(b: Bilingual): string {
   );
 }
 
+const LANDING: Bilingual = {
+  it: { title: 'Il Suo appuntamento per la vaccinazione', body: "Scelga che cosa fare dell'appuntamento indicato nel messaggio che ha ricevuto." },
+  en: { title: 'Your vaccination appointment', body: 'Choose what to do about the appointment given in the message you received.' },
+};
+
+/**
+ * The citizen's page behind the short link `/r/<token>` (an SMS has room for one link): a button
+ * for each action, each posting to `/r/<token>/<action>` (relative, so it works behind a proxy
+ * prefix). A GET changes nothing.
+ */
+export function landingPage(token: string): string {
+  const part = (lang: 'it' | 'en', heading: 'h1' | 'h2') => {
+    const t = LANDING[lang];
+    const title = heading === 'h1' ? html`<h1>${t.title}</h1>` : html`<h2>${t.title}</h2>`;
+    const buttons = LINK_ACTIONS.map((a) => html`<form method="post" action="${token}/${a}"><button type="submit">${ASK[a][lang].button ?? a}</button></form>`);
+    return html`<section lang="${lang}">${title}<p>${t.body}</p>${buttons}</section>`;
+  };
+  return documentOf(
+    html`<html lang="it"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex, nofollow"><title>${LANDING.it.title} · ${LANDING.en.title}</title><style>${STYLE}</style></head><body><main>${part('it', 'h1')}${part('en', 'h2')}</main></body></html>\n`,
+  );
+}
+
 /** What a link will do, with the button that does it (a GET must change nothing: mail scanners open links). */
 export const askPage = (action: LinkAction): string => page(ASK[action]);
 

@@ -27,9 +27,12 @@ export const OPT_OUT_RELEASE = 'opted_out';
 
 export type Answer = 'confirm' | 'decline';
 
-/** The answer a response gives its appointment: only a reply link's confirm or decline, tied to its message. */
+/** Channels whose confirm or decline answers an appointment: a reply link, or a reply word by SMS or WhatsApp (feedback/conversation.ts). */
+const ANSWERING_CHANNELS: readonly string[] = ['link', 'sms', 'whatsapp'];
+
+/** The answer a response gives its appointment: a confirm or decline tied to the message it answers. */
 export function answerOf(r: ResponseRecord): Answer | null {
-  return r.channel === 'link' && (r.kind === 'confirm' || r.kind === 'decline') && r.messageId !== null ? r.kind : null;
+  return ANSWERING_CHANNELS.includes(r.channel) && (r.kind === 'confirm' || r.kind === 'decline') && r.messageId !== null ? r.kind : null;
 }
 
 /** What an answer does to its appointment. */

@@ -31,7 +31,7 @@ export interface LinkTarget {
   readonly citizenId: string;
 }
 
-/** A citizen's reply: an SMS that is not STOP, or a confirm/decline link. */
+/** A citizen's reply: an SMS that is not STOP (`kind` the word it was: confirm, decline, change, or `reply`), or a confirm/decline link. */
 export interface ResponseRecord {
   readonly responseId: string;
   readonly citizenId: string | null;
@@ -40,6 +40,8 @@ export interface ResponseRecord {
   readonly kind: string;
   readonly body: string | null;
   readonly at: string;
+  /** What invito did about it (feedback/replies.ts `AnswerKind`), for a reply by text. */
+  readonly action?: string | null;
 }
 
 export interface FeedbackStore {

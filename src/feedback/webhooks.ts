@@ -4,13 +4,15 @@
  * or failure is answered by the server's JSON error handler (a 500 is retried by Twilio).
  *
  * - `POST /webhooks/twilio/status`: message and call status callbacks → receipts
- * - `POST /webhooks/twilio/inbound`: texts from citizens → opt-outs or stored replies
+ * - `POST /webhooks/twilio/inbound`: texts from citizens → opt-outs, replies that act (confirm,
+ *   decline, change: feedback/conversation.ts) and their answer, or stored replies
  *
  * It logs ids, counts and statuses only: requests carry phone numbers and what citizens wrote.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
 import { InvitoError } from '../core/errors.js';
+import { type ConversationDeps, handleInbound } from './conversation.js';
 import type { FeedbackStore } from './store.js';
 import { EMPTY_TWIML, optOutKeyword, readStatusCallback } from './twilio.js';
 
@@ -32,6 +34,11 @@ export interface TwilioWebhookOptions {
   readonly publicUrl: () => string;
   /** The clock receipts, replies and opt-outs are stamped with. */
   readonly now: () => Date;
+  /**
+   * Replies that act (feedback/conversation.ts): confirm, decline, change by SMS, and the answer.
+   * Without it a reply that is not STOP is only stored.
+   */
+  readonly replies?: Omit<ConversationDeps, 'feedback' | 'log'>;
 }
 
 /** The request's form parameters; `{}` when it carried no form, which then fails the signature check. */
@@ -42,7 +49,7 @@ function formOf(req: FastifyRequest): Record<string, string> {
 }
 
 export const twilioWebhooks: FastifyPluginAsync<TwilioWebhookOptions> = async (app, options) => {
-  const { store, authToken, publicUrl, now } = options;
+  const { store, authToken, publicUrl, now, replies } = options;
   const log = app.log;
 
   /** Twilio signs the URL it was given plus every form parameter; anything else is not Twilio. */
@@ -83,6 +90,9 @@ export const twilioWebhooks: FastifyPluginAsync<TwilioWebhookOptions> = async (a
     if (keyword !== null) {
       const r = await store.optOutByPhone(from, `sms:${keyword}`, at);
       log.info({ messageSid, keyword, citizens: r.citizens, messagesStopped: r.messagesStopped }, 'opt-out by SMS');
+    } else if (replies) {
+      const r = await handleInbound({ ...replies, feedback: store, log }, { inboundId: messageSid, from: from.replace(/^whatsapp:/, ''), body, channel: from.startsWith('whatsapp:') ? 'whatsapp' : 'sms', at: now() });
+      log.info({ messageSid, citizenId: r.citizenId, answer: r.answer, silent: r.silent }, 'reply handled');
     } else {
       // Several citizens may share a phone (a carer's number); the reply is filed under the
       // first, and an operator reading it sees the number's other citizens from there.

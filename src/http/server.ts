@@ -18,7 +18,7 @@ import { CONSOLE_PREFIX, type ConsoleOptions, consolePlugin } from '../console/s
 import { InvitoError } from '../core/errors.js';
 import { replyLinks } from '../feedback/links.js';
 import type { FeedbackStore } from '../feedback/store.js';
-import { twilioWebhooks } from '../feedback/webhooks.js';
+import { type TwilioWebhookOptions, twilioWebhooks } from '../feedback/webhooks.js';
 import { refusal } from '../web/errors.js';
 
 /** The path a load balancer or monitor asks whether the server is up. */
@@ -47,6 +47,8 @@ export interface HttpServerOptions {
    * sign-in limits and logs go by. @defaultValue none: the connection's address
    */
   readonly trustProxy?: string;
+  /** SMS replies that act, and their answers (feedback/conversation.ts); without it replies are only stored. */
+  readonly replies?: TwilioWebhookOptions['replies'];
 }
 
 /** Twilio's webhooks are a few kB; a reply-link POST is nearly empty. */
@@ -181,7 +183,7 @@ function build(options: Omit<HttpServerOptions, 'publicUrl'>, publicUrlOf: () =>
 
   app.get(HEALTH_PATH, async () => ({ ok: true }));
 
-  app.register(twilioWebhooks, { store, authToken, publicUrl: publicUrlOf, now });
+  app.register(twilioWebhooks, { store, authToken, publicUrl: publicUrlOf, now, ...(options.replies ? { replies: options.replies } : {}) });
   app.register(replyLinks, { store, now });
   if (options.console) app.register(consolePlugin, { ...options.console, publicUrl: publicUrlOf, now, prefix: CONSOLE_PREFIX });
 

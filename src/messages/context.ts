@@ -34,7 +34,8 @@ export interface MessageContext {
     /** The language recorded for the citizen (the message may fall back to another). */
     readonly language: string;
   };
-  readonly campaign: { readonly id: string; readonly name: string; readonly timezone: string };
+  /** `sender`: who writes, as the campaign's short signature says (`sender:`, e.g. `ASL Roma 1`). */
+  readonly campaign: { readonly id: string; readonly name: string; readonly timezone: string; readonly sender: string };
   readonly step: { readonly id: string };
   readonly appointment: {
     /** False before a slot is allocated: then the centre's fields are '' and start is null. */
@@ -43,7 +44,8 @@ export interface MessageContext {
     /** ISO-8601 with offset; null when no appointment. */
     readonly start: string | null;
   };
-  readonly links: { readonly confirm: string; readonly decline: string; readonly optout: string };
+  /** `page`: the citizen's page (`/r/<token>`: the appointment, confirm, decline, change, calendar, stop). */
+  readonly links: { readonly page: string; readonly confirm: string; readonly decline: string; readonly optout: string };
 }
 
 /** An allocated appointment. */
@@ -56,7 +58,8 @@ export interface AppointmentInput {
 /** Everything buildContext needs. */
 export interface ContextInput {
   readonly citizen: CitizenRecord;
-  readonly campaign: { readonly id: string; readonly name: string; readonly timezone: string };
+  /** `sender` defaults to `DEFAULT_SENDER`. */
+  readonly campaign: { readonly id: string; readonly name: string; readonly timezone: string; readonly sender?: string };
   readonly stepId: string;
   /** null until a slot is allocated. */
   readonly appointment: AppointmentInput | null;
@@ -67,6 +70,9 @@ export interface ContextInput {
 }
 
 export { ageOn };
+
+/** Who writes, when a campaign does not say (`sender:`): the national health service. */
+export const DEFAULT_SENDER = 'SSN';
 
 /** Appointment starts repeat (one slot, many citizens): their validity is remembered. */
 const validStarts = new Map<string, boolean>();
@@ -117,7 +123,7 @@ export function buildContext(input: ContextInput): MessageContext {
       sex: citizen.sex,
       language: citizen.language,
     },
-    campaign: { id: campaign.id, name: campaign.name, timezone: campaign.timezone },
+    campaign: { id: campaign.id, name: campaign.name, timezone: campaign.timezone, sender: campaign.sender ?? DEFAULT_SENDER },
     step: { id: input.stepId },
     appointment:
       appointment === null
@@ -131,14 +137,14 @@ export function buildContext(input: ContextInput): MessageContext {
             },
             start: appointment.start,
           },
-    links: { confirm: `${base}/r/${token}/confirm`, decline: `${base}/r/${token}/decline`, optout: `${base}/r/${token}/optout` },
+    links: { page: `${base}/r/${token}`, confirm: `${base}/r/${token}/confirm`, decline: `${base}/r/${token}/decline`, optout: `${base}/r/${token}/optout` },
   };
 }
 
 /**
  * A representative context for checking templates: realistic lengths (a two-part given
  * name, a family name with an apostrophe, a centre with a long name), an appointment, and
- * links of the length the reply service issues (22-character tokens).
+ * links of the length the reply service issues (12-character tokens).
  */
 export function sampleContext(language: string, baseUrl = 'https://invito.example.it'): MessageContext {
   return buildContext({
@@ -156,7 +162,7 @@ export function sampleContext(language: string, baseUrl = 'https://invito.exampl
       center: { name: 'Centro vaccinale Fiera di Roma', address: 'Via Portuense 1645', municipality: 'Roma' },
       start: '2021-03-01T09:30:00+01:00',
     },
-    links: { baseUrl, token: 'k3Jd9sLq2XbV7mPz0aTf4w' },
+    links: { baseUrl, token: 'k3Jd9sLq2XbV' },
     asOf: '2021-02-15',
   });
 }

@@ -9,15 +9,19 @@ import { DateTime } from 'luxon';
  * month (no year: an appointment weeks ahead needs none, and an SMS saves five characters) ·
  * `short`: digits · `spoken`: weekday, day, month, as said aloud.
  */
-export type DateStyle = 'full' | 'long' | 'weekday' | 'short' | 'spoken';
+export type DateStyle = 'full' | 'long' | 'weekday' | 'short' | 'brief' | 'spoken';
 /** `short`: 24-hour `09:30` · `spoken`: as said aloud (`9 e 30`, `9 Uhr 30`, `9:30 am`). */
 export type TimeStyle = 'short' | 'spoken';
 
-export const DATE_STYLES: readonly DateStyle[] = ['full', 'long', 'weekday', 'short', 'spoken'];
+export const DATE_STYLES: readonly DateStyle[] = ['full', 'long', 'weekday', 'short', 'brief', 'spoken'];
 export const TIME_STYLES: readonly TimeStyle[] = ['short', 'spoken'];
 
 // British English: day-month order and 24-hour clock, as an Italian authority writes to English readers.
-const LOCALES: Readonly<Record<string, string>> = { it: 'it-IT', de: 'de-DE', en: 'en-GB' };
+// Arabic with Latin digits, as Arabic speakers in Italy read dates and times in Italian texts.
+const LOCALES: Readonly<Record<string, string>> = { it: 'it-IT', de: 'de-DE', en: 'en-GB', ro: 'ro-RO', ar: 'ar-u-nu-latn' };
+
+/** The `brief` date, for one-segment texts: abbreviated weekday, day/month (`mar 2/3`, `Tue 2/3`, `Di 2.3.`). */
+const BRIEF: Readonly<Record<string, string>> = { de: 'ccc d.M.', ar: 'cccc d/M' };
 
 const localeOf = (language: string): string => LOCALES[language] ?? language;
 
@@ -97,6 +101,8 @@ export function formatDate(instant: DateTime, language: string, style: DateStyle
       return dt.toLocaleString(WEEKDAY_DAY_MONTH);
     case 'short':
       return dt.toLocaleString(DateTime.DATE_SHORT);
+    case 'brief':
+      return dt.toFormat(BRIEF[language] ?? 'ccc d/M').replace(/\.(?= )/u, '');
     case 'spoken':
       return spokenDate(dt, language);
   }

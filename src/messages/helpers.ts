@@ -51,7 +51,39 @@ export const HELPER_ARITY: Readonly<Record<string, { min: number; max: number; e
   ne: { min: 2, max: 2 },
   choose: { min: 4, max: Infinity, even: true },
   default: { min: 2, max: 2 },
+  short: { min: 2, max: 2 },
 };
+
+/**
+ * The long words of Italian centre names and their usual abbreviations, longest first, for
+ * `{{short}}` (a one-segment SMS has no room for "PUNTO DI SOMMINISTRAZIONE VACCINALE").
+ */
+const ABBREVIATIONS: readonly [RegExp, string][] = [
+  [/\bpunto di somministrazione vaccinale\b/giu, 'Punto vaccinale'],
+  [/\bpunto vaccinale territoriale\b/giu, 'PVT'],
+  [/\bazienda ospedaliera universitaria\b/giu, 'AOU'],
+  [/\bazienda ospedaliera\b/giu, 'AO'],
+  [/\bazienda sanitaria locale\b/giu, 'ASL'],
+  [/\bpresidio ospedaliero\b/giu, 'PO'],
+  [/\bcentro vaccinale\b/giu, 'Centro vacc.'],
+  [/\bpoliambulatorio\b/giu, 'Poliamb.'],
+  [/\bospedale\b/giu, 'Osp.'],
+  [/\bsomministrazione\b/giu, 'somm.'],
+  [/\bvaccinazioni\b/giu, 'vacc.'],
+  [/\bpresso\b/giu, ''],
+];
+
+/** A name shortened to at most `max` characters: title case (for a name in capitals), the usual abbreviations, then cut at a word. */
+export function shorten(value: string, max: number): string {
+  let text = value === value.toUpperCase() ? titlecase(value) : value.trim().replace(/\s+/gu, ' ');
+  if (text.length <= max) return text;
+  for (const [re, abbr] of ABBREVIATIONS) text = text.replace(re, abbr);
+  text = text.replace(/\s{2,}/gu, ' ').replace(/\s+([,.])/gu, '$1').trim();
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max + 1);
+  const space = cut.lastIndexOf(' ');
+  return (space > max / 2 ? cut.slice(0, space) : text.slice(0, max)).replace(/[\s,.'-]+$/u, '');
+}
 
 /** The literal values a helper's style argument may take, checked at load when the argument is a literal. */
 export const HELPER_STYLES: Readonly<Record<string, readonly string[]>> = {
@@ -131,6 +163,12 @@ export const HELPERS: Readonly<Record<string, Helper>> = {
     const [value, ...rest] = params;
     for (let i = 0; i + 1 < rest.length; i += 2) if (rest[i] === value) return rest[i + 1];
     return rest[rest.length - 1];
+  },
+  short(...args) {
+    const { params, options } = split(args);
+    const [value, max] = params;
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < 5) throw new HelperError('TEMPLATE_SYNTAX', 'short', options.loc, 1, 'needs a whole number of characters (5 or more)');
+    return value === null || value === undefined ? '' : shorten(String(value), max);
   },
   default(...args) {
     const { params } = split(args);

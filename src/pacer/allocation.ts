@@ -8,7 +8,9 @@ import { DateTime } from 'luxon';
 import { InvitoError } from '../core/errors.js';
 import { MAX_DAILY_CAPACITY } from '../registry/centers.js';
 import { type OpeningRule, parseOpening } from '../registry/opening.js';
+import type { Campaign } from '../campaigns/schema.js';
 import type { AppointmentState, CenterInfo, CitizenPlace, SlotRequest } from './appointments.js';
+import { calendarOf } from './windows.js';
 
 /** States that hold a slot. */
 export const HOLDS_SLOT = ['held', 'confirmed'] as const satisfies readonly AppointmentState[];
@@ -183,4 +185,33 @@ export const rebookedState = (state: AppointmentState): 'held' | 'confirmed' => 
 export function notPast(a: { readonly day: string; readonly startAt: string }, at: string): boolean {
   const zone = DateTime.fromISO(a.startAt, { setZone: true }).zone;
   return a.day >= DateTime.fromISO(at).setZone(zone).toISODate()!;
+}
+
+/**
+ * A request for a later slot than the one a citizen has (the desk's "another slot", a citizen's
+ * CAMBIA): from the day after the current appointment, or the campaign's lead time if later, over
+ * its horizon, at the citizen's candidate centres.
+ */
+export function laterSlotRequest(
+  def: Campaign,
+  who: { readonly appointmentId: string; readonly citizenId: string; readonly currentStart: string | null },
+  centers: readonly CenterInfo[],
+  now: Date,
+): SlotRequest {
+  const cal = calendarOf(def);
+  const lead = cal.addDays(cal.localDay(now), def.appointments.lead_days);
+  const after = who.currentStart ? cal.addDays(cal.localDay(new Date(who.currentStart)), 1) : lead;
+  const fromDay = after > lead ? after : lead;
+  return {
+    appointmentId: who.appointmentId,
+    campaignId: def.id,
+    citizenId: who.citizenId,
+    centers,
+    fromDay,
+    toDay: cal.addDays(fromDay, def.appointments.horizon_days),
+    isClosedDay: (day: string) => cal.isClosedDay(day),
+    timezone: def.timezone,
+    slotMinutes: def.appointments.slot_minutes,
+    at: now.toISOString(),
+  };
 }

@@ -15,6 +15,8 @@ export interface SmsEstimate {
   readonly messages: number;
   /** Average segments of one message, over a sample of the cohort rendered with its templates. */
   readonly segmentsPerMessage: number;
+  /** Share (0–1) of the messages that fit one segment, over the same sample. */
+  readonly oneSegmentShare: number;
   readonly segments: number;
   readonly pricePerSegment: number;
   readonly cost: number;
@@ -76,9 +78,9 @@ export interface PlanOptions {
 
 const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** Average SMS segments per language, each sampled cohort member rendered at a centre that serves them. */
-async function segmentsByLanguage(campaign: Campaign, stepId: string, template: string, sample: readonly CitizenCard[], stores: PlanStores, library: TemplateLibrary): Promise<Map<string, number>> {
-  const sums = new Map<string, { total: number; n: number }>();
+/** Average SMS segments and the share in one segment, per language, each sampled cohort member rendered at a centre that serves them. */
+async function segmentsByLanguage(campaign: Campaign, stepId: string, template: string, sample: readonly CitizenCard[], stores: PlanStores, library: TemplateLibrary): Promise<Map<string, { avg: number; one: number }>> {
+  const sums = new Map<string, { total: number; one: number; n: number }>();
   const from = DateTime.fromISO(campaign.reference_date, { zone: campaign.timezone });
   // Someone no centre serves yet is measured at a stand-in centre rather than left out.
   const standIn = (await stores.campaigns.longestCenter()) ?? SAMPLE_CENTER;
@@ -91,12 +93,13 @@ async function segmentsByLanguage(campaign: Campaign, stepId: string, template: 
       defaultLanguage: campaign.language,
       sms: { transliterate: campaign.sms.transliterate, maxSegments: Number.POSITIVE_INFINITY },
     });
-    const s = sums.get(citizen.language) ?? { total: 0, n: 0 };
+    const s = sums.get(citizen.language) ?? { total: 0, one: 0, n: 0 };
     s.total += rendered.sms.segments;
+    if (rendered.sms.segments === 1) s.one++;
     s.n++;
     sums.set(citizen.language, s);
   }
-  return new Map([...sums].map(([lang, s]) => [lang, s.total / s.n]));
+  return new Map([...sums].map(([lang, s]) => [lang, { avg: s.total / s.n, one: s.one / s.n }]));
 }
 
 /**
@@ -123,16 +126,19 @@ export async function planCampaign(stores: PlanStores, campaign: Campaign, libra
       const perLanguage = await segmentsByLanguage(campaign, step.id, step.template, sample, stores, library);
       // Weighted by each language's share of the cohort.
       let weighted = 0;
+      let ones = 0;
       let weight = 0;
-      for (const [lang, avg] of perLanguage) {
+      for (const [lang, { avg, one }] of perLanguage) {
         const w = languages[lang] ?? 0;
         weighted += avg * w;
+        ones += one * w;
         weight += w;
       }
       const segmentsPerMessage = weight > 0 ? weighted / weight : 0;
+      const oneSegmentShare = weight > 0 ? ones / weight : 0;
       const segments = Math.round(segmentsPerMessage * byChannel.sms);
       const cost = round(segments * campaign.sms.price_per_segment, 2);
-      return { ...estimate, sms: { messages: byChannel.sms, segmentsPerMessage: round(segmentsPerMessage, 2), segments, pricePerSegment: campaign.sms.price_per_segment, cost } };
+      return { ...estimate, sms: { messages: byChannel.sms, segmentsPerMessage: round(segmentsPerMessage, 2), oneSegmentShare: round(oneSegmentShare, 3), segments, pricePerSegment: campaign.sms.price_per_segment, cost } };
     }),
   );
   const [cohort, steps, schedule] = await Promise.all([composition, stepsQ, forecastQ]);
@@ -202,6 +208,7 @@ export function formatPlan(plan: Plan, campaign: Campaign): string {
     if (s.sms) {
       lines.push(
         `  SMS: ${fmt(s.sms.messages)} messages × ${s.sms.segmentsPerMessage} segments ≈ ${fmt(s.sms.segments)} segments × ${s.sms.pricePerSegment} = ${s.sms.cost.toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`,
+        `  SMS in one segment: ${(100 * s.sms.oneSegmentShare).toFixed(1)}% (of a sample of the cohort, rendered at their centres)`,
       );
     }
   }

@@ -100,7 +100,7 @@ export class KyselyFeedbackStore implements FeedbackStore {
 }
 
 async function insertResponse(ex: Executor, r: ResponseRecord): Promise<void> {
-  const row = { response_id: r.responseId, citizen_id: r.citizenId, message_id: r.messageId, channel: r.channel, kind: r.kind, body: r.body, received_at: r.at };
+  const row = { response_id: r.responseId, citizen_id: r.citizenId, message_id: r.messageId, channel: r.channel, kind: r.kind, body: r.body, received_at: r.at, action: r.action ?? null };
   await ex.insertInto('responses').values(row).onConflict((oc) => oc.column('response_id').doNothing()).execute();
 }
 

@@ -1,31 +1,33 @@
 /** One citizen's rows for `invito citizens show` (reports/citizen.ts): reads only. */
 import type { Kysely } from 'kysely';
-import type { HistoryAppointment, HistoryCall, HistoryCitizen, HistoryMessage, HistoryResponse, HistoryStore } from '../reports/citizen.js';
+import type { HistoryAppointment, HistoryCall, HistoryCitizen, HistoryMessage, HistoryReply, HistoryStore, RepliesToReadStore, ReplyToRead } from '../reports/citizen.js';
 import type { Database } from './schema.js';
 
-export class KyselyHistoryStore implements HistoryStore {
+export class KyselyHistoryStore implements HistoryStore, RepliesToReadStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async citizen(citizenId: string): Promise<HistoryCitizen | null> {
     const r = await this.db.selectFrom('citizens').selectAll().where('citizen_id', '=', citizenId).executeTakeFirst();
     if (!r) return null;
+    const groups = await this.db.selectFrom('citizen_groups').select('group_code').where('citizen_id', '=', citizenId).orderBy('group_code').execute();
     return {
-      citizenId: r.citizen_id,
-      givenName: r.given_name,
-      familyName: r.family_name,
-      birthDate: r.birth_date,
+      citizen_id: r.citizen_id,
+      given_name: r.given_name,
+      family_name: r.family_name,
+      birth_date: r.birth_date,
       sex: r.sex,
       language: r.language,
       phone: r.phone,
-      phoneType: r.phone_type,
+      phone_type: r.phone_type,
       email: r.email,
       region: r.region,
       asl: r.asl,
       municipality: r.municipality,
+      priority_groups: groups.map((g) => g.group_code),
       doses: Number(r.doses),
-      lastDoseDate: r.last_dose_date,
-      optOut: Number(r.opt_out) === 1,
-      optOutSource: r.opt_out_source,
+      last_dose_date: r.last_dose_date,
+      opt_out: Number(r.opt_out) === 1,
+      opt_out_source: r.opt_out_source,
       deceased: Number(r.deceased) === 1,
     };
   }
@@ -39,7 +41,7 @@ export class KyselyHistoryStore implements HistoryStore {
       .orderBy('a.start_at')
       .orderBy('a.appointment_id')
       .execute();
-    return rows.map((r) => ({ appointmentId: r.appointment_id, campaignId: r.campaign_id, state: r.state, reason: r.state_reason, start: r.start_at, centerId: r.center_id, centerName: r.name }));
+    return rows.map((r) => ({ id: r.appointment_id, campaign: r.campaign_id, state: r.state, reason: r.state_reason, center: r.center_id, centerName: r.name, start: r.start_at }));
   }
 
   async messages(citizenId: string): Promise<HistoryMessage[]> {
@@ -51,27 +53,45 @@ export class KyselyHistoryStore implements HistoryStore {
       .orderBy('message_id')
       .execute();
     return rows.map((r) => ({
-      messageId: r.message_id,
-      campaignId: r.campaign_id,
-      stepId: r.step_id,
+      id: r.message_id,
+      campaign: r.campaign_id,
+      step: r.step_id,
       channel: r.channel,
       state: r.state,
       errorCode: r.error_code,
-      appointmentId: r.appointment_id,
+      appointment: r.appointment_id,
+      at: r.sent_at ?? r.updated_at,
       sentAt: r.sent_at,
-      updatedAt: r.updated_at,
       fallbackOf: r.fallback_of,
       fallbackState: r.fallback_state,
     }));
   }
 
-  async responses(citizenId: string): Promise<HistoryResponse[]> {
-    const rows = await this.db.selectFrom('responses').select(['kind', 'channel', 'message_id', 'received_at']).where('citizen_id', '=', citizenId).orderBy('received_at').execute();
-    return rows.map((r) => ({ kind: r.kind, channel: r.channel, messageId: r.message_id, receivedAt: r.received_at }));
+  async replies(citizenId: string): Promise<HistoryReply[]> {
+    const rows = await this.db.selectFrom('responses').select(['kind', 'channel', 'message_id', 'received_at', 'action']).where('citizen_id', '=', citizenId).orderBy('received_at').execute();
+    return rows.map((r) => ({ at: r.received_at, channel: r.channel, kind: r.kind, message: r.message_id, action: r.action }));
   }
 
   async calls(citizenId: string): Promise<HistoryCall[]> {
-    const rows = await this.db.selectFrom('call_attempts').select(['task_id', 'campaign_id', 'operator_id', 'disposition', 'at']).where('citizen_id', '=', citizenId).orderBy('at').orderBy('attempt_id').execute();
-    return rows.map((r) => ({ taskId: r.task_id, campaignId: r.campaign_id, operatorId: r.operator_id, disposition: r.disposition, at: r.at }));
+    const rows = await this.db.selectFrom('call_attempts').select(['task_id', 'campaign_id', 'operator_id', 'disposition', 'note', 'at']).where('citizen_id', '=', citizenId).orderBy('at').orderBy('attempt_id').execute();
+    return rows.map((r) => ({ at: r.at, task: r.task_id, campaign: r.campaign_id, operator: r.operator_id, disposition: r.disposition, note: r.note }));
+  }
+
+  async repliesToRead(limit: number): Promise<ReplyToRead[]> {
+    const rows = await this.db
+      .selectFrom('responses as r')
+      .leftJoin('citizens as c', 'c.citizen_id', 'r.citizen_id')
+      .select(['r.response_id', 'r.citizen_id', 'r.channel', 'r.body', 'r.received_at', 'c.given_name', 'c.family_name'])
+      .where('r.action', '=', 'not_understood')
+      .where('r.read_at', 'is', null)
+      .orderBy('r.received_at')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ responseId: r.response_id, citizenId: r.citizen_id, name: [r.given_name, r.family_name].filter(Boolean).join(' '), channel: r.channel, body: r.body, at: r.received_at }));
+  }
+
+  async markRead(responseId: string, operatorId: string, at: string): Promise<boolean> {
+    const r = await this.db.updateTable('responses').set({ read_at: at, read_by: operatorId }).where('response_id', '=', responseId).where('read_at', 'is', null).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 }

@@ -11,6 +11,7 @@ import { KyselyForecastStore } from './forecast.js';
 import { KyselyHistoryStore } from './history.js';
 import { type OpenOptions, type StoreHandle, openStore } from './open.js';
 import { KyselyRegistryStore } from './registry.js';
+import { KyselyReplyStore } from './replies.js';
 import type { KyselyAppointmentStore } from './slots.js';
 
 export class KyselyStore {
@@ -25,6 +26,8 @@ export class KyselyStore {
   readonly forecast: KyselyForecastStore;
   /** One citizen's rows, for `invito citizens show`. */
   readonly history: KyselyHistoryStore;
+  /** SMS replies that act: targets, threads, answers. */
+  readonly replies: KyselyReplyStore;
   /** Slots and appointments: the pacer's, the feedback layer's and the desk's (the dispatch side's repository: one centre cache). */
   readonly appointments: KyselyAppointmentStore;
   /** The repositories, on the store's pool (those of `dispatch`: they share its prepared statements and caches). */
@@ -41,6 +44,7 @@ export class KyselyStore {
     this.desk = new KyselyDeskStore(handle.db, handle.dialect);
     this.forecast = new KyselyForecastStore(handle.db);
     this.history = new KyselyHistoryStore(handle.db);
+    this.replies = new KyselyReplyStore(handle.db, handle.dialect);
     ({ messages: this.messages, campaignRecords: this.campaignRecords, pacing: this.pacing, appointments: this.appointments } = this.dispatch);
   }
 

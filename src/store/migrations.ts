@@ -5,6 +5,7 @@
 import { type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { consoleMigrations } from './migrations-console.js';
 import { contactMigrations } from './migrations-contact.js';
+import { replyMigrations } from './migrations-replies.js';
 import { deskMigrations } from './migrations-desk.js';
 import { eligibilityMigrations } from './migrations-eligibility.js';
 import { fallbackMigrations } from './migrations-fallback.js';
@@ -250,6 +251,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
   ...fallbackMigrations(dialect),
   ...eligibilityMigrations(dialect),
   ...contactMigrations(dialect),
+  ...replyMigrations(dialect),
 });
 
 class InCodeProvider implements MigrationProvider {

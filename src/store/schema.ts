@@ -142,6 +142,38 @@ export interface ResponsesTable {
   kind: string;
   body: string | null;
   received_at: string;
+  /** What the reply did (feedback/replies.ts AnswerKind: `confirmed`, `moved`, `not_understood`, …); null before issue 13. */
+  action: Generated<string | null>;
+  /** When an operator marked a reply nobody understood as read, and who. */
+  read_at: Generated<string | null>;
+  read_by: Generated<string | null>;
+}
+
+/** A question invito asked a phone (which slot, which citizen), waiting for the answer. */
+export interface ReplyThreadsTable {
+  phone: string;
+  citizen_id: string | null;
+  /** The reply word asked before the citizen was known (a shared phone). */
+  pending: string | null;
+  /** JSON: the slots offered by letter. */
+  offers: string | null;
+  expires_at: string;
+  updated_at: string;
+}
+
+/** invito's answer to one inbound text (its id is the inbound message's). */
+export interface AnswersTable {
+  answer_id: string;
+  phone: string;
+  citizen_id: string | null;
+  campaign_id: string | null;
+  kind: string;
+  /** pending → sent | failed. */
+  state: string;
+  provider_id: string | null;
+  error_code: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface CallTasksTable {
@@ -225,6 +257,8 @@ export interface RegistryImportsTable {
 export interface Database extends DeskTables, ConsoleTables {
   citizens: CitizensTable;
   citizen_groups: CitizenGroupsTable;
+  reply_threads: ReplyThreadsTable;
+  answers: AnswersTable;
   centers: CentersTable;
   center_catchment: CenterCatchmentTable;
   campaigns: CampaignsTable;

@@ -15,7 +15,7 @@
 import { type Selectable, sql } from 'kysely';
 import { groupBy } from '../core/collections.js';
 import { InvitoError } from '../core/errors.js';
-import { candidateCentres, catchmentAreas, centreDay, checkCapacity, chooseCentreDay, daysBetween, HOLDS_SLOT, notPast, notReleased, placesFree, planCentreDays, rebookedState, rulesOf, weekdayOf } from '../pacer/allocation.js';
+import { candidateCentres, catchmentAreas, centreDay, checkCapacity, chooseCentreDay, daysBetween, HOLDS_SLOT, notPast, notReleased, opensOn, placesFree, planCentreDays, rebookedState, rulesOf, weekdayOf } from '../pacer/allocation.js';
 import { RECEIPT_RELEASES } from '../feedback/rules.js';
 import type { ReceiptState } from '../feedback/store.js';
 import type { Appointment, AppointmentStore, CenterInfo, CitizenPlace, SlotRequest } from '../pacer/appointments.js';
@@ -67,7 +67,7 @@ function freePlaces(ex: Executor, centerId: string, day: string, limit: number) 
 }
 
 /** A place taken: a centre-day's place number and its start. */
-type Place = Pick<Appointment, 'centerId' | 'day' | 'seq' | 'startAt'>;
+export type Place = Pick<Appointment, 'centerId' | 'day' | 'seq' | 'startAt'>;
 
 /** The row of a new appointment holding `place` for `req`. */
 const held = (req: SlotRequest, place: Place) => ({
@@ -248,6 +248,53 @@ export function rebookAppointment(ex: Executor, dialect: Dialect, appointmentId:
     for (const [c, d, delta] of deltas) await bookedDelta(trx, c, d, delta);
     const moved = await trx.updateTable('appointments')
       .set({ center_id: place.centerId, day: place.day, seq: place.seq, start_at: place.startAt, state: rebookedState(old.state), state_reason: null, updated_at: req.at })
+      .where('appointment_id', '=', appointmentId).returningAll().executeTakeFirstOrThrow();
+    return toAppointment(moved);
+  });
+}
+
+/**
+ * Up to `n` free places to offer a citizen for `req` (a CAMBIA by SMS): day by day from
+ * `fromDay` (closed days skipped), at each candidate centre in preference order, the centre-day's
+ * lowest free place — so the offers spread over centres before they repeat one. Lays out the
+ * centre-days it looks at; takes nothing.
+ */
+export async function offerPlaces(ex: Executor, req: SlotRequest, n: number): Promise<Place[]> {
+  const out: Place[] = [];
+  for (const day of daysBetween(req.fromDay, req.toDay)) {
+    if (req.isClosedDay(day)) continue;
+    for (const center of req.centers) {
+      if (!opensOn(center, weekdayOf(day))) continue;
+      await materialise(ex, center, day, req.timezone, req.slotMinutes);
+      const free = await freePlaces(ex, center.centerId, day, 1).select(['seq', 'start_at']).executeTakeFirst();
+      if (free) out.push({ centerId: center.centerId, day, seq: free.seq, startAt: free.start_at });
+      if (out.length >= n) return out;
+    }
+  }
+  return out;
+}
+
+/**
+ * Moves an appointment to this very place (a slot the citizen chose), freeing the old one in the
+ * same transaction; the appointment is then `confirmed`. Null, and nothing changed, when the place
+ * was taken meanwhile. Throws `APPOINTMENT_NOT_FOUND`.
+ */
+export function movePlace(ex: Executor, dialect: Dialect, appointmentId: string, place: Place, at: string): Promise<Appointment | null> {
+  return atomically(ex, dialect, async (trx) => {
+    const old = await row(trx, appointmentId);
+    if (!old) throw new InvitoError('APPOINTMENT_NOT_FOUND', `no appointment ${appointmentId}`);
+    if (old.center_id === place.centerId && old.day === place.day && old.seq === place.seq) return toAppointment(old);
+    const taken = await trx.updateTable('slots').set({ appointment_id: appointmentId })
+      .where((eb) => eb.and({ center_id: place.centerId, day: place.day, seq: place.seq, appointment_id: null })).executeTakeFirst();
+    if (Number(taken.numUpdatedRows) === 0) return null;
+    const holds = old.state === 'held' || old.state === 'confirmed';
+    if (holds) await unhold(trx, old);
+    const deltas: [string, string, 1 | -1][] = [[place.centerId, place.day, 1]];
+    if (holds) deltas.push([old.center_id, old.day, -1]);
+    deltas.sort((a, b) => (centreDay(a[0], a[1]) < centreDay(b[0], b[1]) ? -1 : 1));
+    for (const [c, d, delta] of deltas) await bookedDelta(trx, c, d, delta);
+    const moved = await trx.updateTable('appointments')
+      .set({ center_id: place.centerId, day: place.day, seq: place.seq, start_at: place.startAt, state: 'confirmed', state_reason: null, updated_at: at })
       .where('appointment_id', '=', appointmentId).returningAll().executeTakeFirstOrThrow();
     return toAppointment(moved);
   });

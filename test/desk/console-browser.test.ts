@@ -47,7 +47,7 @@ describe('web console in Chromium', () => {
       port: 0,
       host: '127.0.0.1',
       now: () => clock.now(),
-      console: { desk, store: new KyselyConsoleStore(t.store.db), campaignZone: campaignZones(t.store.desk) },
+      console: { desk, store: new KyselyConsoleStore(t.store.db), campaignZone: campaignZones(t.store.desk), history: t.store.history },
     });
     profile = mkdtempSync(join(tmpdir(), 'invito-chromium-'));
     shots = mkdtempSync(join(tmpdir(), 'invito-shots-'));

@@ -82,7 +82,7 @@ export async function startConsole(store: KyselyStore, o: { publicUrl?: string; 
     now: () => clock.now(),
     ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
     ...(o.logger ? { logger: o.logger } : {}),
-    console: { desk, store: new KyselyConsoleStore(store.db), campaignZone: campaignZones(store.desk) },
+    console: { desk, store: new KyselyConsoleStore(store.db), campaignZone: campaignZones(store.desk), history: store.history },
   });
   return { server, desk, clock };
 }

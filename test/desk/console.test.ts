@@ -303,7 +303,7 @@ for (const dialect of DIALECTS) {
         await desk.addOperator({ operatorId: 'op1', name: 'Olga Operatrice', languages: ['it'], password: 'correct horse battery staple' });
         const server = await startHttpServer({
           store: t.store.feedback, authToken: 'x', port: 0, host: '127.0.0.1', now: () => clock.now(),
-          console: { desk, store: new KyselyConsoleStore(t.store.db), campaignZone: campaignZones(t.store.desk) },
+          console: { desk, store: new KyselyConsoleStore(t.store.db), campaignZone: campaignZones(t.store.desk), history: t.store.history },
         });
         try {
           const client = new Client(server.url);

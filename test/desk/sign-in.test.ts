@@ -205,7 +205,7 @@ describe('INVITO_TRUST_PROXY', () => {
         const log = capture();
         const server = await startHttpServer({
           store: t.store.feedback, authToken: 'token', port: 0, logger: log.logger,
-          console: { desk, store: new KyselyConsoleStore(t.store.db), campaignZone: campaignZones(t.store.desk) },
+          console: { desk, store: new KyselyConsoleStore(t.store.db), campaignZone: campaignZones(t.store.desk), history: t.store.history },
           ...(trustProxy ? { trustProxy } : {}),
         });
         try {

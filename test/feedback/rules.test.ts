@@ -22,10 +22,12 @@ describe('receipts', () => {
 });
 
 describe('answers', () => {
-  it('are only a reply link’s confirm or decline tied to a message', () => {
+  it('are a reply link’s, an SMS’s or a WhatsApp reply’s confirm or decline tied to a message', () => {
     expect(answerOf(response({}))).toBe('confirm');
     expect(answerOf(response({ kind: 'decline' }))).toBe('decline');
-    expect(answerOf(response({ channel: 'sms' }))).toBeNull();
+    expect(answerOf(response({ channel: 'sms' }))).toBe('confirm');
+    expect(answerOf(response({ channel: 'whatsapp', kind: 'decline' }))).toBe('decline');
+    expect(answerOf(response({ channel: 'email' }))).toBeNull();
     expect(answerOf(response({ kind: 'reply' }))).toBeNull();
     expect(answerOf(response({ messageId: null }))).toBeNull();
   });

@@ -186,7 +186,7 @@ for (const dialect of DIALECTS) {
         expect(r.status).toBe(200);
         expect(r.text).toBe(TWIML);
         expect(await responses(t.store)).toEqual([
-          { response_id: 'SMreply1', citizen_id: 'c2', message_id: null, channel: 'sms', kind: 'reply', body: 'Non posso venire, stop', received_at: '2021-03-01T10:00:00.000Z' },
+          { response_id: 'SMreply1', citizen_id: 'c2', message_id: null, channel: 'sms', kind: 'reply', body: 'Non posso venire, stop', received_at: '2021-03-01T10:00:00.000Z', action: null, read_at: null, read_by: null },
         ]);
         expect((await citizenRow(t.store, 'c2')).opt_out).toBe(0);
       });
@@ -261,7 +261,7 @@ for (const dialect of DIALECTS) {
       it('a POST to the confirm link records one confirmation of that message, however often it is pressed', async () => {
         for (let i = 0; i < 2; i++) expect((await fetch(link('confirm'), { method: 'POST' })).status).toBe(200);
         expect(await responses(t.store)).toEqual([
-          { response_id: `${linked}.confirm`, citizen_id: 'c1', message_id: linked, channel: 'link', kind: 'confirm', body: null, received_at: '2021-03-01T10:00:00.000Z' },
+          { response_id: `${linked}.confirm`, citizen_id: 'c1', message_id: linked, channel: 'link', kind: 'confirm', body: null, received_at: '2021-03-01T10:00:00.000Z', action: null, read_at: null, read_by: null },
         ]);
         expect((await citizenRow(t.store, 'c1')).opt_out).toBe(0);
       });

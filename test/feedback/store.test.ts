@@ -140,7 +140,7 @@ for (const dialect of DIALECTS) {
         await feedback().recordResponse(r);
         await feedback().recordResponse({ ...r, body: 'changed', at: T2 });
         expect(await responses(t.store)).toEqual([
-          { response_id: 'SMin1', citizen_id: 'c1', message_id: null, channel: 'sms', kind: 'reply', body: 'Sì, grazie', received_at: T1 },
+          { response_id: 'SMin1', citizen_id: 'c1', message_id: null, channel: 'sms', kind: 'reply', body: 'Sì, grazie', received_at: T1, action: null, read_at: null, read_by: null },
         ]);
       });
 

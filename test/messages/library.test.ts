@@ -82,9 +82,9 @@ describe('strict variables', () => {
   });
 
   it('reports a missing variable inside a partial with the partial file and line', async () => {
-    const lib = await library({ 'partials/footer.hbs': 'line one\n{{campaign.sender}}\n', 'x/sms.it.hbs': 'Ciao {{> footer}}' });
+    const lib = await library({ 'partials/footer.hbs': 'line one\n{{campaign.signature}}\n', 'x/sms.it.hbs': 'Ciao {{> footer}}' });
     const err = renderError(() => lib.render({ templateId: 'x', channel: 'sms', context: context(), defaultLanguage: 'it' }));
-    expect(err.message).toContain('campaign.sender');
+    expect(err.message).toContain('campaign.signature');
     expect(err.message).toMatch(/partials\/footer\.hbs:2:3/);
   });
 });
@@ -261,7 +261,7 @@ describe('loading', () => {
     await rm(dir, { recursive: true, force: true });
     const sms = lib.render({ templateId: 'invite', channel: 'sms', context: context(), defaultLanguage: 'it' });
     const email = lib.render({ templateId: 'invite', channel: 'email', context: context(), defaultLanguage: 'it' });
-    expect(sms.text).toContain('Gentile Signor Rossi');
+    expect(sms.text).toContain('Centro vaccinale Nuvola');
     expect(email.html).toContain('Centro vaccinale Nuvola');
   });
 

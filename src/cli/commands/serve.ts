@@ -12,6 +12,7 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { configFromEnv, openApp, serverConfig, startServer } from '../../app/index.js';
+import { templateLibrary, templatesDir } from '../../campaigns/messages.js';
 import { InvitoError } from '../../core/errors.js';
 import { type RunningBounceListener, startBounceListener } from '../../feedback/bounces.js';
 import { FEEDBACK_PATHS } from '../../feedback/webhooks.js';
@@ -44,7 +45,8 @@ export function register(program: Command): void {
       const logger = pino({ name: 'invito-serve', level: opts.logLevel }, logDestination());
       const app = await openApp(configFromEnv(process.env, cmd.optsWithGlobals()));
       try {
-        const server = await startServer(app, { config, port, host: opts.host, logger, console: true });
+        const library = await templateLibrary(templatesDir((cmd.optsWithGlobals() as { templates?: string }).templates));
+        const server = await startServer(app, { config, port, host: opts.host, logger, console: true, library });
         logger.info({ url: server.url }, 'feedback server listening');
         let bounces: RunningBounceListener | null = null;
         if (smtpPort !== null) {

@@ -1,0 +1,174 @@
+/**
+ * SMS replies that act (issue 13, item 1), through the real pipeline: invitations sent by the
+ * worker through the twilio SDK to the sandbox, then the citizen's text posted by the sandbox as
+ * a signed inbound webhook to the server the composition root builds; the server acts on the
+ * appointment in the store (both dialects) and answers through the twilio SDK at once.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openApp, type App } from '../../src/app/app.js';
+import { startServer } from '../../src/app/server.js';
+import { parseCampaign } from '../../src/campaigns/load.js';
+import { templateLibrary } from '../../src/campaigns/messages.js';
+import { FEEDBACK_PATHS } from '../../src/feedback/webhooks.js';
+import { MAX_ANSWERS_PER_DAY, wordKey } from '../../src/feedback/replies.js';
+import type { RunningHttpServer } from '../../src/http/server.js';
+import { launchCampaign } from '../../src/pacer/launch.js';
+import type { CitizenRecord } from '../../src/registry/store.js';
+import { type Sandbox, sendInboundMessage, startSandbox } from '../../src/sandbox/index.js';
+import { twilioSignature } from '../../src/sandbox/signature.js';
+import { CENTER, citizens, sandboxProviders, startTestWorker, testPrefix, until } from '../support/dispatch.js';
+import { DIALECTS, type TestStore } from '../support/stores.js';
+
+const campaign = (id: string) =>
+  parseCampaign(
+    `id: ${id}
+name: Prima dose
+reference_date: 2021-03-01
+cohort: { age: { min: 60 } }
+steps:
+  - { id: invite, channels: [sms], template: invite }
+pacing: { daily_target: 100000 }
+windows: { sms: daily 00:00-24:00 }
+holidays: none
+sms: { max_segments: 6 }
+`,
+    `${id}.yaml`,
+  ).campaign;
+
+const phone = (i: number) => `+39333${String(3000000 + i)}`;
+
+for (const dialect of DIALECTS) {
+  describe.skipIf(!dialect.available)(`SMS replies that act on ${dialect.name}`, () => {
+    let t: TestStore;
+    let sandbox: Sandbox;
+    let app: App;
+    let server: RunningHttpServer;
+    let redis: ReturnType<typeof testPrefix>;
+    beforeEach(async () => {
+      t = await dialect.open();
+      sandbox = await startSandbox({ callbackDelayMs: 1 });
+      app = await openApp({ db: undefined, templates: undefined, redisUrl: undefined }, { store: t.store });
+      server = await startServer(app, { config: { authToken: sandbox.authToken, providers: sandboxProviders(sandbox) }, port: 0, console: false, library: await templateLibrary() });
+      redis = testPrefix();
+      await t.store.registry.writeCenters('seed', [CENTER]);
+    });
+    afterEach(async () => {
+      await server.close();
+      await sandbox.close();
+      await redis.cleanup();
+      await app.close();
+      await t.dispose();
+    });
+
+    /** Writes the citizens, launches, and lets the worker send every invitation. */
+    async function invite(people: CitizenRecord[], id = 'rep'): Promise<void> {
+      await t.store.registry.writeCitizens('seed', people);
+      await launchCampaign(t.store.dispatch, campaign(id), 500, new Date().toISOString());
+      const worker = await startTestWorker(t.store, sandbox, redis.prefix, server.url);
+      try {
+        await until('every invitation sent', async () => {
+          const rows = await t.store.db.selectFrom('messages').select('state').where('campaign_id', '=', id).execute();
+          return rows.length === people.length && rows.every((r) => r.state === 'sent' || r.state === 'delivered');
+        });
+      } finally {
+        await worker.close();
+      }
+    }
+    const text = (from: string, body: string) =>
+      sendInboundMessage({ webhookUrl: server.publicUrl + FEEDBACK_PATHS.inbound, from, body, accountSid: sandbox.accountSid, authToken: sandbox.authToken });
+    /** What the sandbox received for this phone after its `invitations`. */
+    const answers = (to: string, invitations = 1) => sandbox.outbox().messages.filter((m) => m.to === to).slice(invitations).map((m) => m.body);
+    const appointment = (citizenId: string) =>
+      t.store.db.selectFrom('appointments').selectAll().where('citizen_id', '=', citizenId).executeTakeFirstOrThrow();
+
+    it('each word in each language confirms or declines, whatever its case, accents, punctuation and spaces; each gets one answer in the citizen\'s language', async () => {
+      const words: [string, string, 'confirmed' | 'released'][] = [
+        ['it', 'Sì!', 'confirmed'], ['it', ' s i ', 'confirmed'], ['it', 'ok.', 'confirmed'], ['it', '1', 'confirmed'], ['en', 'Yes', 'confirmed'], ['de', 'ja', 'confirmed'],
+        ['it', 'No', 'released'], ['it', '2', 'released'], ['de', 'NEIN!', 'released'],
+      ];
+      const people = citizens(words.length, words.length, 0, 'W').map((c, i) => ({ ...c, phone: phone(i), language: words[i]![0] }));
+      await invite(people);
+      for (const [i, [, body]] of words.entries()) expect((await text(phone(i), body)).status).toBe(200);
+      for (const [i, [lang, , state]] of words.entries()) {
+        const a = await appointment(people[i]!.citizen_id);
+        expect([i, a.state]).toEqual([i, state]);
+        if (state === 'released') expect(a.state_reason).toBe('declined');
+        const got = answers(phone(i));
+        expect(got).toHaveLength(1);
+        const expected = { it: state === 'confirmed' ? /^Appuntamento confermato: / : /^Appuntamento annullato/, en: /^Appointment confirmed: /, de: state === 'confirmed' ? /^Termin bestätigt: / : /^Termin abgesagt/ }[lang]!;
+        expect(got[0]).toMatch(expected);
+      }
+      const responses = await t.store.db.selectFrom('responses').select(['kind', 'action', 'channel']).orderBy('received_at').execute();
+      expect(responses.map((r) => r.action)).toEqual(words.map(([, , s]) => (s === 'confirmed' ? 'confirmed' : 'declined')));
+    });
+
+    it('CAMBIA offers three free slots by letter; the letter books that slot and frees the old one in the same transaction', async () => {
+      const [p] = citizens(1, 1, 0, 'C').map((c) => ({ ...c, phone: phone(100), language: 'it' }));
+      await invite([p!]);
+      const before = await appointment(p!.citizen_id);
+      await text(phone(100), 'cambia');
+      const [options] = answers(phone(100));
+      expect(options).toMatch(/^Posti liberi: A: \S+ \d+\/\d+ \d\d:\d\d Nuvola; B: .+; C: .+; risponda A, B o C$/);
+      await text(phone(100), 'b');
+      const after = await appointment(p!.citizen_id);
+      expect(after.state).toBe('confirmed');
+      expect([after.day, after.seq]).not.toEqual([before.day, before.seq]);
+      const slots = await t.store.db.selectFrom('slots').select(['day', 'seq', 'appointment_id']).where('center_id', '=', CENTER.center_id).where('appointment_id', '=', after.appointment_id).execute();
+      expect(slots).toEqual([{ day: after.day, seq: after.seq, appointment_id: after.appointment_id }]);
+      const old = await t.store.db.selectFrom('slots').select('appointment_id').where('center_id', '=', CENTER.center_id).where('day', '=', before.day).where('seq', '=', before.seq).executeTakeFirstOrThrow();
+      expect(old.appointment_id).toBeNull();
+      // The booked counters moved with it: one place on the new day, none left on the old (when they differ).
+      const days = await t.store.db.selectFrom('center_days').select(['day', 'booked']).where('center_id', '=', CENTER.center_id).execute();
+      expect(days.reduce((n, d) => n + Number(d.booked), 0)).toBe(1);
+      expect(answers(phone(100))[1]).toMatch(/^Nuovo appuntamento confermato: /);
+      // A letter with no offer open is not understood (the thread ended with the move).
+      await text(phone(100), 'C');
+      expect(answers(phone(100))[2]).toMatch(/^Non abbiamo capito\./);
+    });
+
+    it('a phone two citizens share is asked whose appointment it is, by first name, before anything changes', async () => {
+      const family = citizens(2, 2, 0, 'F').map((c, i) => ({ ...c, phone: phone(200), given_name: i === 0 ? 'Mario' : 'Anna', language: 'it' }));
+      await invite(family);
+      await text(phone(200), 'SI');
+      expect(answers(phone(200), 2)).toEqual([expect.stringMatching(/per chi risponde\? Scriva il nome: Mario, Anna$/)]);
+      expect((await appointment('F00000')).state).toBe('held');
+      expect((await appointment('F00001')).state).toBe('held');
+      await text(phone(200), 'anna');
+      expect((await appointment('F00001')).state).toBe('confirmed');
+      expect((await appointment('F00000')).state).toBe('held');
+      expect(answers(phone(200), 2)[1]).toMatch(/^Appuntamento confermato: /);
+    });
+
+    it(`an auto-responder gets at most ${MAX_ANSWERS_PER_DAY} answers a day and every text is still stored; a repeated webhook is answered once; STOP still comes first`, async () => {
+      const people = citizens(2, 2, 0, 'L').map((c, i) => ({ ...c, phone: phone(300 + i), language: 'it' }));
+      await invite(people);
+      for (let i = 0; i < 6; i++) await text(phone(300), `Risposta automatica: sono in ferie (${i})`);
+      expect(answers(phone(300))).toEqual(Array(MAX_ANSWERS_PER_DAY).fill(expect.stringMatching(/^Non abbiamo capito\./)));
+      const stored = await t.store.db.selectFrom('responses').select(['kind', 'action', 'citizen_id']).where('citizen_id', '=', 'L00000').execute();
+      expect(stored).toHaveLength(6);
+      expect(stored.every((r) => r.kind === 'reply' && r.action === 'not_understood')).toBe(true);
+      // Twilio retries a webhook it got no answer to: the same MessageSid acts and answers once.
+      const first = await text(phone(301), 'SI');
+      const url = server.publicUrl + FEEDBACK_PATHS.inbound;
+      const again = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(sandbox.authToken, url, first.params) },
+        body: new URLSearchParams(first.params).toString(),
+      });
+      expect(again.status).toBe(200);
+      expect(answers(phone(301))).toHaveLength(1);
+      // STOP opts out and is not answered by invito (Twilio itself confirms an opt-out).
+      await text(phone(301), 'stop');
+      const c = await t.store.db.selectFrom('citizens').select(['opt_out', 'opt_out_source']).where('citizen_id', '=', 'L00001').executeTakeFirstOrThrow();
+      expect([Number(c.opt_out), c.opt_out_source]).toEqual([1, 'sms:STOP']);
+      expect(answers(phone(301))).toHaveLength(1);
+    });
+  });
+}
+
+describe('reply words', () => {
+  it('are compared without case, accents, punctuation or spaces', () => {
+    expect(['Sì!', 'si', ' S I ', 'SÌ', 'sí.'].map(wordKey)).toEqual(Array(5).fill('SI'));
+    expect(wordKey('Ändern')).toBe('ANDERN');
+  });
+});
