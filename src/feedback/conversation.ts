@@ -50,6 +50,13 @@ export interface ReplyTarget {
   } | null;
 }
 
+/** What the citizen's page behind `/r/<token>` shows: the message's citizen and their appointment in its campaign. */
+export interface PageTarget {
+  readonly messageId: string;
+  readonly target: ReplyTarget;
+  readonly campaign: Campaign | null;
+}
+
 /** A slot offered by letter. */
 export interface Offer {
   readonly letter: string;
@@ -72,6 +79,8 @@ export interface ReplyThread {
 }
 
 export interface ReplyStore {
+  /** The citizen's page behind a link token (null: no such token). */
+  pageOf(token: string): Promise<PageTarget | null>;
   /** Has this inbound message been handled already (Twilio retries)? */
   seen(inboundId: string): Promise<boolean>;
   /** The citizens with this phone, each with their latest open appointment (start after `at`). */

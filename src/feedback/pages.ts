@@ -101,7 +101,7 @@ const UNAVAILABLE: Bilingual = {
 const CSS = publicText('citizen/page.css').trimEnd();
 // Inside <style> nothing is unescaped: a `<` could only be the start of `</style>`.
 if (CSS.includes('<')) throw new Error('public/citizen/page.css may not contain "<"');
-const STYLE = trusted(CSS);
+export const STYLE = trusted(CSS);
 
 /**
  * Headers for every page: the style is allowed by its hash and nothing else may load; the token

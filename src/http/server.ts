@@ -184,7 +184,7 @@ function build(options: Omit<HttpServerOptions, 'publicUrl'>, publicUrlOf: () =>
   app.get(HEALTH_PATH, async () => ({ ok: true }));
 
   app.register(twilioWebhooks, { store, authToken, publicUrl: publicUrlOf, now, ...(options.replies ? { replies: options.replies } : {}) });
-  app.register(replyLinks, { store, now });
+  app.register(replyLinks, { store, now, ...(options.replies ? { page: options.replies.store } : {}) });
   if (options.console) app.register(consolePlugin, { ...options.console, publicUrl: publicUrlOf, now, prefix: CONSOLE_PREFIX });
 
   return app;

@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import { storedCampaign } from '../campaigns/stored.js';
 import type { Campaign } from '../campaigns/schema.js';
-import type { Offer, ReplyStore, ReplyTarget, ReplyThread } from '../feedback/conversation.js';
+import type { Offer, PageTarget, ReplyStore, ReplyTarget, ReplyThread } from '../feedback/conversation.js';
 import type { AnswerKind, ReplyWord } from '../feedback/replies.js';
 import { HOLDS_SLOT } from '../pacer/allocation.js';
 import type { CenterInfo, SlotRequest } from '../pacer/appointments.js';
@@ -59,6 +59,44 @@ export class KyselyReplyStore implements ReplyStore {
       });
     }
     return [...out.values()];
+  }
+
+  async pageOf(token: string): Promise<PageTarget | null> {
+    const r = await this.db
+      .selectFrom('messages as m')
+      .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
+      .leftJoin('appointments as a', (j) => j.onRef('a.campaign_id', '=', 'm.campaign_id').onRef('a.citizen_id', '=', 'm.citizen_id'))
+      .leftJoin('centers as k', 'k.center_id', 'a.center_id')
+      .where('m.link_token', '=', token)
+      .select([
+        'm.message_id', 'm.campaign_id', 'm.link_token', 'c.citizen_id', 'c.given_name', 'c.family_name', 'c.birth_date', 'c.sex', 'c.language', 'c.region', 'c.asl', 'c.municipality',
+        'a.appointment_id', 'a.state', 'a.start_at', 'a.center_id', 'k.name as center_name', 'k.address', 'k.municipality as center_municipality',
+      ])
+      .orderBy('a.created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!r) return null;
+    const target: ReplyTarget = {
+      citizenId: r.citizen_id,
+      givenName: r.given_name,
+      familyName: r.family_name,
+      birthDate: r.birth_date,
+      sex: r.sex,
+      language: r.language,
+      place: { region: r.region, asl: r.asl, municipality: r.municipality },
+      appointment: r.appointment_id
+        ? {
+            appointmentId: r.appointment_id,
+            campaignId: r.campaign_id,
+            state: r.state!,
+            start: r.start_at!,
+            center: { centerId: r.center_id!, name: r.center_name ?? r.center_id!, address: r.address, municipality: r.center_municipality },
+            messageId: r.message_id,
+            linkToken: r.link_token,
+          }
+        : null,
+    };
+    return { messageId: r.message_id, target, campaign: await this.campaign(r.campaign_id) };
   }
 
   async campaign(campaignId: string): Promise<Campaign | null> {
