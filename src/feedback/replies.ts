@@ -21,7 +21,7 @@ export type ReplyWords = Readonly<Record<string, Readonly<Partial<Record<ReplyWo
 export const DEFAULT_REPLY_WORDS: ReplyWords = {
   it: { confirm: ['SI', 'SÌ', 'OK', '1'], decline: ['NO', '2'], change: ['CAMBIA', 'ALTRA', '3'] },
   en: { confirm: ['YES', 'OK', '1'], decline: ['NO', '2'], change: ['CHANGE', '3'] },
-  de: { confirm: ['JA', 'OK', '1'], decline: ['NEIN', '2'], change: ['ÄNDERN', '3'] },
+  de: { confirm: ['JA', 'OK', '1'], decline: ['NEIN', '2'], change: ['ÄNDERN', 'AENDERN', '3'] },
   ro: { confirm: ['DA', 'OK', '1'], decline: ['NU', '2'], change: ['SCHIMBA', 'SCHIMBĂ', '3'] },
   ar: { confirm: ['نعم', 'OK', '1'], decline: ['لا', '2'], change: ['تغيير', '3'] },
 };

@@ -10,7 +10,7 @@ import { startServer } from '../../src/app/server.js';
 import { parseCampaign } from '../../src/campaigns/load.js';
 import { templateLibrary } from '../../src/campaigns/messages.js';
 import { FEEDBACK_PATHS } from '../../src/feedback/webhooks.js';
-import { MAX_ANSWERS_PER_DAY, wordKey } from '../../src/feedback/replies.js';
+import { MAX_ANSWERS_PER_DAY, mergeWords, replyWord, wordKey } from '../../src/feedback/replies.js';
 import type { RunningHttpServer } from '../../src/http/server.js';
 import { launchCampaign } from '../../src/pacer/launch.js';
 import type { CitizenRecord } from '../../src/registry/store.js';
@@ -170,5 +170,21 @@ describe('reply words', () => {
   it('are compared without case, accents, punctuation or spaces', () => {
     expect(['Sì!', 'si', ' S I ', 'SÌ', 'sí.'].map(wordKey)).toEqual(Array(5).fill('SI'));
     expect(wordKey('Ändern')).toBe('ANDERN');
+  });
+
+  it('every default word means what the issue says, in the citizen\'s language or another; a campaign list replaces a language\'s', () => {
+    const words = mergeWords(undefined);
+    const cases: [string, string, string][] = [
+      ['it', 'SI', 'confirm'], ['it', 'sì', 'confirm'], ['it', 'Ok', 'confirm'], ['it', '1', 'confirm'], ['it', 'yes', 'confirm'], ['it', 'Ja!', 'confirm'],
+      ['it', 'no', 'decline'], ['it', '2', 'decline'], ['it', 'nein', 'decline'],
+      ['it', 'Cambia', 'change'], ['it', 'altra', 'change'], ['it', '3', 'change'], ['it', 'change', 'change'], ['it', 'ändern', 'change'], ['de', 'AENDERN', 'change'],
+      ['ro', 'da', 'confirm'], ['ro', 'nu', 'decline'], ['ro', 'schimbă', 'change'], ['ar', 'نعم', 'confirm'], ['ar', 'لا', 'decline'], ['ar', 'تغيير', 'change'],
+      ['it', 'forse', 'none'],
+    ];
+    for (const [lang, body, kind] of cases) expect([lang, body, replyWord(body, words, lang) ?? 'none']).toEqual([lang, body, kind]);
+    const own = mergeWords({ it: { confirm: ['VA BENE'] } });
+    expect(replyWord('va bene', own, 'it')).toBe('confirm');
+    expect(replyWord('yes', own, 'it')).toBe('confirm'); // English's list still holds
+    expect(replyWord('no', own, 'it')).toBe('decline');
   });
 });

@@ -22,6 +22,10 @@ describe('Romanian and Arabic SMS', async () => {
       expect(ar.sms.segments).toBe(ar.sms.units <= 70 ? 1 : Math.ceil(ar.sms.units / 67));
       expect(ar.text).toMatch(/[\u0600-\u06FF]/u);
     }
+    // A campaign with Romanian or Arabic speakers validates at the default sms.max_segments (3).
+    for (const templateId of ['invite', 'reminder']) {
+      expect(lib.check({ templateId, channels: ['sms'], languages: ['ro', 'ar'], defaultLanguage: 'it', sms: { maxSegments: 3 } }), templateId).toEqual([]);
+    }
     // Dates in Arabic keep Latin digits (ar-u-nu-latn), as in the Italian texts around them.
     const ar = lib.render({ templateId: 'invite', channel: 'sms', context: sampleContext('ar'), defaultLanguage: 'it' });
     expect(ar.text).toMatch(/ 1\/3 /);
