@@ -10,6 +10,51 @@ import type { Dialect } from './open.js';
 import type { Database } from './schema.js';
 import { candidateCenters, movePlace, offerPlaces } from './slots.js';
 
+/** The columns a reply target is read from (citizen, latest message, appointment and centre). */
+interface TargetRow {
+  readonly citizen_id: string;
+  readonly given_name: string | null;
+  readonly family_name: string | null;
+  readonly birth_date: string;
+  readonly sex: 'M' | 'F' | 'X' | null;
+  readonly language: string;
+  readonly region: string | null;
+  readonly asl: string | null;
+  readonly municipality: string | null;
+  readonly message_id: string | null;
+  readonly link_token: string | null;
+  readonly appointment_id: string | null;
+  readonly campaign_id: string | null;
+  readonly state: string | null;
+  readonly start_at: string | null;
+  readonly center_id: string | null;
+  readonly center_name: string | null;
+  readonly address: string | null;
+  readonly center_municipality: string | null;
+}
+
+/** A citizen and, when `open`, the appointment of the row's message. */
+const toTarget = (r: TargetRow, open: boolean): ReplyTarget => ({
+  citizenId: r.citizen_id,
+  givenName: r.given_name,
+  familyName: r.family_name,
+  birthDate: r.birth_date,
+  sex: r.sex,
+  language: r.language,
+  place: { region: r.region, asl: r.asl, municipality: r.municipality },
+  appointment: open
+    ? {
+        appointmentId: r.appointment_id!,
+        campaignId: r.campaign_id!,
+        state: r.state!,
+        start: r.start_at!,
+        center: { centerId: r.center_id!, name: r.center_name ?? r.center_id!, address: r.address, municipality: r.center_municipality },
+        messageId: r.message_id!,
+        linkToken: r.link_token,
+      }
+    : null,
+});
+
 export class KyselyReplyStore implements ReplyStore {
   constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect) {}
 
@@ -37,26 +82,7 @@ export class KyselyReplyStore implements ReplyStore {
       const open = r.appointment_id !== null && (HOLDS_SLOT as readonly string[]).includes(r.state ?? '') && Date.parse(r.start_at!) > now;
       const known = out.get(r.citizen_id);
       if (known?.appointment) continue;
-      out.set(r.citizen_id, {
-        citizenId: r.citizen_id,
-        givenName: r.given_name,
-        familyName: r.family_name,
-        birthDate: r.birth_date,
-        sex: r.sex,
-        language: r.language,
-        place: { region: r.region, asl: r.asl, municipality: r.municipality },
-        appointment: open
-          ? {
-              appointmentId: r.appointment_id!,
-              campaignId: r.campaign_id!,
-              state: r.state!,
-              start: r.start_at!,
-              center: { centerId: r.center_id!, name: r.center_name ?? r.center_id!, address: r.address, municipality: r.center_municipality },
-              messageId: r.message_id!,
-              linkToken: r.link_token,
-            }
-          : null,
-      });
+      out.set(r.citizen_id, toTarget(r, open));
     }
     return [...out.values()];
   }
@@ -76,26 +102,7 @@ export class KyselyReplyStore implements ReplyStore {
       .limit(1)
       .executeTakeFirst();
     if (!r) return null;
-    const target: ReplyTarget = {
-      citizenId: r.citizen_id,
-      givenName: r.given_name,
-      familyName: r.family_name,
-      birthDate: r.birth_date,
-      sex: r.sex,
-      language: r.language,
-      place: { region: r.region, asl: r.asl, municipality: r.municipality },
-      appointment: r.appointment_id
-        ? {
-            appointmentId: r.appointment_id,
-            campaignId: r.campaign_id,
-            state: r.state!,
-            start: r.start_at!,
-            center: { centerId: r.center_id!, name: r.center_name ?? r.center_id!, address: r.address, municipality: r.center_municipality },
-            messageId: r.message_id,
-            linkToken: r.link_token,
-          }
-        : null,
-    };
+    const target = toTarget(r, r.appointment_id !== null);
     return { messageId: r.message_id, target, campaign: await this.campaign(r.campaign_id) };
   }
 

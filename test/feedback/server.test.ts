@@ -230,6 +230,17 @@ for (const dialect of DIALECTS) {
       });
       const link = (action: string) => `${server.url}/r/${TOKEN}/${action}`;
 
+      it('the short link /r/<token> shows one page with a button for each action, each posting to its link; an unknown token is not valid', async () => {
+        const r = await fetch(`${server.url}/r/${TOKEN}`);
+        expect(r.status).toBe(200);
+        expect(r.headers.get('content-security-policy')).toContain("default-src 'none'");
+        const html = await r.text();
+        for (const action of ['confirm', 'decline', 'optout']) expect(html).toContain(`<form method="post" action="${TOKEN}/${action}">`);
+        expect(await responses(t.store)).toEqual([]);
+        const unknown = await fetch(`${server.url}/r/NoSuchToken1`);
+        expect([unknown.status, unknown.headers.get('x-invito-error')]).toEqual([404, 'LINK_NOT_FOUND']);
+      });
+
       it('a GET of any link changes nothing and shows a bilingual page whose button POSTs, with no external assets', async () => {
         for (const action of ['confirm', 'decline', 'optout']) {
           const r = await fetch(link(action));
