@@ -1,21 +1,40 @@
 /**
- * Simulated inbound SMS: what Twilio posts to a number's messaging webhook when a citizen
- * replies (STOP, SI, NO…), signed like every Twilio webhook.
+ * Simulated inbound messages: what Twilio posts to a number's messaging webhook when a citizen
+ * replies (STOP, SI, NO…) by SMS, or by WhatsApp (a text, or a tap on a template's quick-reply
+ * button), signed like every Twilio webhook.
  */
 import { InvitoError } from '../core/errors.js';
+import { WHATSAPP_PREFIX, parseAddress } from './addresses.js';
 import { SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, SANDBOX_SENDER } from './credentials.js';
 import { newSid } from './ids.js';
 import { countSegments } from './segments.js';
 import { twilioSignature } from './signature.js';
 
-export interface InboundMessage {
+/** What only a WhatsApp inbound carries (`from` is `whatsapp:+…`). */
+export interface InboundWhatsAppOptions {
+  /** The citizen's WhatsApp profile name (`ProfileName`); not posted when absent. */
+  readonly profileName?: string;
+  /**
+   * A tap on a quick-reply button of a template: the button's label (`ButtonText`), which is
+   * also the `Body` when `body` is not given, as Twilio posts it.
+   */
+  readonly buttonText?: string;
+  /** The tapped button's id as the template defines it (`ButtonPayload`); only with `buttonText`. */
+  readonly buttonPayload?: string;
+}
+
+export interface InboundMessage extends InboundWhatsAppOptions {
   /** The app's inbound-message webhook. */
   readonly webhookUrl: string;
-  /** The citizen's number. */
+  /** The citizen's number: `+393331234567` (SMS), or `whatsapp:+393331234567` (WhatsApp). */
   readonly from: string;
-  /** The number the citizen wrote to. @defaultValue SANDBOX_SENDER */
+  /**
+   * The number the citizen wrote to; for WhatsApp `whatsapp:` is added when missing.
+   * @defaultValue SANDBOX_SENDER (`whatsapp:` + SANDBOX_SENDER for WhatsApp)
+   */
   readonly to?: string;
-  readonly body: string;
+  /** What the citizen wrote. @defaultValue `buttonText` for a button tap, else '' */
+  readonly body?: string;
   /** Present when the number belongs to a Messaging Service. */
   readonly messagingServiceSid?: string;
   /** @defaultValue SANDBOX_ACCOUNT_SID */
@@ -39,12 +58,23 @@ export interface InboundResult {
 
 /**
  * Posts a signed inbound-message webhook, as Twilio does when `from` texts `to`. Resolves with
- * the webhook's answer whatever its status; throws `WEBHOOK_FAILED` only when no answer came.
+ * the webhook's answer whatever its status; throws `WEBHOOK_FAILED` only when no answer came,
+ * `USAGE` for WhatsApp-only options on an SMS or a `buttonPayload` without `buttonText`.
  *
  * @example
  * await sendInboundMessage({ webhookUrl: 'http://127.0.0.1:3000/twilio/inbound', from: '+393331234567', body: 'STOP' });
+ * await sendInboundMessage({ webhookUrl, from: 'whatsapp:+393331234567', buttonText: 'Confermo', buttonPayload: 'confirm' });
  */
 export async function sendInboundMessage(m: InboundMessage): Promise<InboundResult> {
+  const whatsapp = parseAddress(m.from).channel === 'whatsapp';
+  const wa = { profileName: m.profileName, buttonText: m.buttonText, buttonPayload: m.buttonPayload };
+  if (!whatsapp) {
+    const given = Object.entries(wa).filter(([, v]) => v !== undefined).map(([k]) => k);
+    if (given.length > 0) throw new InvitoError('USAGE', `${given.join(', ')}: WhatsApp only (from must be whatsapp:+…)`);
+  }
+  if (m.buttonPayload !== undefined && m.buttonText === undefined) throw new InvitoError('USAGE', 'buttonPayload needs the buttonText of the button that was tapped');
+  const body = m.body ?? m.buttonText ?? '';
+  const to = m.to ?? SANDBOX_SENDER;
   const sid = newSid('SM');
   const params: Record<string, string> = {
     MessageSid: sid,
@@ -52,14 +82,23 @@ export async function sendInboundMessage(m: InboundMessage): Promise<InboundResu
     SmsSid: sid,
     AccountSid: m.accountSid ?? SANDBOX_ACCOUNT_SID,
     From: m.from,
-    To: m.to ?? SANDBOX_SENDER,
-    Body: m.body,
+    To: whatsapp && !to.startsWith(WHATSAPP_PREFIX) ? WHATSAPP_PREFIX + to : to,
+    Body: body,
     NumMedia: '0',
-    NumSegments: String(countSegments(m.body)),
+    // WhatsApp is not cut into segments.
+    NumSegments: whatsapp ? '1' : String(countSegments(body)),
     SmsStatus: 'received',
     ApiVersion: '2010-04-01',
   };
   if (m.messagingServiceSid) params.MessagingServiceSid = m.messagingServiceSid;
+  if (whatsapp) {
+    params.MessageType = m.buttonText === undefined ? 'text' : 'button';
+    // The citizen's WhatsApp ID: the number's digits, without `+`.
+    params.WaId = parseAddress(m.from).number.replace(/\D/g, '');
+    if (m.profileName !== undefined) params.ProfileName = m.profileName;
+    if (m.buttonText !== undefined) params.ButtonText = m.buttonText;
+    if (m.buttonPayload !== undefined) params.ButtonPayload = m.buttonPayload;
+  }
   const signature = twilioSignature(m.authToken ?? SANDBOX_AUTH_TOKEN, m.webhookUrl, params);
   let response: Response;
   try {

@@ -7,7 +7,8 @@
  * const sandbox = await startSandbox({ undeliveredShare: 0.02 });
  * const client = createTwilioClient({ accountSid: sandbox.accountSid, authToken: sandbox.authToken, apiBase: sandbox.apiUrl });
  * await client.messages.create({ to: '+393331234567', from: '+15005550006', body: 'Ciao' });
- * sandbox.outbox().messages.length; // 1
+ * await client.messages.create({ to: 'whatsapp:+393331234567', from: 'whatsapp:+15005550006', contentSid: 'HX' + '0'.repeat(32) });
+ * sandbox.outbox().messages.length; // 2
  * await sandbox.close();
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
@@ -25,8 +26,9 @@ import { registerTwilioApi } from './twilio-api.js';
 
 export { SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, SANDBOX_SENDER } from './credentials.js';
 export { DEFAULT_KNOBS, type SandboxKnobs } from './knobs.js';
-export type { CallStatus, MessageStatus, OutboxCall, OutboxEmail, OutboxMessage, OutboxRecord, OutboxSnapshot, SandboxStats } from './outbox.js';
-export { type InboundMessage, type InboundResult, sendInboundMessage } from './inbound.js';
+export type { CallStatus, MessageChannel, MessageStatus, OutboxCall, OutboxEmail, OutboxMessage, OutboxRecord, OutboxSnapshot, SandboxStats } from './outbox.js';
+export { type InboundMessage, type InboundResult, type InboundWhatsAppOptions, sendInboundMessage } from './inbound.js';
+export { WHATSAPP_PREFIX } from './addresses.js';
 export { twilioSignature } from './signature.js';
 export { fetchOutbox, fetchStats, updateConfig } from './control-client.js';
 

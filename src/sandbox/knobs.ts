@@ -17,16 +17,22 @@ export interface SandboxKnobs {
   latencyMs: number;
   /** A uniformly random extra of up to this many ms on top of `latencyMs`. @defaultValue 0 */
   latencyJitterMs: number;
-  /** Share of accepted messages that end `undelivered` (ErrorCode 30003, 30005 or 30006). @defaultValue 0 */
+  /** Share of accepted messages, SMS and WhatsApp, that end `undelivered` (ErrorCode 30003, 30005 or 30006). @defaultValue 0 */
   undeliveredShare: number;
-  /** Share of accepted messages that end `failed` (ErrorCode 30008) without ever being `sent`. @defaultValue 0 */
+  /** Share of accepted messages, SMS and WhatsApp, that end `failed` (ErrorCode 30008) without ever being `sent`. @defaultValue 0 */
   failedShare: number;
   /**
    * Share of phone numbers that are landlines the network only finds out about on delivery:
-   * every message to one ends `undelivered` with ErrorCode 30006 (calls to it are answered as
-   * usual). Chosen by a hash of the number, so a number is always a landline or never. @defaultValue 0
+   * every message to one, SMS or WhatsApp, ends `undelivered` with ErrorCode 30006 (calls to it
+   * are answered as usual). Chosen by a hash of the number (without `whatsapp:`), so a number is
+   * always a landline or never. @defaultValue 0
    */
   landlineShare: number;
+  /**
+   * Share of delivered WhatsApp messages that the citizen then opens: they go on to `read`
+   * (the others end `delivered`). SMS has no read receipts. @defaultValue 1
+   */
+  readShare: number;
   /** Share of calls that end `busy`. @defaultValue 0 */
   callBusyShare: number;
   /** Share of calls that end `no-answer`. @defaultValue 0 */
@@ -72,6 +78,7 @@ export const DEFAULT_KNOBS: Readonly<SandboxKnobs> = Object.freeze({
   undeliveredShare: 0,
   failedShare: 0,
   landlineShare: 0,
+  readShare: 1,
   callBusyShare: 0,
   callNoAnswerShare: 0,
   callFailedShare: 0,
@@ -98,6 +105,7 @@ const patchSchema = z.strictObject({
   undeliveredShare: share,
   failedShare: share,
   landlineShare: share,
+  readShare: share,
   callBusyShare: share,
   callNoAnswerShare: share,
   callFailedShare: share,

@@ -2,9 +2,11 @@
  * What happens to a message or call after the API accepted it: its statuses, one step every
  * `callbackDelayMs`, each reported to its `StatusCallback` the way Twilio reports it. A step
  * waits for the previous step's callback to be answered (or given up), so one recipient's
- * callbacks always arrive in order; different messages proceed independently.
+ * callbacks always arrive in order; different messages proceed independently. WhatsApp messages
+ * live the same life, plus `read` when the citizen opens one.
  */
 import type { Logger } from 'pino';
+import { WHATSAPP_PREFIX, parseAddress } from './addresses.js';
 import type { Scheduler, WebhookPoster } from './callbacks.js';
 import { rfc2822 } from './ids.js';
 import { inShare, type KnobState } from './knobs.js';
@@ -70,13 +72,18 @@ export class Lifecycle {
     for (const w of this.idleWaiters.splice(0)) w();
   }
 
-  /** Starts a message on queued → sent → delivered (or undelivered, or straight to failed). */
+  /**
+   * Starts a message on queued → sent → delivered (or undelivered, or straight to failed); a
+   * WhatsApp message that was delivered may go on to `read` (the `readShare` knob).
+   */
   startMessage(m: OutboxMessage): void {
     const k = this.o.knobs.now;
     const r = Math.random();
+    const whatsapp = m.channel === 'whatsapp';
     let steps: MessageStatus[];
     let errorCode: number | null = null;
-    if (inShare(m.to, k.landlineShare)) {
+    // The number decides whether it is a landline, whatever the channel.
+    if (inShare(parseAddress(m.to).number, k.landlineShare)) {
       // A landline: the carrier says so on delivery.
       steps = ['queued', 'sent', 'undelivered'];
       errorCode = LANDLINE_CODE;
@@ -88,6 +95,8 @@ export class Lifecycle {
       errorCode = UNDELIVERED_CODES[Math.floor(Math.random() * UNDELIVERED_CODES.length)]!;
     } else {
       steps = ['queued', 'sent', 'delivered'];
+      // The citizen opens it: WhatsApp's read receipt.
+      if (whatsapp && Math.random() < k.readShare) steps.push('read');
     }
     this.active++;
     // `queued` is reported at once: the API answer already said so.
@@ -99,8 +108,9 @@ export class Lifecycle {
     const now = new Date();
     const iso = now.toISOString();
     const last = i === steps.length - 1;
+    const whatsapp = m.channel === 'whatsapp';
     // A Messaging Service picks its sender when it queues the message.
-    if (m.from === null) m.from = SANDBOX_SENDER;
+    if (m.from === null) m.from = whatsapp ? WHATSAPP_PREFIX + SANDBOX_SENDER : SANDBOX_SENDER;
     if (status === 'sent') m.sentAt = iso;
     if (last) m.errorCode = errorCode;
     if (m.status !== status) this.o.outbox.setMessageStatus(m, status, iso);
@@ -120,8 +130,11 @@ export class Lifecycle {
       SmsStatus: status,
     };
     if (m.messagingServiceSid) params.MessagingServiceSid = m.messagingServiceSid;
+    // WhatsApp callbacks name their channel; To and From keep their `whatsapp:` prefix.
+    if (whatsapp) params.ChannelPrefix = 'whatsapp';
     if (last && errorCode !== null) params.ErrorCode = String(errorCode);
-    if (last && status !== 'failed') params.RawDlrDoneDate = dlrDate(now);
+    // A carrier's delivery report date: SMS only, WhatsApp has no carrier.
+    if (last && status !== 'failed' && !whatsapp) params.RawDlrDoneDate = dlrDate(now);
     void this.o.poster.post(m.statusCallback, params).then(next);
   }
 

@@ -5,7 +5,10 @@
  */
 import { type WriteStream, createWriteStream } from 'node:fs';
 
-export type MessageStatus = 'accepted' | 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed';
+/** `read`: a WhatsApp message the citizen opened (after `delivered`); SMS never gets there. */
+export type MessageStatus = 'accepted' | 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'read';
+/** How a message travels: `whatsapp` when its `To` is `whatsapp:+E.164`. */
+export type MessageChannel = 'sms' | 'whatsapp';
 export type CallStatus = 'queued' | 'initiated' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed';
 
 interface Recorded {
@@ -15,16 +18,19 @@ interface Recorded {
   readonly time: string;
 }
 
-/** An SMS accepted by `POST …/Messages.json`. */
+/** An SMS or WhatsApp message accepted by `POST …/Messages.json`. */
 export interface OutboxMessage extends Recorded {
   readonly kind: 'message';
   /** The message SID (`SM…`). */
   readonly id: string;
+  /** As given: `+393331234567`, or `whatsapp:+393331234567`. */
   readonly to: string;
-  /** The sender: `From`, or the number the Messaging Service picked (`null` until it has). */
+  /** The sender: `From`, or the number the Messaging Service picked (`null` until it has); `whatsapp:` for WhatsApp. */
   from: string | null;
   readonly messagingServiceSid: string | null;
+  /** `Body`; `''` for a content message sent without one (the sandbox renders no templates). */
   readonly body: string;
+  /** As billed: SMS segments (GSM-7 or UCS-2); always 1 for WhatsApp. */
   readonly numSegments: number;
   readonly statusCallback: string | null;
   /** Where it is now; the final status once its life is over. */
@@ -35,6 +41,11 @@ export interface OutboxMessage extends Recorded {
   updated: string;
   /** ISO time it was handed to the network (`sent`), if it was. */
   sentAt: string | null;
+  readonly channel: MessageChannel;
+  /** `ContentSid` (`HX…`): a content template, a WhatsApp business-initiated message. */
+  readonly contentSid: string | null;
+  /** `ContentVariables`, parsed: `{"1": "Mario"}`; null when not given. */
+  readonly contentVariables: Readonly<Record<string, string>> | null;
 }
 
 /** A voice call accepted by `POST …/Calls.json`. */
@@ -103,7 +114,7 @@ export interface SandboxStats {
   callbacks: { delivered: number; failed: number; retried: number; inFlight: number };
 }
 
-const messageStatuses = (): Record<MessageStatus, number> => ({ accepted: 0, queued: 0, sent: 0, delivered: 0, undelivered: 0, failed: 0 });
+const messageStatuses = (): Record<MessageStatus, number> => ({ accepted: 0, queued: 0, sent: 0, delivered: 0, undelivered: 0, failed: 0, read: 0 });
 const callStatuses = (): Record<CallStatus, number> => ({
   queued: 0,
   initiated: 0,
@@ -221,7 +232,7 @@ export class Outbox {
   /** Records accepted after `since` (a `seq`; 0 for everything), as copies. */
   list(since = 0): OutboxSnapshot {
     return {
-      messages: after(this.messages, since).map((m) => ({ ...m })),
+      messages: after(this.messages, since).map((m) => ({ ...m, contentVariables: m.contentVariables && { ...m.contentVariables } })),
       calls: after(this.calls, since).map((c) => ({ ...c })),
       emails: after(this.emails, since),
       next: this.seq,

@@ -1,13 +1,15 @@
 /**
  * A Twilio-compatible REST API for the two resources invito uses, Messages and Calls (create
  * and fetch), with Twilio's authentication, validation errors and JSON shapes, and the fault
- * knobs in front of them. The request path stays cheap: no logging above debug, no file I/O,
- * no awaiting of callbacks.
+ * knobs in front of them. Messages go by SMS, or by WhatsApp when `To` and `From` are
+ * `whatsapp:+E.164` (with a `ContentSid` template for a business-initiated one). The request
+ * path stays cheap: no logging above debug, no file I/O, no awaiting of callbacks.
  */
 import { parse as parseForm } from 'node:querystring';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { parseAddress } from './addresses.js';
 import { newSid, rfc2822 } from './ids.js';
 import type { KnobState } from './knobs.js';
 import { API_VERSION, type Lifecycle } from './lifecycle.js';
@@ -31,6 +33,7 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 /** A sender: an E.164 number, a short code, or an alphanumeric sender ID (1–11, at least one letter). */
 const SENDER = /^(\+[1-9]\d{6,14}|\d{3,8}|(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11})$/;
 const SERVICE_SID = /^MG[0-9a-f]{32}$/;
+const CONTENT_SID = /^HX[0-9a-f]{32}$/;
 const MAX_BODY = 1600;
 const CALL_EVENTS = new Set(['initiated', 'ringing', 'answered', 'completed']);
 
@@ -43,6 +46,29 @@ function one(p: FormParams, name: string): string | undefined {
 function all(p: FormParams, name: string): string[] {
   const v = p[name];
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** What Twilio refuses in a content variable's value: a newline, a tab, or more than four spaces in a row. */
+const BAD_VARIABLE = /[\n\t]| {5}/;
+
+/**
+ * `ContentVariables`: a JSON object of string keys to string values, or undefined when it is
+ * anything else, or when a value is empty or holds what Twilio refuses (BAD_VARIABLE).
+ */
+function parseContentVariables(raw: string): Record<string, string> | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (typeof x !== 'string' || x === '' || BAD_VARIABLE.test(x)) return undefined;
+    out[k] = x;
+  }
+  return out;
 }
 
 function isHttpUrl(s: string): boolean {
@@ -100,20 +126,31 @@ export function registerTwilioApi(app: FastifyInstance, o: TwilioApiOptions): vo
     const service = one(p, 'MessagingServiceSid') || null;
     const body = one(p, 'Body') ?? '';
     const callback = one(p, 'StatusCallback') || null;
+    const contentSid = one(p, 'ContentSid') || null;
+    const rawVariables = one(p, 'ContentVariables');
+    const variables = rawVariables === undefined || rawVariables === '' ? null : parseContentVariables(rawVariables);
+    // The E.164 checks and the number knobs look at the number, without `whatsapp:`.
+    const dest = to ? parseAddress(to) : null;
+    const sender = from ? parseAddress(from) : null;
     const k = knobs;
     const problem =
-      !to ? TwilioErrors.toMissing()
-      : !E164.test(to) || k.invalid.matches(to) ? TwilioErrors.toInvalid(to)
-      : k.landline.matches(to) ? TwilioErrors.notMobile()
+      !to || !dest ? TwilioErrors.toMissing()
+      : !E164.test(dest.number) || k.invalid.matches(dest.number) ? TwilioErrors.toInvalid(to)
+      : dest.channel === 'sms' && k.landline.matches(dest.number) ? TwilioErrors.notMobile()
       : !from && !service ? TwilioErrors.fromMissing()
-      : from && !SENDER.test(from) ? TwilioErrors.fromInvalid(from)
+      // A WhatsApp sender is a WhatsApp-enabled number: no SMS sender, short code or alphanumeric ID.
+      : sender && (sender.channel !== dest.channel || (sender.channel === 'whatsapp' && !E164.test(sender.number))) ? TwilioErrors.channelNotFound()
+      : from && sender?.channel === 'sms' && !SENDER.test(from) ? TwilioErrors.fromInvalid(from)
       : service && !SERVICE_SID.test(service) ? TwilioErrors.serviceInvalid(service)
-      : body === '' && all(p, 'MediaUrl').length === 0 && !one(p, 'ContentSid') ? TwilioErrors.bodyMissing()
+      : contentSid !== null && !CONTENT_SID.test(contentSid) ? TwilioErrors.contentSidInvalid()
+      : variables === undefined ? TwilioErrors.contentVariablesInvalid()
+      : body === '' && all(p, 'MediaUrl').length === 0 && !contentSid ? TwilioErrors.bodyMissing()
       : body.length > MAX_BODY ? TwilioErrors.bodyTooLong()
       : callback && !isHttpUrl(callback) ? TwilioErrors.callbackInvalid()
       : null;
     if (problem) return fail(reply, problem);
     const time = new Date().toISOString();
+    const channel = dest!.channel;
     const m: OutboxMessage = {
       kind: 'message',
       seq: outbox.nextSeq(),
@@ -123,17 +160,22 @@ export function registerTwilioApi(app: FastifyInstance, o: TwilioApiOptions): vo
       from,
       messagingServiceSid: service,
       body,
-      numSegments: countSegments(body),
+      // WhatsApp is not cut into segments: one message is one message.
+      numSegments: channel === 'whatsapp' ? 1 : countSegments(body),
       statusCallback: callback,
       // Twilio answers `accepted` when a Messaging Service still has to pick the sender.
       status: from ? 'queued' : 'accepted',
       errorCode: null,
       updated: time,
       sentAt: null,
+      channel,
+      contentSid,
+      // (undefined, unreadable variables, was refused above)
+      contentVariables: variables ?? null,
     };
     outbox.addMessage(m);
     lifecycle.startMessage(m);
-    logger.debug({ sid: m.id, segments: m.numSegments }, 'message accepted');
+    logger.debug({ sid: m.id, channel: m.channel, segments: m.numSegments }, 'message accepted');
     return reply.code(201).send(messageResource(m, accountSid));
   });
 

@@ -35,6 +35,11 @@ export const TwilioErrors = {
   bodyTooLong: () => err(400, 21617, 'The concatenated message body exceeds the 1600 character limit.'),
   serviceInvalid: (sid: string) => err(400, 21701, `The Messaging Service Sid ${sid} is invalid.`),
   callbackInvalid: () => err(400, 21609, "Invalid 'StatusCallback' URL"),
+  contentSidInvalid: () => err(400, 21655, 'The ContentSid is Invalid'),
+  contentVariablesInvalid: () => err(400, 21656, 'The ContentVariables Parameter is invalid'),
+
+  // WhatsApp: `whatsapp:` on one side only, or a `whatsapp:` From that is no WhatsApp sender
+  channelNotFound: () => err(400, 63007, 'Twilio could not find a Channel with the specified From address'),
 
   // Calls
   callToMissing: () => err(400, 21201, "No 'To' number is specified"),

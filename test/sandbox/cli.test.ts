@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { register } from '../../src/cli/commands/sandbox.js';
 import { createTwilioClient } from '../../src/channels/twilio/http-client.js';
-import { SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN } from '../../src/sandbox/index.js';
+import { SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, startSandbox } from '../../src/sandbox/index.js';
 import { type Receiver, startReceiver } from './support.js';
 
 let out: string[];
@@ -111,6 +111,73 @@ describe('invito sandbox (CLI)', () => {
     const dead = await startReceiver();
     await dead.close();
     await expect(invito('sandbox', 'outbox', '--api', dead.url)).rejects.toMatchObject({ code: 'SANDBOX_UNAVAILABLE' });
+  });
+
+  it('reply --whatsapp --button --payload posts a signed quick-reply tap: whatsapp: From/To, ButtonText, ButtonPayload, Body = the button text', async () => {
+    await invito('sandbox', 'reply', '--to-webhook', `${hooks.url}/inbound`, '--from', '+393331234567', '--whatsapp', '--button', 'Confermo', '--payload', 'confirm', '--json');
+    const [webhook] = await hooks.waitFor(1);
+    expect(webhook!.params).toMatchObject({
+      From: 'whatsapp:+393331234567',
+      To: 'whatsapp:+15005550006',
+      Body: 'Confermo',
+      ButtonText: 'Confermo',
+      ButtonPayload: 'confirm',
+      WaId: '393331234567',
+      NumSegments: '1',
+    });
+    expect(twilio.validateRequest(SANDBOX_AUTH_TOKEN, webhook!.headers['x-twilio-signature'] as string, webhook!.url, webhook!.params)).toBe(true);
+    out = [];
+    await invito('sandbox', 'reply', '--to-webhook', `${hooks.url}/inbound`, '--from', 'whatsapp:+393331234567', '--whatsapp', '--body', 'SI');
+    const [, text] = await hooks.waitFor(2);
+    expect(text!.params).toMatchObject({ From: 'whatsapp:+393331234567', Body: 'SI', MessageType: 'text' });
+    expect(text!.params.ButtonText).toBeUndefined();
+  });
+
+  it('reply needs --body or --button; --button needs --whatsapp; --payload needs --button (USAGE, nothing posted)', async () => {
+    const reply = (...extra: string[]): Promise<Command> => invito('sandbox', 'reply', '--to-webhook', `${hooks.url}/in`, '--from', '+393331234567', ...extra);
+    await expect(reply()).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('--body') });
+    await expect(reply('--whatsapp')).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('--button') });
+    await expect(reply('--button', 'Confermo')).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('--whatsapp') });
+    await expect(reply('--whatsapp', '--body', 'x', '--payload', 'confirm')).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('--payload') });
+    await expect(reply('--whatsapp', '--from', 'whatsapp:393331234567', '--body', 'x')).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('--from') });
+    expect(hooks.received).toHaveLength(0);
+  });
+
+  it('outbox lists the channel in the kind column and, for a content message, ContentSid and variables as the last columns; --json carries channel, contentSid, contentVariables last', async () => {
+    const sandbox = await startSandbox({ callbackDelayMs: 0 });
+    try {
+      const client = createTwilioClient({ accountSid: sandbox.accountSid, authToken: sandbox.authToken, apiBase: sandbox.apiUrl });
+      const content = 'HX' + 'ab'.repeat(16);
+      await client.messages.create({ to: '+393331234567', from: '+15005550006', body: 'Ciao' });
+      await client.messages.create({ to: 'whatsapp:+393331234567', from: 'whatsapp:+15005550006', contentSid: content, contentVariables: JSON.stringify({ 1: 'Mario' }) });
+      await client.messages.create({ to: 'whatsapp:+393331234567', from: 'whatsapp:+15005550006', body: 'Sessione' });
+      await sandbox.idle();
+      await invito('sandbox', 'outbox', '--api', sandbox.apiUrl);
+      const lines = out.join('').split('\n');
+      expect(lines[0]).toMatch(/^1\tsms\tSM[0-9a-f]{32}\tdelivered\t\+393331234567\tCiao$/);
+      expect(lines[1]).toMatch(new RegExp(`^2\\twhatsapp\\tSM[0-9a-f]{32}\\tread\\twhatsapp:\\+393331234567\\t\\t${content}\\t\\{"1":"Mario"\\}$`));
+      expect(lines[2]).toMatch(/^3\twhatsapp\tSM[0-9a-f]{32}\tread\twhatsapp:\+393331234567\tSessione$/);
+      out = [];
+      await invito('sandbox', 'outbox', '--api', sandbox.apiUrl, '--json');
+      const box = JSON.parse(out.join(''));
+      expect(Object.keys(box.messages[1]).slice(-3)).toEqual(['channel', 'contentSid', 'contentVariables']);
+      expect(box.messages[1]).toMatchObject({ channel: 'whatsapp', contentSid: content, contentVariables: { 1: 'Mario' } });
+      expect(box.messages[0]).toMatchObject({ channel: 'sms', contentSid: null, contentVariables: null });
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('config --read-share sets the readShare knob; a share above 1 is USAGE naming the flag', async () => {
+    const sandbox = await startSandbox();
+    try {
+      await invito('sandbox', 'config', '--api', sandbox.apiUrl, '--read-share', '0.25', '--json');
+      expect(JSON.parse(out.join('')).readShare).toBe(0.25);
+      expect(sandbox.config().readShare).toBe(0.25);
+      await expect(invito('sandbox', 'config', '--api', sandbox.apiUrl, '--read-share', '2')).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('--read-share') });
+    } finally {
+      await sandbox.close();
+    }
   });
 
   it('reply to a webhook that refuses is WEBHOOK_FAILED', async () => {

@@ -5,7 +5,8 @@
  * - `invito sandbox config [--api URL] [knobs…]` changes knobs of a running sandbox
  * - `invito sandbox outbox [--api URL] [--since SEQ] [--json]` lists what it received
  * - `invito sandbox stats [--api URL]` prints its counts
- * - `invito sandbox reply --to-webhook URL --from +39… --body STOP` posts a signed inbound SMS
+ * - `invito sandbox reply --to-webhook URL --from +39… --body STOP [--whatsapp]` posts a signed inbound
+ *   SMS (or WhatsApp message); `--whatsapp --button TEXT [--payload ID]` a tap on a quick-reply button
  */
 import type { Command } from 'commander';
 import { type Logger, pino } from 'pino';
@@ -14,6 +15,7 @@ import {
   SANDBOX_ACCOUNT_SID,
   SANDBOX_AUTH_TOKEN,
   SANDBOX_SENDER,
+  WHATSAPP_PREFIX,
   type OutboxSnapshot,
   type SandboxKnobs,
   type SandboxStats,
@@ -39,6 +41,7 @@ const KNOB_FLAGS: Record<keyof SandboxKnobs, { flag: string; kind: KnobKind; hel
   undeliveredShare: { flag: 'undelivered-share', kind: 'share', help: 'share of messages ending undelivered (30003/30005/30006)' },
   landlineShare: { flag: 'landline-share', kind: 'share', help: 'share of numbers that are landlines: their messages end undelivered (30006)' },
   failedShare: { flag: 'failed-share', kind: 'share', help: 'share of messages ending failed (30008)' },
+  readShare: { flag: 'read-share', kind: 'share', help: 'share of delivered WhatsApp messages the citizen reads (status read; default 1)' },
   callBusyShare: { flag: 'call-busy-share', kind: 'share', help: 'share of calls ending busy' },
   callNoAnswerShare: { flag: 'call-no-answer-share', kind: 'share', help: 'share of calls ending no-answer' },
   callFailedShare: { flag: 'call-failed-share', kind: 'share', help: 'share of calls ending failed' },
@@ -175,32 +178,59 @@ export function register(program: Command): void {
 
   sandbox
     .command('reply')
-    .description("post a signed inbound SMS webhook, as Twilio does when a citizen replies (STOP…)")
+    .description('post a signed inbound SMS or WhatsApp webhook, as Twilio does when a citizen replies (STOP…) or taps a quick-reply button')
     .requiredOption('--to-webhook <url>', "the app's inbound-message webhook")
     .requiredOption('--from <number>', "the citizen's number, E.164")
-    .requiredOption('--body <text>', 'what the citizen wrote')
+    .option('--body <text>', 'what the citizen wrote (needed unless --button is given)')
     .option('--to <number>', 'the number the citizen wrote to', SANDBOX_SENDER)
+    .option('--whatsapp', 'send as WhatsApp: From and To get the whatsapp: prefix, WaId and NumSegments 1 are added')
+    .option('--button <text>', 'WhatsApp quick-reply tap: the label of the button (ButtonText); needs --whatsapp')
+    .option('--payload <id>', 'the tapped button\'s id (ButtonPayload); needs --button')
     .option('--messaging-service-sid <sid>', 'the Messaging Service the number belongs to')
     .option('--account-sid <sid>', 'AccountSid of the webhook (default: the sandbox-only test account)')
     .option('--auth-token <token>', 'signs the webhook (default: the sandbox-only token)')
     .option('--json', 'print {"messageSid", "status", "body"}')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Give --body, or --button for a quick-reply tap (Body is then the button text, as Twilio posts it).',
+        '',
+        'Examples:',
+        '  invito sandbox reply --to-webhook http://127.0.0.1:3000/twilio/inbound --from +393331234567 --body STOP',
+        '  invito sandbox reply --to-webhook http://127.0.0.1:3000/twilio/inbound --from +393331234567 --whatsapp --body SI',
+        '  invito sandbox reply --to-webhook http://127.0.0.1:3000/twilio/inbound --from +393331234567 --whatsapp --button Confermo --payload confirm',
+      ].join('\n'),
+    )
     .action(
       async (opts: {
         toWebhook: string;
         from: string;
-        body: string;
+        body?: string;
         to: string;
+        whatsapp?: boolean;
+        button?: string;
+        payload?: string;
         messagingServiceSid?: string;
         accountSid?: string;
         authToken?: string;
         json?: boolean;
       }) => {
-        if (!/^\+[1-9]\d{6,14}$/.test(opts.from)) throw usage('--from must be an E.164 number such as +393331234567');
+        const whatsapp = opts.whatsapp === true;
+        // With --whatsapp, a number already written whatsapp:+… is taken as it is.
+        const bare = (n: string): string => (whatsapp && n.startsWith(WHATSAPP_PREFIX) ? n.slice(WHATSAPP_PREFIX.length) : n);
+        const channel = (n: string): string => (whatsapp ? WHATSAPP_PREFIX + bare(n) : n);
+        if (!/^\+[1-9]\d{6,14}$/.test(bare(opts.from))) throw usage('--from must be an E.164 number such as +393331234567');
+        if (opts.body === undefined && opts.button === undefined) throw usage('give --body (what the citizen wrote) or --button (a quick-reply tap, with --whatsapp)');
+        if (opts.button !== undefined && !whatsapp) throw usage('--button is a WhatsApp quick-reply tap: add --whatsapp');
+        if (opts.payload !== undefined && opts.button === undefined) throw usage('--payload needs --button, the label of the button that was tapped');
         const r = await sendInboundMessage({
           webhookUrl: opts.toWebhook,
-          from: opts.from,
-          to: opts.to,
+          from: channel(opts.from),
+          to: channel(opts.to),
           body: opts.body,
+          buttonText: opts.button,
+          buttonPayload: opts.payload,
           messagingServiceSid: opts.messagingServiceSid,
           accountSid: opts.accountSid,
           authToken: opts.authToken,
@@ -233,7 +263,11 @@ function formatOutbox(box: OutboxSnapshot): string {
     const one = (s ?? '').replace(/\s+/g, ' ').trim();
     return one.length > n ? one.slice(0, n - 1) + '…' : one;
   };
-  for (const m of box.messages) rows.push([m.seq, `${m.seq}\tsms\t${m.id}\t${m.status}${m.errorCode ? ` (${m.errorCode})` : ''}\t${m.to}\t${short(m.body)}`]);
+  for (const m of box.messages) {
+    // The channel in the kind column (sms, whatsapp); a content message adds its template and variables at the end.
+    const content = m.contentSid ? `\t${m.contentSid}\t${m.contentVariables ? JSON.stringify(m.contentVariables) : ''}` : '';
+    rows.push([m.seq, `${m.seq}\t${m.channel ?? 'sms'}\t${m.id}\t${m.status}${m.errorCode ? ` (${m.errorCode})` : ''}\t${m.to}\t${short(m.body)}${content}`]);
+  }
   for (const c of box.calls) rows.push([c.seq, `${c.seq}\tvoice\t${c.id}\t${c.status}\t${c.to}\t${short(c.twiml ?? c.url)}`]);
   for (const e of box.emails) rows.push([e.seq, `${e.seq}\temail\t${e.id}\t${e.status}\t${e.to.join(',')}\t${short(e.subject)}`]);
   rows.sort((a, b) => a[0] - b[0]);
