@@ -42,7 +42,7 @@ describe('campaign definitions', () => {
 
   it('an unknown step channel is an error that lists the channels', () => {
     const issues = issuesOf(VALID.replace('[sms, email, call]', '[sms, fax]'));
-    expect(issues).toEqual([{ where: 'c.yaml:12:21', message: 'steps[0].channels[1]: "fax" is not a channel (sms, email, voice, call)' }]);
+    expect(issues).toEqual([{ where: 'c.yaml:12:21', message: 'steps[0].channels[1]: "fax" is not a channel (sms, email, voice, call, whatsapp)' }]);
   });
 
   it('reports every error at once, in file order', () => {

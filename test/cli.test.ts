@@ -78,7 +78,7 @@ describe.skipIf(!built)('invito CLI (built)', () => {
     const lines = bad.stderr.trim().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^bad\.yaml:\d+:\d+: unknown key "cohort\.regoins" — did you mean "regions"\?$/);
-    expect(lines[1]).toMatch(/^bad\.yaml:\d+:\d+: steps\[0\]\.channels\[1\]: "pigeon" is not a channel \(sms, email, voice, call\)$/);
+    expect(lines[1]).toMatch(/^bad\.yaml:\d+:\d+: steps\[0\]\.channels\[1\]: "pigeon" is not a channel \(sms, email, voice, call, whatsapp\)$/);
     expect(lines[2]).toMatch(/^bad\.yaml:\d+:\d+: pacing\.daily_target: "many" must be a whole number/);
   });
 

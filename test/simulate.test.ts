@@ -65,7 +65,7 @@ describe('simulate agrees with an accelerated real run of the same campaign', ()
     ]);
     await store.registry.writeCitizens('seed', citizens(50, 50, 0));
 
-    const sim = await simulate({ source: store, campaign, days: DAYS, start: START, acceptance: ACCEPT, decline: DECLINE, seed: SEED, answerAfterMs: ANSWER_AFTER, ceilings: { sms: 100, email: 50, voice: 10, call: null } });
+    const sim = await simulate({ source: store, campaign, days: DAYS, start: START, acceptance: ACCEPT, decline: DECLINE, seed: SEED, answerAfterMs: ANSWER_AFTER, ceilings: { sms: 100, email: 50, voice: 10, call: null, whatsapp: 80 } });
     simulated = sim.days;
 
     sandbox = await startSandbox({ callbackDelayMs: 1 });

@@ -37,7 +37,7 @@ pacing:
 describe('schema errors quote the value and list the choices', () => {
   it('an unknown channel is named with the channels there are', () => {
     const issues = issuesOf(VALID.replace('[sms, email]', '[sms, pigeon]'));
-    expect(issues).toEqual([{ where: 'c.yaml:8:21', message: 'steps[0].channels[1]: "pigeon" is not a channel (sms, email, voice, call)' }]);
+    expect(issues).toEqual([{ where: 'c.yaml:8:21', message: 'steps[0].channels[1]: "pigeon" is not a channel (sms, email, voice, call, whatsapp)' }]);
   });
 
   it('an unknown region is quoted with the region codes', () => {
@@ -105,7 +105,7 @@ describe('a missing template is reported at the step that uses it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'invito-tpl-'));
     cpSync(TEMPLATES, dir, { recursive: true });
     // "invite" loses its email texts; nothing close to "invite" has one.
-    for (const lang of ['it', 'en', 'de', 'fr']) rmSync(join(dir, 'invite', `email.${lang}.hbs`), { force: true });
+    for (const lang of ['it', 'en', 'de', 'fr', 'ro', 'ar']) rmSync(join(dir, 'invite', `email.${lang}.hbs`), { force: true });
     const library = await loadTemplates(dir);
     const loaded = parseCampaign(VALID, 'c.yaml');
     const issues = await checkCampaign({ campaign: loaded.campaign, file: 'c.yaml', where: loaded.where, library });

@@ -37,12 +37,12 @@ export interface AppServerOptions {
 /** The installation's time zone: the day an answer limit counts in. */
 const ZONE = 'Europe/Rome';
 
-/** The SMS answer sender, when the templates and the SMS provider settings are there. */
+/** The answer sender (SMS, and WhatsApp for WhatsApp replies), when the templates and the Twilio provider settings are there. */
 function answers(o: AppServerOptions, app: App): AnswerSender | null {
   const p = o.config.providers;
   if (!o.library || !p.twilio || (!p.twilio.from && !p.twilio.messagingServiceSid)) return null;
-  const sms = buildChannels(p, ['sms'], app.store.dispatch).sms!;
-  return answerSender({ library: o.library, sms, publicUrl: o.config.publicUrl ?? p.publicUrl, timezone: ZONE });
+  const { sms, whatsapp } = buildChannels(p, ['sms', 'whatsapp'], app.store.dispatch);
+  return answerSender({ library: o.library, sms: sms!, ...(whatsapp ? { whatsapp } : {}), publicUrl: o.config.publicUrl ?? p.publicUrl, timezone: ZONE });
 }
 
 export function startServer(app: App, o: AppServerOptions): Promise<RunningHttpServer> {

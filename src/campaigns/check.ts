@@ -8,7 +8,7 @@ import type { Channel } from '../core/channels.js';
 import { InvitoError, type Issue } from '../core/errors.js';
 import { nearest } from '../core/similar.js';
 import { cohortQuery } from '../cohort/criteria.js';
-import { sampleContext, type TemplateLibrary } from '../messages/index.js';
+import { contentFor, renderWhatsApp, sampleContext, type TemplateLibrary } from '../messages/index.js';
 import { contextFor, publicUrl, SAMPLE_CENTER, worstCaseStart } from './messages.js';
 import type { Campaign } from './schema.js';
 import type { CampaignStore } from './store.js';
@@ -35,10 +35,13 @@ export async function checkCampaign(o: CheckOptions): Promise<Issue[]> {
   const languages = store ? Object.keys(await store.cohortLanguages(q)) : [];
   const sms = { maxSegments: campaign.sms.max_segments, transliterate: campaign.sms.transliterate };
   const issues: Issue[] = [];
+  const allLanguages = [...new Set([...languages, campaign.language])];
   campaign.steps.forEach((step, i) => {
+    if (step.whatsapp && step.channels.includes('whatsapp')) issues.push(...whatsappIssues(o, i, allLanguages));
     for (const issue of library.check({
       templateId: step.template,
-      channels: step.channels,
+      // WhatsApp is a content template (its variables checked above), not a template file.
+      channels: step.channels.filter((ch) => ch !== 'whatsapp'),
       languages: [...new Set([...languages, campaign.language])],
       defaultLanguage: campaign.language,
       sms,
@@ -92,6 +95,35 @@ function missingTemplate(o: CheckOptions, stepIndex: number, channel: Channel): 
     where: o.where ? o.where(path) : `${o.file}: step ${step.id}`,
     message: `steps[${stepIndex}].template: no ${channel} template "${step.template}" in ${o.library.dir}${hint}`,
   };
+}
+
+/**
+ * A WhatsApp step's content templates and variables: one template for every language the cohort
+ * speaks (directly or by fallback), and variables that render for the sample citizens.
+ */
+function whatsappIssues(o: CheckOptions, stepIndex: number, languages: readonly string[]): Issue[] {
+  const { campaign, library } = o;
+  const step = campaign.steps[stepIndex]!;
+  const settings = step.whatsapp!;
+  const where = (key: string) => (o.where ? o.where(['steps', stepIndex, 'whatsapp', key]) : `${o.file}: step ${step.id}`);
+  const issues: Issue[] = [];
+  for (const language of languages) {
+    if (contentFor(settings, language, campaign.language) === null) {
+      issues.push({ where: where('content_sid'), message: `steps[${stepIndex}].whatsapp.content_sid: no content template for ${language}, the default ${campaign.language} or it` });
+      return issues;
+    }
+  }
+  for (const language of languages) {
+    const sample = sampleContext(language, publicUrl());
+    try {
+      renderWhatsApp(library, settings, { ...sample, citizen: { ...sample.citizen, language } }, campaign.language, `steps[${stepIndex}].whatsapp.variables`);
+    } catch (e) {
+      if (!(e instanceof InvitoError)) throw e;
+      issues.push({ where: where(settings.variables ? 'variables' : 'content_sid'), message: e.message.replace(/; citizen [^;]*$/, '') });
+      return issues;
+    }
+  }
+  return issues;
 }
 
 /** A list for a message, cut after ten. */

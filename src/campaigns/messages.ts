@@ -8,10 +8,22 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DateTime } from 'luxon';
+import type { Channel } from '../core/channels.js';
+import { InvitoError } from '../core/errors.js';
 import { messageKey } from '../core/lifecycle.js';
-import { buildContext, loadTemplates, type MessageContext, type TemplateLibrary } from '../messages/index.js';
+import {
+  buildContext,
+  describeWhatsApp,
+  loadTemplates,
+  type MessageContext,
+  type RenderedMessage,
+  type RenderedWhatsApp,
+  renderWhatsApp,
+  type SmsOptions,
+  type TemplateLibrary,
+} from '../messages/index.js';
 import { parseOpening } from '../registry/opening.js';
-import type { Campaign } from './schema.js';
+import type { Campaign, CampaignStep } from './schema.js';
 import type { CenterCard, CitizenCard } from './store.js';
 
 /** The templates shipped with invito, used when the working directory has no `templates/`. */
@@ -121,5 +133,28 @@ export function contextFor(o: ContextOptions): MessageContext {
     appointment: o.center && o.start ? { center: { name: o.center.name, address: o.center.address, municipality: o.center.municipality }, start: o.start } : null,
     links: { baseUrl: o.publicUrl ?? publicUrl(), token: o.token ?? linkToken(messageKey(o.campaign.id, o.stepId, o.citizen.citizen_id)) },
     asOf: o.asOf ?? o.campaign.reference_date,
+  });
+}
+
+/** A step's message for one citizen on one channel: a template file's, or WhatsApp's content template. */
+export type StepMessage = RenderedMessage | RenderedWhatsApp;
+
+/**
+ * Renders one step's message on one channel, the one way the worker, the preview and the checks
+ * do: a WhatsApp message from the step's content template and variables (messages/whatsapp.ts),
+ * every other channel from the step's template file.
+ */
+export function renderStepMessage(library: TemplateLibrary, campaign: Campaign, step: CampaignStep, channel: Channel, context: MessageContext, sms?: Partial<SmsOptions>): StepMessage {
+  if (channel === 'whatsapp') {
+    if (!step.whatsapp) throw new InvitoError('CAMPAIGN_INVALID', `step ${step.id} sends by whatsapp without whatsapp.content_sid`);
+    const content = renderWhatsApp(library, step.whatsapp, context, campaign.language, `campaign ${campaign.id} step ${step.id} whatsapp`);
+    return { channel: 'whatsapp', templateId: step.template, language: content.language, text: describeWhatsApp(content), content };
+  }
+  return library.render({
+    templateId: step.template,
+    channel,
+    context,
+    defaultLanguage: campaign.language,
+    sms: sms ?? { maxSegments: campaign.sms.max_segments, transliterate: campaign.sms.transliterate },
   });
 }

@@ -4,14 +4,15 @@ import type { Channel } from '../core/channels.js';
 import { InvitoError } from '../core/errors.js';
 import { cohortReasons } from '../cohort/standing.js';
 import type { TemplateLibrary } from '../messages/index.js';
-import { contextFor, provisionalStart } from './messages.js';
+import { contextFor, provisionalStart, renderStepMessage } from './messages.js';
 import type { Campaign } from './schema.js';
 import type { CampaignStore } from './store.js';
 
 export type PreviewItem =
   | { channel: 'sms'; language: string; text: string; encoding: 'GSM-7' | 'UCS-2'; characters: number; segments: number }
   | { channel: 'email'; language: string; subject: string; text: string; html: string }
-  | { channel: 'voice' | 'call'; language: string; text: string };
+  | { channel: 'voice' | 'call'; language: string; text: string }
+  | { channel: 'whatsapp'; language: string; text: string; contentSid: string; variables: Readonly<Record<string, string>> };
 
 export interface PreviewOptions {
   readonly campaign: Campaign;
@@ -65,8 +66,10 @@ export async function preview(o: PreviewOptions): Promise<PreviewResult> {
   const messages: PreviewItem[] = [];
   const sms = { transliterate: campaign.sms.transliterate, maxSegments: campaign.sms.max_segments };
   for (const channel of o.channel ? [o.channel] : step.channels) {
-    const r = library.render({ templateId: step.template, channel, context, defaultLanguage: campaign.language, sms });
-    if (r.channel === 'sms') {
+    const r = renderStepMessage(library, campaign, step, channel, context, sms);
+    if (r.channel === 'whatsapp') {
+      messages.push({ channel: 'whatsapp', language: r.language, text: r.text, contentSid: r.content.contentSid, variables: r.content.variables });
+    } else if (r.channel === 'sms') {
       messages.push({ channel: 'sms', language: r.language, text: r.text, encoding: r.sms.encoding, characters: r.sms.characters, segments: r.sms.segments });
     } else if (r.channel === 'email') {
       messages.push({ channel: 'email', language: r.language, subject: r.subject, text: r.text, html: r.html });

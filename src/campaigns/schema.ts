@@ -125,6 +125,30 @@ const send = z.union([
   }),
 ]);
 
+/** A language tag as campaigns key things by language: `it`, `de`, `pt-br`. */
+const languageKey = z.string().regex(/^[a-z]{2,3}(-[a-z0-9]{2,8})?$/, { error: 'must be a language tag such as it, de or pt-br' });
+const contentSid = z.string().regex(/^HX[0-9a-f]{32}$/, { error: 'must be a Twilio content template SID (HX and 32 hexadecimal digits)' });
+
+/**
+ * How a step speaks WhatsApp (messages/whatsapp.ts): business-initiated messages must use a
+ * content template Meta approved, so the step names it, per language, and fills its variables.
+ */
+const whatsappContent = z.strictObject({
+  /** The approved content template: one SID for every language, or one per language (`it: HX…`). */
+  content_sid: z.union([
+    contentSid,
+    z.record(languageKey, contentSid).refine((m) => Object.keys(m).length > 0, { error: 'names no language' }),
+  ], { error: 'must be a content template SID (HX…) or one per language (it: HX…)' }),
+  /**
+   * The template's variables (`{{1}}`, `{{2}}`, …), each a Handlebars expression over the message
+   * context, with the templates' helpers. Absent: messages/whatsapp.ts DEFAULT_WHATSAPP_VARIABLES.
+   */
+  variables: z
+    .record(z.string(), z.string().min(1, { error: 'must not be empty' }).max(500, { error: 'must be at most 500 characters' }))
+    .refine((vs) => Object.keys(vs).every((k) => /^[1-9][0-9]?$/.test(k)), { error: "are numbered as the template's {{1}}, {{2}}, …: every key must be a variable number such as 1 or 2" })
+    .optional(),
+});
+
 const step = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]{1,40}$/, { error: 'must be lower-case letters, digits and "-"' }),
   channels: z
@@ -152,6 +176,11 @@ const step = z.strictObject({
       }),
     ])
     .optional(),
+  /** The WhatsApp content template of this step: required when `channels` lists `whatsapp`. */
+  whatsapp: whatsappContent.optional(),
+}).refine((s) => !s.channels.includes('whatsapp') || s.whatsapp !== undefined, {
+  error: 'a step sending by whatsapp needs whatsapp.content_sid (the approved content template)',
+  path: ['whatsapp'],
 });
 
 /** Send windows per channel, in the campaign's time zone. */
@@ -160,6 +189,7 @@ export const DEFAULT_WINDOWS = {
   email: 'mon-sat 09:00-20:00',
   voice: 'mon-sat 09:00-19:00',
   call: 'mon-sat 09:00-19:00',
+  whatsapp: 'mon-sat 09:00-20:00',
 } as const;
 
 const share = z.number().gt(0, { error: 'must be greater than 0' }).max(1, { error: 'must be at most 1' });
@@ -251,7 +281,7 @@ export const campaignSchema = z
     pacing,
     /** Send windows per channel (local time); a channel left out keeps its default. */
     windows: z
-      .strictObject({ sms: hours.optional(), email: hours.optional(), voice: hours.optional(), call: hours.optional() })
+      .strictObject({ sms: hours.optional(), email: hours.optional(), voice: hours.optional(), call: hours.optional(), whatsapp: hours.optional() })
       .default({}),
     /** Public holidays (an ISO country code for `date-holidays`, or `none`): nothing is sent on them. */
     holidays: z
@@ -289,7 +319,7 @@ export const campaignSchema = z
      */
     replies: z
       .record(
-        z.string().regex(/^[a-z]{2,3}(-[a-z0-9]{2,8})?$/, { error: 'must be a language tag such as it, de or pt-br' }),
+        languageKey,
         z.strictObject({
           confirm: replyWordList.optional(),
           decline: replyWordList.optional(),

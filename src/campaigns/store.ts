@@ -23,6 +23,8 @@ export interface CitizenCard {
   readonly asl: string | null;
   readonly municipality: string | null;
   readonly opt_out: boolean;
+  /** Consent to WhatsApp messages (the registry's `whatsapp_opt_in`); absent where not loaded. */
+  readonly whatsapp_opt_in?: boolean;
 }
 
 export interface CenterCard {

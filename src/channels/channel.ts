@@ -11,7 +11,7 @@ export interface OutboundMessage {
   readonly campaignId: string;
   readonly citizenId: string;
   readonly channel: Channel;
-  /** E.164 phone for sms and voice, an address for email, the citizen id for call. */
+  /** E.164 phone for sms, whatsapp and voice, an address for email, the citizen id for call. */
   readonly to: string;
   readonly language: string;
   /** SMS text, email text part, voice script or operator script. */
@@ -20,6 +20,12 @@ export interface OutboundMessage {
   readonly html?: string;
   /** The citizen's opt-out link (email List-Unsubscribe). */
   readonly optOutUrl: string;
+  /**
+   * WhatsApp only: the approved content template and its variables (a business-initiated
+   * message); absent, a WhatsApp message is free text (`text`), allowed within 24 hours of the
+   * citizen's own message.
+   */
+  readonly content?: { readonly contentSid: string; readonly variables: Readonly<Record<string, string>> };
 }
 
 export interface SendResult {

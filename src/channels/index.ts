@@ -11,12 +11,14 @@ import { EmailChannel } from './email.js';
 import { SmsChannel } from './sms.js';
 import { createTwilioClient } from './twilio/http-client.js';
 import { VoiceChannel } from './voice.js';
+import { WhatsAppChannel } from './whatsapp.js';
 
 export type { ChannelAdapter, OutboundMessage, SendResult } from './channel.js';
 export { ChannelError } from './channel.js';
 
 export interface ProviderConfig {
-  readonly twilio?: { accountSid: string; authToken: string; messagingServiceSid?: string; from?: string; apiBase?: string };
+  /** `whatsappFrom`: the WhatsApp sender (`TWILIO_WHATSAPP_FROM`); absent, `from` (a number enabled for both). */
+  readonly twilio?: { accountSid: string; authToken: string; messagingServiceSid?: string; from?: string; whatsappFrom?: string; apiBase?: string };
   readonly smtp?: { url: string; from: string; maxConnections?: number; bounceDomain?: string };
   /** Base URL of `invito serve`, for status callbacks. */
   readonly publicUrl: string;
@@ -24,7 +26,7 @@ export interface ProviderConfig {
 
 /**
  * Provider settings from the environment: `TWILIO_ACCOUNT_SID`, `TWILIO_AUTH_TOKEN`,
- * `TWILIO_MESSAGING_SERVICE_SID` or `TWILIO_FROM`, `INVITO_TWILIO_API_BASE`; `INVITO_SMTP_URL`,
+ * `TWILIO_MESSAGING_SERVICE_SID` or `TWILIO_FROM`, `TWILIO_WHATSAPP_FROM`, `INVITO_TWILIO_API_BASE`; `INVITO_SMTP_URL`,
  * `INVITO_MAIL_FROM`, `INVITO_SMTP_CONNECTIONS`; `INVITO_PUBLIC_URL`.
  */
 export function providerConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig {
@@ -41,6 +43,7 @@ export function providerConfig(env: NodeJS.ProcessEnv = process.env): ProviderCo
             authToken: token,
             ...(e('TWILIO_MESSAGING_SERVICE_SID') ? { messagingServiceSid: e('TWILIO_MESSAGING_SERVICE_SID')! } : {}),
             ...(e('TWILIO_FROM') ? { from: e('TWILIO_FROM')! } : {}),
+            ...(e('TWILIO_WHATSAPP_FROM') ? { whatsappFrom: e('TWILIO_WHATSAPP_FROM')!.replace(/^whatsapp:/, '') } : {}),
             ...(e('INVITO_TWILIO_API_BASE') ? { apiBase: e('INVITO_TWILIO_API_BASE')! } : {}),
           },
         }
@@ -65,7 +68,13 @@ export function buildChannels(config: ProviderConfig, wanted: readonly Channel[]
       out.email = new EmailChannel(config.smtp);
     } else {
       if (!client || !config.twilio) throw new InvitoError('CONFIG_INVALID', `the ${ch} channel needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN`);
-      if (ch === 'sms') {
+      if (ch === 'whatsapp') {
+        const from = config.twilio.whatsappFrom ?? config.twilio.from;
+        if (!config.twilio.messagingServiceSid && !from) throw new InvitoError('CONFIG_INVALID', 'the whatsapp channel needs TWILIO_WHATSAPP_FROM (or TWILIO_FROM, or TWILIO_MESSAGING_SERVICE_SID)');
+        // An explicit WhatsApp sender wins over the Messaging Service (which may hold SMS senders only).
+        const service = config.twilio.whatsappFrom ? undefined : config.twilio.messagingServiceSid;
+        out.whatsapp = new WhatsAppChannel({ client, statusCallback, ...(service ? { messagingServiceSid: service } : {}), ...(from ? { from } : {}) });
+      } else if (ch === 'sms') {
         if (!config.twilio.messagingServiceSid && !config.twilio.from) throw new InvitoError('CONFIG_INVALID', 'the sms channel needs TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM');
         out.sms = new SmsChannel({ client, statusCallback, ...(config.twilio.messagingServiceSid ? { messagingServiceSid: config.twilio.messagingServiceSid } : {}), ...(config.twilio.from ? { from: config.twilio.from } : {}) });
       } else {

@@ -139,12 +139,13 @@ export type FallbackTrigger = (typeof FALLBACK_TRIGGERS)[number];
 /**
  * Failure codes that say the channel cannot reach this citizen, whatever is tried again: Twilio
  * 30003–30008 (unreachable, unknown or blocked destination, landline, carrier violation, unknown
- * error), 21211 (not a valid number), 21614 (not a mobile number); SMTP 5xx (a permanent reply
+ * error), 21211 (not a valid number), 21614 (not a mobile number), WhatsApp's 63003 (the number
+ * has no WhatsApp) and 63024 (not a valid WhatsApp recipient); SMTP 5xx (a permanent reply
  * or a bounce, `550` or `5.1.1`); and invito's NOT_REACHABLE (the contact went) and NO_WINDOW
  * (the channel's window never opens). A provider outage after its retries, a rate limit or an
  * opt-out (21610) are not: they say nothing about the citizen's reachability.
  */
-const FAILED_FOR_GOOD = new Set(['30003', '30004', '30005', '30006', '30007', '30008', '21211', '21614', 'NOT_REACHABLE', 'NO_WINDOW']);
+const FAILED_FOR_GOOD = new Set(['30003', '30004', '30005', '30006', '30007', '30008', '21211', '21614', '63003', '63024', 'NOT_REACHABLE', 'NO_WINDOW']);
 const SMTP_PERMANENT = /^5(\d\d|\.\d{1,3}\.\d{1,3})$/;
 
 /** What ending an attempt is, for its step's fallback; null when it asks for none (it arrived, or the failure is not the channel's). */

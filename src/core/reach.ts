@@ -6,8 +6,14 @@
  */
 import type { Channel } from './channels.js';
 
-/** The contact a channel needs: a phone for SMS and voice, an address for email, none for an operator's call. */
-export const CONTACT_OF: Readonly<Record<Channel, 'phone' | 'email' | null>> = { sms: 'phone', voice: 'phone', email: 'email', call: null };
+/** The contact a channel needs: a phone for SMS, WhatsApp and voice, an address for email, none for an operator's call. */
+export const CONTACT_OF: Readonly<Record<Channel, 'phone' | 'email' | null>> = { sms: 'phone', voice: 'phone', email: 'email', call: null, whatsapp: 'phone' };
+
+/**
+ * Channels that need the citizen's recorded consent besides the contact: WhatsApp only reaches
+ * citizens whose registry row says `whatsapp_opt_in` (Meta's rule for business-initiated messages).
+ */
+export const CONSENT_OF: Readonly<Partial<Record<Channel, 'whatsapp_opt_in'>>> = { whatsapp: 'whatsapp_opt_in' };
 
 /**
  * What kind of number a phone is, as libphonenumber types it at import (`citizens.phone_type`):
@@ -18,20 +24,24 @@ export const PHONE_TYPES = ['mobile', 'fixed_line', 'other', 'unknown'] as const
 export type PhoneType = (typeof PHONE_TYPES)[number];
 
 /** Channels that need a number able to receive texts: never sent to a fixed-line number. */
-export const TEXT_CHANNELS: readonly Channel[] = ['sms'];
+export const TEXT_CHANNELS: readonly Channel[] = ['sms', 'whatsapp'];
 
 export interface Contact {
   readonly phone: string | null;
   readonly email: string | null;
   /** The phone's type; absent or null when not known (then texts are tried). */
   readonly phoneType?: PhoneType | string | null;
+  /** 1 (or true) when the citizen consented to WhatsApp messages; absent, null or 0 when not. */
+  readonly whatsapp_opt_in?: number | boolean | null;
 }
 
-/** Whether `channel` can reach a citizen with these contacts: a text never goes to a fixed-line number. */
+/** Whether `channel` can reach a citizen with these contacts: a text never goes to a fixed-line number, WhatsApp never without consent. */
 export function reaches(channel: Channel, c: Contact): boolean {
   const needs = CONTACT_OF[channel];
   if (needs === null) return true;
   if (c[needs] === null) return false;
+  const consent = CONSENT_OF[channel];
+  if (consent && !c[consent]) return false;
   return !(TEXT_CHANNELS.includes(channel) && c.phoneType === 'fixed_line');
 }
 

@@ -1,7 +1,8 @@
 /**
  * invito's answer to a citizen's text: the `reply` template rendered in the citizen's language
  * for what the reply did (`reply.kind`, the slots offered, the names a shared phone chooses
- * from), sent through the SMS channel at once. Built by the composition root.
+ * from), sent at once through the channel the citizen wrote on: SMS, or WhatsApp as free text
+ * (the citizen's message opened WhatsApp's 24-hour window). Built by the composition root.
  */
 import type { ChannelAdapter } from '../channels/channel.js';
 import { buildContext, type MessageContext, type TemplateLibrary } from '../messages/index.js';
@@ -13,6 +14,8 @@ export const REPLY_TEMPLATE = 'reply';
 export interface AnswerSenderOptions {
   readonly library: TemplateLibrary;
   readonly sms: ChannelAdapter;
+  /** Answers WhatsApp replies; without it they are answered by SMS. */
+  readonly whatsapp?: ChannelAdapter;
   /** Base of links in answers (`INVITO_PUBLIC_URL`). */
   readonly publicUrl: string;
   /** The language an answer falls back to when the citizen's has no reply template. @defaultValue it */
@@ -24,7 +27,7 @@ export interface AnswerSenderOptions {
 export type AnswerContext = MessageContext & { readonly reply: AnswerModel };
 
 export function answerSender(o: AnswerSenderOptions): AnswerSender {
-  return async ({ answerId, to, target, campaign, model }) => {
+  return async ({ answerId, to, target, campaign, model, channel }) => {
     const timezone = campaign?.timezone ?? o.timezone ?? 'Europe/Rome';
     const appt = target?.appointment ?? null;
     const base = buildContext({
@@ -50,6 +53,7 @@ export function answerSender(o: AnswerSenderOptions): AnswerSender {
       defaultLanguage: campaign?.language ?? o.defaultLanguage ?? 'it',
       sms: { maxSegments: 4, transliterate: campaign?.sms.transliterate ?? true },
     });
-    return o.sms.send({ messageId: answerId, campaignId: campaign?.id ?? '', citizenId: target?.citizenId ?? '', channel: 'sms', to, language: r.language, text: r.text, optOutUrl: base.links.optout });
+    const by = channel === 'whatsapp' && o.whatsapp ? o.whatsapp : o.sms;
+    return by.send({ messageId: answerId, campaignId: campaign?.id ?? '', citizenId: target?.citizenId ?? '', channel: by.name, to, language: r.language, text: r.text, optOutUrl: base.links.optout });
   };
 }

@@ -112,7 +112,7 @@ export interface AnswerModel {
 }
 
 /** Renders and sends one answer; the composition root gives it the SMS channel and the templates. */
-export type AnswerSender = (a: { answerId: string; to: string; target: ReplyTarget | null; campaign: Campaign | null; model: AnswerModel }) => Promise<{ providerId: string }>;
+export type AnswerSender = (a: { answerId: string; to: string; target: ReplyTarget | null; campaign: Campaign | null; model: AnswerModel; channel: Inbound['channel'] }) => Promise<{ providerId: string }>;
 
 export interface ConversationDeps {
   readonly store: ReplyStore;
@@ -129,6 +129,8 @@ export interface Inbound {
   readonly from: string;
   readonly body: string;
   readonly channel: 'sms' | 'whatsapp';
+  /** A WhatsApp quick-reply button's word (replies.ts `buttonWord` of its id), read before the text. */
+  readonly button?: ReplyWord | null;
   readonly at: Date;
 }
 
@@ -180,7 +182,7 @@ export async function handleInbound(deps: ConversationDeps, m: Inbound): Promise
       return answer(deps, m, named, await campaignOf(named), { kind: 'not_understood', options: [], names: [] });
     } else {
       const first = open[0]!;
-      word = replyWord(m.body, mergeWords((await campaignOf(first))?.replies), first.language);
+      word = m.button ?? replyWord(m.body, mergeWords((await campaignOf(first))?.replies), first.language);
       const names = open.map((t) => t.givenName ?? t.citizenId);
       if (word) await store.saveThread({ phone: m.from, citizenId: null, pending: word, offers: [], expiresAt: hoursLater(m.at, THREAD_HOURS) }, at);
       await record(first.citizenId, word ?? 'reply', word ? 'who' : 'not_understood');
@@ -205,7 +207,7 @@ export async function handleInbound(deps: ConversationDeps, m: Inbound): Promise
     await record(target.citizenId, 'change', model.kind, appt.messageId);
     return answer(deps, m, target, campaign, model);
   }
-  word ??= replyWord(m.body, mergeWords(campaign?.replies), target.language);
+  word ??= m.button ?? replyWord(m.body, mergeWords(campaign?.replies), target.language);
   if (word === null) {
     await record(target.citizenId, 'reply', 'not_understood', appt?.messageId ?? null);
     return answer(deps, m, target, campaign, { kind: 'not_understood', options: [], names: [] });
@@ -259,7 +261,7 @@ async function answer(deps: ConversationDeps, m: Inbound, target: ReplyTarget | 
     return { citizenId, answer: model.kind, silent: 'repeat' };
   }
   try {
-    const { providerId } = await deps.send({ answerId, to: m.from, target, campaign, model });
+    const { providerId } = await deps.send({ answerId, to: m.from, target, campaign, model, channel: m.channel });
     await deps.store.answerSent(answerId, providerId, new Date().toISOString());
     deps.log?.info({ inbound: m.inboundId, citizenId, answer: model.kind }, 'reply answered');
     return { citizenId, answer: model.kind, silent: null };

@@ -19,12 +19,22 @@ export type ReplyWords = Readonly<Record<string, Readonly<Partial<Record<ReplyWo
  * other language's words: a German speaker's "JA" is understood by an Italian campaign.
  */
 export const DEFAULT_REPLY_WORDS: ReplyWords = {
-  it: { confirm: ['SI', 'SÌ', 'OK', '1'], decline: ['NO', '2'], change: ['CAMBIA', 'ALTRA', '3'] },
+  it: { confirm: ['SI', 'SÌ', 'OK', '1', 'CONFERMO'], decline: ['NO', '2', 'NON POSSO'], change: ['CAMBIA', 'ALTRA', '3'] },
   en: { confirm: ['YES', 'OK', '1'], decline: ['NO', '2'], change: ['CHANGE', '3'] },
   de: { confirm: ['JA', 'OK', '1'], decline: ['NEIN', '2'], change: ['ÄNDERN', 'AENDERN', '3'] },
   ro: { confirm: ['DA', 'OK', '1'], decline: ['NU', '2'], change: ['SCHIMBA', 'SCHIMBĂ', '3'] },
   ar: { confirm: ['نعم', 'OK', '1'], decline: ['لا', '2'], change: ['تغيير', '3'] },
 };
+
+/**
+ * The ids of a WhatsApp content template's quick-reply buttons (Confermo / Non posso / Cambia):
+ * a tap posts the id as `ButtonPayload`, which means its word whatever the button's text says.
+ * A button whose id is not one of these is read by its text, like a typed reply.
+ */
+export const BUTTON_IDS: Readonly<Record<string, ReplyWord>> = { CONFIRM: 'confirm', DECLINE: 'decline', CHANGE: 'change' };
+
+/** The word a quick-reply button's id means, or null. */
+export const buttonWord = (payload: string | undefined): ReplyWord | null => (payload ? (BUTTON_IDS[wordKey(payload)] ?? null) : null);
 
 /** The letters of the slots a change offers, in order. */
 export const OFFER_LETTERS = ['A', 'B', 'C'] as const;

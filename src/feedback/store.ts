@@ -53,6 +53,11 @@ export interface FeedbackStore {
    */
   applyReceipt(providerId: string, state: ReceiptState, errorCode: string | null, at: string): Promise<ReceiptResult>;
   /**
+   * Records a read receipt (WhatsApp's `read`: the citizen opened the message): kept as a
+   * provider event and as the message's `read_at`, the first time only.
+   */
+  markRead(providerId: string, at: string): Promise<void>;
+  /**
    * Opts out every citizen with this phone (E.164) from every later send of every campaign, and
    * releases their appointments from today on (reason `opted_out`).
    */

@@ -4,8 +4,9 @@
  * or failure is answered by the server's JSON error handler (a 500 is retried by Twilio).
  *
  * - `POST /webhooks/twilio/status`: message and call status callbacks → receipts
- * - `POST /webhooks/twilio/inbound`: texts from citizens → opt-outs, replies that act (confirm,
- *   decline, change: feedback/conversation.ts) and their answer, or stored replies
+ * - `POST /webhooks/twilio/inbound`: texts and WhatsApp messages (a quick-reply button's
+ *   `ButtonPayload` too) from citizens → opt-outs, replies that act (confirm, decline, change:
+ *   feedback/conversation.ts) and their answer, or stored replies
  *
  * It logs ids, counts and statuses only: requests carry phone numbers and what citizens wrote.
  */
@@ -13,6 +14,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
 import { InvitoError } from '../core/errors.js';
 import { type ConversationDeps, handleInbound } from './conversation.js';
+import { buttonWord } from './replies.js';
 import type { FeedbackStore } from './store.js';
 import { EMPTY_TWIML, optOutKeyword, readStatusCallback } from './twilio.js';
 
@@ -75,6 +77,8 @@ export const twilioWebhooks: FastifyPluginAsync<TwilioWebhookOptions> = async (a
       return reply.code(204).send();
     }
     const r = await store.applyReceipt(providerId, state, errorCode, now().toISOString());
+    // A read receipt is a delivery too (applied above) and, once, the time the citizen opened it.
+    if (status === 'read') await store.markRead(providerId, now().toISOString());
     log.debug({ providerId, kind, status, state, errorCode, messageId: r.messageId, changed: r.changed }, 'receipt');
     return reply.code(204).send();
   });
@@ -86,19 +90,22 @@ export const twilioWebhooks: FastifyPluginAsync<TwilioWebhookOptions> = async (a
     if (!messageSid || !from) throw new InvitoError('WEBHOOK_PAYLOAD_INVALID', 'an inbound message carries MessageSid and From');
     const body = params.Body ?? '';
     const at = now().toISOString();
+    // A WhatsApp message comes from `whatsapp:+39…`; the registry knows the number.
+    const channel = from.startsWith('whatsapp:') ? 'whatsapp' : 'sms';
+    const phone = from.replace(/^whatsapp:/, '');
     const keyword = optOutKeyword(body);
     if (keyword !== null) {
-      const r = await store.optOutByPhone(from, `sms:${keyword}`, at);
-      log.info({ messageSid, keyword, citizens: r.citizens, messagesStopped: r.messagesStopped }, 'opt-out by SMS');
+      const r = await store.optOutByPhone(phone, `${channel}:${keyword}`, at);
+      log.info({ messageSid, channel, keyword, citizens: r.citizens, messagesStopped: r.messagesStopped }, 'opt-out by reply');
     } else if (replies) {
-      const r = await handleInbound({ ...replies, feedback: store, log }, { inboundId: messageSid, from: from.replace(/^whatsapp:/, ''), body, channel: from.startsWith('whatsapp:') ? 'whatsapp' : 'sms', at: now() });
-      log.info({ messageSid, citizenId: r.citizenId, answer: r.answer, silent: r.silent }, 'reply handled');
+      const r = await handleInbound({ ...replies, feedback: store, log }, { inboundId: messageSid, from: phone, body, channel, button: buttonWord(params.ButtonPayload), at: now() });
+      log.info({ messageSid, channel, citizenId: r.citizenId, answer: r.answer, silent: r.silent }, 'reply handled');
     } else {
       // Several citizens may share a phone (a carer's number); the reply is filed under the
       // first, and an operator reading it sees the number's other citizens from there.
-      const [citizenId = null] = await store.citizensByPhone(from);
-      await store.recordResponse({ responseId: messageSid, citizenId, messageId: null, channel: 'sms', kind: 'reply', body, at });
-      log.info({ messageSid, citizenId }, 'reply recorded');
+      const [citizenId = null] = await store.citizensByPhone(phone);
+      await store.recordResponse({ responseId: messageSid, citizenId, messageId: null, channel, kind: 'reply', body, at });
+      log.info({ messageSid, channel, citizenId }, 'reply recorded');
     }
     return reply.code(200).type('text/xml; charset=utf-8').send(EMPTY_TWIML);
   });

@@ -18,7 +18,15 @@ export interface CallSite {
 export interface RenderData {
   readonly language: string;
   readonly timezone: string;
+  /** `rtl` for a language written right to left (Arabic), else `ltr`: `{{@dir}}` in an email's HTML. */
+  readonly dir?: 'rtl' | 'ltr';
 }
+
+/** Languages written right to left, among those templates are written in. */
+const RTL = new Set(['ar', 'fa', 'he', 'ur']);
+
+/** The writing direction of a language tag (`ar`, `ar-EG` → `rtl`). */
+export const directionOf = (language: string): 'rtl' | 'ltr' => (RTL.has(language.split('-')[0]!) ? 'rtl' : 'ltr');
 
 interface HelperOptions {
   readonly data: RenderData;

@@ -21,5 +21,7 @@ export type {
   TemplateLibrary,
 } from './library.js';
 export type { Channel, TemplateIssue } from './source.js';
+export { DEFAULT_WHATSAPP_VARIABLES, contentFor, describeWhatsApp, renderWhatsApp } from './whatsapp.js';
+export type { RenderedWhatsApp, WhatsAppContent, WhatsAppSettings } from './whatsapp.js';
 export { SMS_LIMITS, analyseSms, isGsm7, transliterate } from './sms.js';
 export type { SmsEncoding, SmsInfo } from './sms.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { InvitoError, type ErrorCode } from '../core/errors.js';
 import { sampleContext, type MessageContext } from './context.js';
-import { HELPERS, HelperError, type CallSite, type RenderData } from './helpers.js';
+import { directionOf, HELPERS, HelperError, type CallSite, type RenderData } from './helpers.js';
 import { analyseSms, transliterate, type SmsInfo } from './sms.js';
 import {
   BUILTIN_HELPERS,
@@ -126,6 +126,13 @@ export interface TemplateLibrary {
    * problem; an empty list means the campaign's messages are sound.
    */
   check(request: CheckRequest): TemplateIssue[];
+  /**
+   * Renders short inline sources (a WhatsApp content template's variables, messages/whatsapp.ts)
+   * with the templates' helpers and partials, strict like a template file, in `language`.
+   * Each value is trimmed and its whitespace runs collapsed to one space.
+   * @throws InvitoError TEMPLATE_SYNTAX or TEMPLATE_MISSING_VARIABLE naming `where` and the key (never the data).
+   */
+  renderInline(sources: Readonly<Record<string, string>>, context: MessageContext, language: string, where: string): Record<string, string>;
 }
 
 type CompiledFn = Handlebars.TemplateDelegate<MessageContext>;
@@ -185,7 +192,35 @@ class Library implements TemplateLibrary {
     private readonly templates: ReadonlyMap<string, ReadonlyMap<Channel, ReadonlyMap<string, CompiledTemplate>>>,
     private readonly origins: ReadonlyMap<string, SourceOrigin>,
     private readonly helperArgs: ReadonlyMap<string, readonly (string | null)[]>,
+    private readonly textEnv: typeof Handlebars,
   ) {}
+
+  /** Inline sources compiled once each (a campaign's few variables, shared by every message). */
+  private readonly inline = new Map<string, CompiledFn>();
+
+  renderInline(sources: Readonly<Record<string, string>>, context: MessageContext, language: string, where: string): Record<string, string> {
+    const data: RenderData = { language, timezone: context.campaign.timezone };
+    const out: Record<string, string> = {};
+    for (const [key, source] of Object.entries(sources)) {
+      let fn = this.inline.get(source);
+      try {
+        if (fn === undefined) {
+          fn = compileEager(this.textEnv, Handlebars.parse(source), TEXT_OPTIONS);
+          if (this.inline.size > 1000) this.inline.clear();
+          this.inline.set(source, fn);
+        }
+        out[key] = fn(context, { data }).replace(/\s+/g, ' ').trim();
+      } catch (e) {
+        const err = e as { message?: unknown };
+        const name = typeof err.message === 'string' ? /^"([^"]+)" not defined in /.exec(err.message)?.[1] : undefined;
+        // The source is the campaign author's text, never a citizen's data: it may be quoted.
+        if (name !== undefined) throw new InvitoError('TEMPLATE_MISSING_VARIABLE', `${where}: variable ${key} (${source}): ${name} is not defined; citizen ${context.citizen.id}`);
+        const reason = e instanceof HelperError ? `helper ${e.helper} ${e.message}` : fn === undefined ? 'is not a valid Handlebars expression' : 'cannot be rendered';
+        throw new InvitoError('TEMPLATE_SYNTAX', `${where}: variable ${key} ${reason}; citizen ${context.citizen.id}`);
+      }
+    }
+    return out;
+  }
 
   templateIds(): string[] {
     return [...this.templates.keys()].sort();
@@ -301,7 +336,7 @@ class Library implements TemplateLibrary {
   }
 
   private execute(template: CompiledTemplate, context: MessageContext, sms: SmsOptions): RenderedMessage {
-    const data: RenderData = { language: template.language, timezone: context.campaign.timezone };
+    const data: RenderData = { language: template.language, timezone: context.campaign.timezone, dir: directionOf(template.language) };
     const run = (fn: CompiledFn): string => {
       try {
         return fn(context, { data });
@@ -330,7 +365,8 @@ class Library implements TemplateLibrary {
           html: run(template.html as CompiledFn).trim(),
         };
       default:
-        return { ...base, channel: template.channel };
+        // Template files are sms, email, voice or call (source.ts TEMPLATE_FILE); WhatsApp is a content template (whatsapp.ts).
+        return { ...base, channel: template.channel as 'voice' | 'call' };
     }
   }
 
@@ -515,5 +551,5 @@ export async function loadTemplates(dir: string): Promise<TemplateLibrary> {
   if (issues.length > 0) raise(dir, issues);
 
   const origins = new Map(allSources.map((s) => [s.name, s.origin]));
-  return new Library(dir, templates, origins, helperArgs);
+  return new Library(dir, templates, origins, helperArgs, text);
 }

@@ -58,6 +58,8 @@ const GREETINGS: Readonly<Record<GreetingStyle, Readonly<Record<string, Greeting
     it: { female: 'Gentile Signora', male: 'Gentile Signor', femaleAlone: 'Gentile Signora', maleAlone: 'Gentile Signore', neutral: 'Gentile', anonymous: 'Buongiorno' },
     de: { female: 'Sehr geehrte Frau', male: 'Sehr geehrter Herr', femaleAlone: null, maleAlone: null, neutral: 'Guten Tag', anonymous: 'Guten Tag' },
     en: { female: 'Dear Ms', male: 'Dear Mr', femaleAlone: 'Dear Madam', maleAlone: 'Dear Sir', neutral: 'Dear', anonymous: 'Hello' },
+    ro: { female: 'Stimată doamnă', male: 'Stimate domnule', femaleAlone: 'Stimată doamnă', maleAlone: 'Stimate domnule', neutral: 'Bună ziua,', anonymous: 'Bună ziua' },
+    ar: { female: 'السيدة الفاضلة', male: 'السيد الفاضل', femaleAlone: 'سيدتي الفاضلة', maleAlone: 'سيدي الفاضل', neutral: 'مرحباً', anonymous: 'مرحباً' },
   },
   spoken: {
     it: { female: 'Buongiorno, Signora', male: 'Buongiorno, Signor', femaleAlone: 'Buongiorno, Signora', maleAlone: 'Buongiorno, Signore', neutral: 'Buongiorno,', anonymous: 'Buongiorno' },

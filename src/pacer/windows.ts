@@ -116,6 +116,7 @@ export class SendCalendar {
       email: weekHours(w.email ?? DEFAULT_WINDOWS.email),
       voice: weekHours(w.voice ?? DEFAULT_WINDOWS.voice),
       call: weekHours(w.call ?? DEFAULT_WINDOWS.call),
+      whatsapp: weekHours(w.whatsapp ?? DEFAULT_WINDOWS.whatsapp),
     };
     this.holidays = campaign.holidays;
     this.closed = new Set(campaign.closed_dates);

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
-import { contextFor } from '../campaigns/messages.js';
+import { contextFor, renderStepMessage } from '../campaigns/messages.js';
 import type { Campaign } from '../campaigns/schema.js';
 import { storedCampaign } from '../campaigns/stored.js';
 import { ineligibility } from '../cohort/eligibility.js';
@@ -107,7 +107,7 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
     const adapter = channel ? deps.channels[channel] : undefined;
     if (!channel || !adapter) return refuse(m, 'NO_CHANNEL', `no ${channel ?? ''} channel is configured in this worker`);
     const to = addressFor(channel, { ...m.citizen, phoneType: m.phoneType });
-    if (!to) return refuse(m, 'NOT_REACHABLE', `the citizen has no ${channel === 'email' ? 'email address' : channel === 'sms' ? 'phone that takes texts' : 'phone'} any more`);
+    if (!to) return refuse(m, 'NOT_REACHABLE', `the citizen has no ${channel === 'email' ? 'email address' : channel === 'sms' ? 'phone that takes texts' : channel === 'whatsapp' ? 'WhatsApp consent or mobile phone' : 'phone'} any more`);
 
     const step = m.campaign.steps.find((s) => s.id === m.stepId);
     if (!step) return refuse(m, 'NO_STEP', `campaign ${m.campaignId} has no step ${m.stepId}`);
@@ -143,13 +143,7 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
         // The token the store knows, so a link always finds its message whoever released it.
         ...(m.linkToken ? { token: m.linkToken } : {}),
       });
-      const r = deps.library.render({
-        templateId: step.template,
-        channel,
-        context,
-        defaultLanguage: m.campaign.language,
-        sms: { maxSegments: m.campaign.sms.max_segments, transliterate: m.campaign.sms.transliterate },
-      });
+      const r = renderStepMessage(deps.library, m.campaign, step, channel, context);
       outbound = {
         messageId: m.messageId,
         campaignId: m.campaignId,
@@ -159,6 +153,7 @@ export function makeProcessor(deps: ProcessorDeps): (job: JobInfo) => Promise<Ou
         language: r.language,
         text: r.text,
         ...(r.channel === 'email' ? { subject: r.subject, html: r.html } : {}),
+        ...(r.channel === 'whatsapp' ? { content: { contentSid: r.content.contentSid, variables: r.content.variables } } : {}),
         optOutUrl: context.links.optout,
       };
     } catch (e) {

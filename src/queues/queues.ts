@@ -34,10 +34,11 @@ export interface QueueSettings {
 
 /**
  * Settings from the environment: `INVITO_QUEUE_PREFIX`, `INVITO_LIMIT_SMS`, `INVITO_LIMIT_EMAIL`,
- * `INVITO_LIMIT_VOICE`, `INVITO_LIMIT_CALL` (per second; 0 or empty = unlimited),
- * `INVITO_ATTEMPTS`, `INVITO_BACKOFF_MS`.
+ * `INVITO_LIMIT_VOICE`, `INVITO_LIMIT_CALL`, `INVITO_LIMIT_WHATSAPP` (per second; 0 or empty =
+ * unlimited), `INVITO_ATTEMPTS`, `INVITO_BACKOFF_MS`.
  * @defaultValue sms 100/s (a Twilio long-code service with several senders), email 50/s,
- * voice 10/s, call unlimited (operators pace themselves)
+ * voice 10/s, call unlimited (operators pace themselves), whatsapp 80/s (Meta's default
+ * throughput for a business phone number)
  */
 export function queueSettings(env: NodeJS.ProcessEnv = process.env): QueueSettings {
   const num = (name: string, fallback: number | null): number | null => {
@@ -54,6 +55,7 @@ export function queueSettings(env: NodeJS.ProcessEnv = process.env): QueueSettin
       email: num('INVITO_LIMIT_EMAIL', 50),
       voice: num('INVITO_LIMIT_VOICE', 10),
       call: num('INVITO_LIMIT_CALL', null),
+      whatsapp: num('INVITO_LIMIT_WHATSAPP', 80),
     },
     attempts: num('INVITO_ATTEMPTS', 5) ?? 1,
     backoffMs: num('INVITO_BACKOFF_MS', 2000) ?? 0,

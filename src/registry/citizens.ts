@@ -9,6 +9,7 @@ export const CITIZEN_COLUMNS: ColumnRules = {
   known: [
     'citizen_id', 'given_name', 'family_name', 'birth_date', 'sex', 'phone', 'email', 'language', 'region',
     'asl', 'municipality', 'priority_groups', 'doses', 'last_dose_date', 'opt_out', 'deceased',
+    'whatsapp_opt_in',
   ],
   required: ['citizen_id', 'birth_date'],
 };
@@ -47,6 +48,10 @@ export function validateCitizen(values: Record<string, string>, line: number, to
   // Unreadable is rejected like an opt-out: guessing could invite someone who has died.
   const deceased = parseBool('deceased', v('deceased'), false);
   if (!deceased.ok) return { reject: deceased.reason, warnings };
+
+  // Consent must be proven: an unreadable value is a warning and no consent (the row is kept).
+  const whatsapp = parseBool('whatsapp_opt_in', v('whatsapp_opt_in'), false);
+  if (!whatsapp.ok) warnings.push(`${whatsapp.reason}; no WhatsApp consent recorded`);
 
   let phone: string | null = null;
   if (v('phone') !== '') {
@@ -116,6 +121,7 @@ export function validateCitizen(values: Record<string, string>, line: number, to
       last_dose_date: lastDose,
       opt_out: optOut.value,
       deceased: deceased.value,
+      whatsapp_opt_in: whatsapp.ok ? whatsapp.value : false,
       priority_groups: groups,
       line,
     },

@@ -24,6 +24,8 @@ export interface CitizenRecord {
   opt_out: boolean;
   /** The registry's `deceased` column (absent: false). */
   deceased?: boolean;
+  /** The registry's `whatsapp_opt_in` column: consent to WhatsApp messages (absent: false). */
+  whatsapp_opt_in?: boolean;
   priority_groups: string[];
   /** Line of the row in the imported file. */
   line: number;

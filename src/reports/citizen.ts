@@ -27,6 +27,8 @@ export interface HistoryCitizen {
   /** How the citizen said stop (`import`, `sms:STOP`, `link`, `operator`), when they did. */
   readonly opt_out_source: string | null;
   readonly deceased: boolean;
+  /** Consent to WhatsApp messages (the registry's `whatsapp_opt_in`). */
+  readonly whatsapp_opt_in: boolean;
 }
 
 export interface HistoryMessage {
@@ -44,6 +46,8 @@ export interface HistoryMessage {
   readonly fallbackOf: string | null;
   /** What followed this attempt: `made`, why the chain ended, or null while undecided or not needed. */
   readonly fallbackState: string | null;
+  /** When the citizen opened it (WhatsApp's read receipt); null otherwise. */
+  readonly readAt: string | null;
 }
 
 export interface HistoryAppointment {
@@ -149,7 +153,7 @@ export function chainsOf(messages: readonly HistoryMessage[]): HistoryChain[] {
 }
 
 const when = (iso: string, zone: string) => DateTime.fromISO(iso, { zone }).toFormat('yyyy-MM-dd HH:mm');
-const attempt = (m: HistoryMessage) => `${m.channel ?? 'none'} ${m.state}${m.errorCode ? ` (${m.errorCode})` : ''}`;
+const attempt = (m: HistoryMessage) => `${m.channel ?? 'none'} ${m.state}${m.errorCode ? ` (${m.errorCode})` : ''}${m.readAt ? ' · read' : ''}`;
 
 export function formatHistory(h: CitizenHistory, zone = 'Europe/Rome'): string {
   const c = h.citizen;
@@ -157,7 +161,7 @@ export function formatHistory(h: CitizenHistory, zone = 'Europe/Rome'): string {
   const byId = new Map(h.messages.map((m) => [m.id, m]));
   const lines = [
     `Citizen ${c.citizen_id}: ${name} · born ${c.birth_date} · ${c.language} · ${[c.region, c.asl, c.municipality].filter(Boolean).join(' / ') || 'no place'}${c.priority_groups.length ? ` · groups ${c.priority_groups.join(', ')}` : ''}`,
-    `  phone ${c.phone ? `${c.phone} (${c.phone_type ?? 'unknown'})` : '—'} · email ${c.email ?? '—'} · doses ${c.doses}${c.last_dose_date ? `, last ${c.last_dose_date}` : ''}${c.opt_out ? ` · opted out (${c.opt_out_source ?? 'unknown'})` : ''}${c.deceased ? ' · deceased' : ''}`,
+    `  phone ${c.phone ? `${c.phone} (${c.phone_type ?? 'unknown'})` : '—'} · email ${c.email ?? '—'} · doses ${c.doses}${c.last_dose_date ? `, last ${c.last_dose_date}` : ''}${c.opt_out ? ` · opted out (${c.opt_out_source ?? 'unknown'})` : ''}${c.deceased ? ' · deceased' : ''}${c.whatsapp_opt_in ? ' · WhatsApp consent' : ''}`,
     `Appointments (${zone}):`,
     ...(h.appointments.length
       ? h.appointments.map((a) => `  ${when(a.start, zone)} · ${a.centerName ?? a.center} (${a.center}) · ${a.state}${a.reason ? ` (${a.reason})` : ''} · ${a.campaign}`)

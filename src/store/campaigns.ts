@@ -16,6 +16,13 @@ type CardRow = Omit<CitizenCard, 'opt_out'> & { opt_out: number };
 const card = (r: CardRow): CitizenCard => ({ ...r, opt_out: r.opt_out === 1 });
 const CENTER = ['k.center_id', 'k.name', 'k.address', 'k.municipality', 'k.opening', 'k.daily_capacity'] as const;
 
+/**
+ * Zero counts per channel: the four original channels always (reports have always listed them),
+ * WhatsApp only when the step uses it, so a campaign without WhatsApp reads as it always did.
+ */
+const channelCounts = (channels: readonly Channel[]): Record<Channel | 'none', number> =>
+  ({ sms: 0, email: 0, voice: 0, call: 0, ...(channels.includes('whatsapp') ? { whatsapp: 0 } : {}), none: 0 }) as Record<Channel | 'none', number>;
+
 /** Whether a channel can reach a citizen, in SQL (store/cohort.ts `reachesSql`). */
 const reachable = (channel: Channel) => reachesSql([channel]);
 
@@ -116,7 +123,7 @@ export class KyselyCampaignStore implements CampaignStore {
       .select([assigned.as('channel'), (eb) => eb.fn.countAll().as('n')])
       .groupBy(assigned)
       .execute();
-    const out: Record<Channel | 'none', number> = { sms: 0, email: 0, voice: 0, call: 0, none: 0 };
+    const out = channelCounts(channels);
     for (const r of rows) out[r.channel as Channel | 'none'] = Number(r.n);
     return out;
   }
@@ -137,7 +144,7 @@ export class KyselyCampaignStore implements CampaignStore {
       this.db.selectFrom('citizens as c').where(cohortWhere(q)).select([second.as('channel'), (eb) => eb.fn.countAll().as('n')]).groupBy(second).execute(),
       this.db.selectFrom('citizens as c').where(cohortWhere(q)).select(fixed.as('n')).executeTakeFirstOrThrow(),
     ]);
-    const byChannel: Record<Channel | 'none', number> = { sms: 0, email: 0, voice: 0, call: 0, none: 0 };
+    const byChannel = channelCounts(channels);
     for (const r of rows) byChannel[r.channel as Channel | 'none'] = Number(r.n);
     return { byChannel, fixedLine: Number(fixedLine.n ?? 0) };
   }

@@ -2,7 +2,7 @@
 import { type ExpressionBuilder, type Kysely, type RawBuilder, sql } from 'kysely';
 import { AGE_BANDS, type AgeBand, bornOnOrBefore } from '../cohort/age.js';
 import { type Channel, CHANNELS } from '../core/channels.js';
-import { CONTACT_OF, TEXT_CHANNELS } from '../core/reach.js';
+import { CONSENT_OF, CONTACT_OF, TEXT_CHANNELS } from '../core/reach.js';
 import { type CohortQuery, UNRANKED } from '../cohort/criteria.js';
 import type { CohortComposition, CohortMember, CohortStore } from '../cohort/store.js';
 import type { Database } from './schema.js';
@@ -49,13 +49,16 @@ export function cohortWhere(q: CohortQuery) {
  */
 export function reachesSql(channels: readonly Channel[]): RawBuilder<boolean> {
   if (channels.some((ch) => CONTACT_OF[ch] === null)) return sql<boolean>`1 = 1`;
-  // A text channel needs a phone that is not a fixed line (core/reach.ts TEXT_CHANNELS); the others only the contact.
-  const rules = [...new Set(channels.map((ch) => `${CONTACT_OF[ch]}${TEXT_CHANNELS.includes(ch) ? ':text' : ''}`))];
+  // A text channel needs a phone that is not a fixed line (core/reach.ts TEXT_CHANNELS); a channel
+  // needing consent (CONSENT_OF) needs it recorded; the others only the contact.
+  const rules = [...new Set(channels.map((ch) => [CONTACT_OF[ch], TEXT_CHANNELS.includes(ch) ? 'text' : '', CONSENT_OF[ch] ?? ''].join(':')))];
   if (rules.length === 0) return sql<boolean>`1 = 0`;
   const one = (rule: string) => {
-    const [contact, text] = rule.split(':') as [string, string | undefined];
-    const has = sql`${sql.ref(`c.${contact}`)} is not null`;
-    return text ? sql`(${has} and (c.phone_type is null or c.phone_type <> 'fixed_line'))` : has;
+    const [contact, text, consent] = rule.split(':') as [string, string, string];
+    const parts = [sql`${sql.ref(`c.${contact}`)} is not null`];
+    if (text) parts.push(sql`(c.phone_type is null or c.phone_type <> 'fixed_line')`);
+    if (consent) parts.push(sql`${sql.ref(`c.${consent}`)} = 1`);
+    return parts.length === 1 ? parts[0]! : sql`(${sql.join(parts, sql` and `)})`;
   };
   return sql<boolean>`(${sql.join(rules.map(one), sql` or `)})`;
 }

@@ -46,6 +46,11 @@ export class KyselyFeedbackStore implements FeedbackStore {
     return { messageId: message?.message_id ?? null, changed: false };
   }
 
+  async markRead(providerId: string, at: string): Promise<void> {
+    await this.db.insertInto('provider_events').values({ provider_id: providerId, status: 'read', error_code: null, received_at: at }).onConflict((oc) => oc.columns(['provider_id', 'status']).doNothing()).execute();
+    await this.db.updateTable('messages').set({ read_at: at }).where('provider_id', '=', providerId).where('read_at', 'is', null).execute();
+  }
+
   optOutByPhone(phone: string, source: string, at: string): Promise<OptOutResult> { return this.optOut('phone', phone, source, at); }
   optOutCitizen(citizenId: string, source: string, at: string): Promise<OptOutResult> { return this.optOut('citizen_id', citizenId, source, at); }
 

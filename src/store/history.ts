@@ -29,6 +29,7 @@ export class KyselyHistoryStore implements HistoryStore, RepliesToReadStore {
       opt_out: Number(r.opt_out) === 1,
       opt_out_source: r.opt_out_source,
       deceased: Number(r.deceased) === 1,
+      whatsapp_opt_in: Number(r.whatsapp_opt_in) === 1,
     };
   }
 
@@ -47,7 +48,7 @@ export class KyselyHistoryStore implements HistoryStore, RepliesToReadStore {
   async messages(citizenId: string): Promise<HistoryMessage[]> {
     const rows = await this.db
       .selectFrom('messages')
-      .select(['message_id', 'campaign_id', 'step_id', 'channel', 'state', 'error_code', 'appointment_id', 'sent_at', 'updated_at', 'fallback_of', 'fallback_state'])
+      .select(['message_id', 'campaign_id', 'step_id', 'channel', 'state', 'error_code', 'appointment_id', 'sent_at', 'updated_at', 'fallback_of', 'fallback_state', 'read_at'])
       .where('citizen_id', '=', citizenId)
       .orderBy('updated_at')
       .orderBy('message_id')
@@ -64,6 +65,7 @@ export class KyselyHistoryStore implements HistoryStore, RepliesToReadStore {
       sentAt: r.sent_at,
       fallbackOf: r.fallback_of,
       fallbackState: r.fallback_state,
+      readAt: r.read_at,
     }));
   }
 

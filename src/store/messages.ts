@@ -22,7 +22,7 @@ import { atomically, type Executor } from './unit-of-work.js';
 
 const LOAD_COLUMNS = [
   'm.message_id', 'm.campaign_id', 'm.step_id', 'm.state', 'm.channel', 'm.link_token',
-  'c.citizen_id', 'c.given_name', 'c.family_name', 'c.birth_date', 'c.sex', 'c.language', 'c.phone', 'c.phone_type', 'c.email',
+  'c.citizen_id', 'c.given_name', 'c.family_name', 'c.birth_date', 'c.sex', 'c.language', 'c.phone', 'c.phone_type', 'c.email', 'c.whatsapp_opt_in',
   'c.region', 'c.asl', 'c.municipality', 'c.opt_out', 'c.doses', 'c.last_dose_date', 'c.deceased', 'k.status', 'k.definition',
   'a.state as appointment_state', 'a.start_at', 'z.center_id', 'z.name as center_name', 'z.address as center_address',
   'z.municipality as center_municipality', 'z.opening as center_opening', 'z.daily_capacity as center_capacity',
@@ -96,7 +96,7 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
     const { given_name, family_name, birth_date, sex, language, phone, email, region, asl, municipality } = r;
     return {
       messageId: r.message_id, campaignId: r.campaign_id, stepId: r.step_id, state: r.state, channel: r.channel as Channel | null, linkToken: r.link_token ?? '',
-      citizen: { citizen_id: r.citizen_id, given_name, family_name, birth_date, sex, language, phone, email, region, asl, municipality, opt_out: r.opt_out === 1 },
+      citizen: { citizen_id: r.citizen_id, given_name, family_name, birth_date, sex, language, phone, email, region, asl, municipality, opt_out: r.opt_out === 1, whatsapp_opt_in: r.whatsapp_opt_in === 1 },
       phoneType: r.phone_type,
       campaignStatus: r.status, definitionText: r.definition, eligibility: eligibilityOf(r),
       appointment:
@@ -162,7 +162,7 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
     let q = this.ex
       .selectFrom('messages as m')
       .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
-      .select(['m.message_id as messageId', 'c.citizen_id as citizenId', 'c.phone', 'c.phone_type as phoneType', 'c.email', 'c.opt_out', 'c.region', 'c.asl', 'c.municipality', 'c.doses', 'c.last_dose_date', 'c.deceased'])
+      .select(['m.message_id as messageId', 'c.citizen_id as citizenId', 'c.phone', 'c.phone_type as phoneType', 'c.email', 'c.whatsapp_opt_in', 'c.opt_out', 'c.region', 'c.asl', 'c.municipality', 'c.doses', 'c.last_dose_date', 'c.deceased'])
       // A fallback attempt of the step is released as it comes due (dueMessages), with its appointment.
       .where('m.campaign_id', '=', campaignId).where('m.state', '=', 'pending').where('m.step_id', '=', stepId).where('m.fallback_of', 'is', null);
     // Citizens at their contact limit wait, in their place; those behind them go.
@@ -176,7 +176,7 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
       .selectFrom('messages as m')
       .innerJoin('citizens as c', 'c.citizen_id', 'm.citizen_id')
       .leftJoin('appointments as a', 'a.appointment_id', 'm.appointment_id')
-      .select(['m.message_id as messageId', 'm.citizen_id as citizenId', 'm.step_id as stepId', 'm.channel', 'c.phone', 'c.phone_type as phoneType', 'c.email', 'c.opt_out', 'a.state as appointment', 'a.start_at as startAt'])
+      .select(['m.message_id as messageId', 'm.citizen_id as citizenId', 'm.step_id as stepId', 'm.channel', 'c.phone', 'c.phone_type as phoneType', 'c.email', 'c.whatsapp_opt_in', 'c.opt_out', 'a.state as appointment', 'a.start_at as startAt'])
       .where('m.campaign_id', '=', campaignId).where('m.state', '=', 'pending').where('m.due_at', '<=', at);
     if (contact) q = q.where(withinLimits(contact));
     const rows = await q.orderBy('m.due_at').orderBy('m.seq').limit(limit).execute();
@@ -190,7 +190,7 @@ export class MessageRepository implements PacerMessages, Omit<DispatchStore, 'se
       .leftJoin('appointments as a', 'a.appointment_id', 'm.appointment_id')
       .select([
         'm.message_id as messageId', 'm.campaign_id as campaignId', 'm.step_id as stepId', 'm.citizen_id as citizenId', 'm.seq', 'm.channel', 'm.state',
-        'm.error_code as errorCode', 'm.appointment_id as appointmentId', 'm.fallback_depth as depth', 'c.phone', 'c.phone_type as phoneType', 'c.email',
+        'm.error_code as errorCode', 'm.appointment_id as appointmentId', 'm.fallback_depth as depth', 'c.phone', 'c.phone_type as phoneType', 'c.email', 'c.whatsapp_opt_in',
         'c.opt_out', 'c.region', 'c.doses', 'c.last_dose_date', 'c.deceased', 'a.state as appointment', 'a.start_at as startAt',
       ])
       .where('m.campaign_id', '=', campaignId).where('m.state', 'in', ['undelivered', 'failed']).where('m.fallback_state', 'is', null).where('m.appointment_id', 'is not', null)

@@ -1,4 +1,4 @@
-/** Migrations of SMS replies that act (issue 13). */
+/** Migrations of issue 13: SMS replies that act, and WhatsApp consent. */
 import type { Kysely, Migration } from 'kysely';
 import type { Dialect } from './open.js';
 
@@ -35,6 +35,14 @@ export const replyMigrations = (_dialect: Dialect): Record<string, Migration> =>
       await db.schema.alterTable('responses').addColumn('action', 'text').execute();
       await db.schema.alterTable('responses').addColumn('read_at', 'text').execute();
       await db.schema.alterTable('responses').addColumn('read_by', 'text').execute();
+    },
+  },
+  '0012_whatsapp': {
+    async up(db: Kysely<any>) {
+      // The registry's consent to WhatsApp messages (0/1): WhatsApp reaches only those who gave it.
+      await db.schema.alterTable('citizens').addColumn('whatsapp_opt_in', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      // When a WhatsApp message was read (its read receipt).
+      await db.schema.alterTable('messages').addColumn('read_at', 'text').execute();
     },
   },
 });

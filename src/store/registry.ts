@@ -18,7 +18,7 @@ import { markNoShows, recordImport, writeVaccinations } from './vaccinations.js'
 
 const CITIZEN_COLUMNS = [
   'citizen_id', 'given_name', 'family_name', 'birth_date', 'sex', 'phone', 'phone_type', 'email', 'language', 'region', 'asl',
-  'municipality', 'doses', 'last_dose_date', 'opt_out', 'deceased', 'import_run', 'source_line', 'updated_at',
+  'municipality', 'doses', 'last_dose_date', 'opt_out', 'deceased', 'whatsapp_opt_in', 'import_run', 'source_line', 'updated_at',
 ] as const;
 
 const CENTER_COLUMNS = [
@@ -47,6 +47,7 @@ const citizenValues = (run: string, now: string, r: CitizenRecord): CitizenValue
   last_dose_date: r.last_dose_date,
   opt_out: r.opt_out ? 1 : 0,
   deceased: r.deceased ? 1 : 0,
+  whatsapp_opt_in: r.whatsapp_opt_in ? 1 : 0,
   import_run: run,
   source_line: r.line,
   updated_at: now,

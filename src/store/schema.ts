@@ -24,6 +24,8 @@ export interface CitizensTable {
   doses: number;
   last_dose_date: string | null;
   opt_out: number;
+  /** 0/1: the citizen consented to WhatsApp messages (the registry's `whatsapp_opt_in`; core/reach.ts CONSENT_OF). */
+  whatsapp_opt_in: number;
   /** 0/1: the registry says the citizen has died (issue 12; no campaign's cohort holds them). */
   deceased: number;
   /** The import run that last wrote the row: detects a duplicate id inside one file without holding ids in memory. */
@@ -106,6 +108,8 @@ export interface MessagesTable {
   queued_at: string | null;
   sent_at: string | null;
   final_at: string | null;
+  /** When the citizen opened it (a WhatsApp read receipt); null for other channels and unread. */
+  read_at: Generated<string | null>;
   updated_at: string;
   /** When a reminder or follow-up is due (null for invitations, which the daily target paces). */
   due_at: string | null;

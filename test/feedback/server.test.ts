@@ -352,6 +352,7 @@ describe('the signature check', () => {
 describe('when the store fails', () => {
   const failing: FeedbackStore = {
     applyReceipt: () => Promise.reject(new Error('SQLITE_BUSY: database is locked')),
+    markRead: () => Promise.reject(new Error('SQLITE_BUSY: database is locked')),
     optOutByPhone: () => Promise.reject(new Error('SQLITE_BUSY: database is locked')),
     optOutCitizen: () => Promise.reject(new Error('SQLITE_BUSY: database is locked')),
     recordResponse: () => Promise.reject(new Error('SQLITE_BUSY: database is locked')),

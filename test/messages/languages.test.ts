@@ -1,7 +1,8 @@
 /**
- * More languages (issue 13, item 6): invite, reminder and reply SMS in Romanian and Arabic. Arabic
- * is written in UCS-2, so it is counted (70/67 units a segment) and priced as such; Romanian is
- * written without diacritics and stays GSM-7.
+ * More languages (issue 13, item 6): invite, reminder and reply SMS in Romanian and Arabic, and the
+ * invitation and reminder emails. Arabic is written in UCS-2, so it is counted (70/67 units a
+ * segment) and priced as such; Romanian SMS are written without diacritics and stay GSM-7; an
+ * Arabic email's HTML is right to left.
  */
 import { describe, expect, it } from 'vitest';
 import { templateLibrary } from '../../src/campaigns/messages.js';
@@ -44,5 +45,21 @@ describe('Romanian and Arabic SMS', async () => {
         if (kind === 'who') expect(r.text).toMatch(/Mario.+Anna/);
       }
     }
+  });
+
+  it('the invitation and reminder emails render in ro and ar, greeting by sex and name, the Arabic HTML right to left', () => {
+    for (const templateId of ['invite', 'reminder']) {
+      for (const [language, greeting, dir] of [['ro', /^Stimată doamnă \S+,/u, 'ltr'], ['ar', /^السيدة الفاضلة \S+،/u, 'rtl']] as const) {
+        const base = sampleContext(language);
+        const r = lib.render({ templateId, channel: 'email', context: { ...base, citizen: { ...base.citizen, sex: 'F' } }, defaultLanguage: 'it' });
+        expect([templateId, r.language]).toEqual([templateId, language]);
+        expect(r.text).toMatch(greeting);
+        expect(r.html).toContain(`<html lang="${language}" dir="${dir}">`);
+        expect(r.text + r.subject).not.toMatch(/\{\{|undefined|\bnull\b/);
+      }
+      expect(lib.check({ templateId, channels: ['email'], languages: ['ro', 'ar'], defaultLanguage: 'it' }), templateId).toEqual([]);
+    }
+    const it = lib.render({ templateId: 'invite', channel: 'email', context: sampleContext('it'), defaultLanguage: 'it' });
+    expect(it.html).toContain('<html lang="it" dir="ltr">');
   });
 });

@@ -29,8 +29,8 @@ const variants = (language: string): MessageContext[] => {
 };
 
 describe('shipped templates', () => {
-  it('exist for every channel the product uses, in Italian, English and German; invite, reminder and reply SMS also in Romanian and Arabic', () => {
-    const more = new Set(['invite/sms', 'reminder/sms']);
+  it('exist for every channel the product uses, in Italian, English and German; invite, reminder and reply SMS and the invite and reminder emails also in Romanian and Arabic', () => {
+    const more = new Set(['invite/sms', 'reminder/sms', 'invite/email', 'reminder/email']);
     for (const [id, channels] of Object.entries(SHIPPED)) {
       for (const channel of channels) expect(lib.languages(id, channel), `${id}/${channel}`).toEqual(more.has(`${id}/${channel}`) ? ['ar', 'de', 'en', 'it', 'ro'] : ['de', 'en', 'it']);
     }
@@ -66,7 +66,7 @@ describe('shipped templates', () => {
             expect(all, label).not.toMatch(/\{\{|\}\}|undefined|null|NaN/);
             if (msg.channel === 'email') {
               expect(msg.subject.length, label).toBeGreaterThan(10);
-              expect(msg.html, label).toContain(`<html lang="${language}">`);
+              expect(msg.html, label).toContain(`<html lang="${language}" dir="ltr">`);
               expect(msg.html, label).toContain(context.links.optout);
             }
           }

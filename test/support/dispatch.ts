@@ -60,6 +60,7 @@ export function sandboxProviders(sandbox: Sandbox, publicUrl = 'http://127.0.0.1
     ...sandbox.env,
     TWILIO_MESSAGING_SERVICE_SID: 'MG00000000000000000000000000000001',
     TWILIO_FROM: '+390612345678',
+    TWILIO_WHATSAPP_FROM: '+390612345679',
     INVITO_MAIL_FROM: 'vaccinazioni@invito.test',
     INVITO_PUBLIC_URL: publicUrl,
   });

@@ -44,7 +44,7 @@ export interface DayOptions {
 export async function runDays(o: DayOptions): Promise<void> {
   const clock = new ManualClock(o.from);
   const redis = redisConnection()();
-  const sink = new InstantProvider(o.store, clock, { sms: null, email: null, voice: null, call: null, ...o.ceilings });
+  const sink = new InstantProvider(o.store, clock, { sms: null, email: null, voice: null, call: null, whatsapp: null, ...o.ceilings });
   const releaser = (owner: string): Releaser =>
     new Releaser({ store: o.store.dispatch, sink, lock: new RedisLock(redis, o.prefix, owner, 60_000), clock, maxStepMs: o.tickMs, reconcileMs: Number.MAX_SAFE_INTEGER, contact: o.contact ?? null });
   let leader = releaser('leader-1');

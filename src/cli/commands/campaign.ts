@@ -131,6 +131,7 @@ export function register(program: Command): void {
           if (m.channel === 'sms') out.write(` · ${m.encoding}, ${m.characters} characters, ${m.segments} segment${m.segments === 1 ? '' : 's'}`);
           out.write(' ──\n');
           if (m.channel === 'email') out.write(`Subject: ${m.subject}\n\n${m.text}\n`);
+          else if (m.channel === 'whatsapp') out.write(`Content template ${m.contentSid}\n${Object.entries(m.variables).map(([k, v]) => `{{${k}}} ${v}`).join('\n')}\n`);
           else out.write(`${m.text}\n`);
         }
       });
