@@ -32,12 +32,12 @@ async function shell(cwd: string, line: string): Promise<{ code: number; stdout:
   }
 }
 
-/** The command lines of the README's "Next steps" block. */
-function nextSteps(): string[] {
+/** The command lines of the README's `n`th sh block of "Next steps" (0: the commands after the demo; 1: answering by text). */
+function nextSteps(n = 0): string[] {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('### Next steps'));
-  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
-  if (!block) throw new Error('README has no "Next steps" sh block');
+  const section = readme.slice(readme.indexOf('### Next steps'), readme.indexOf('\n## ', readme.indexOf('### Next steps')));
+  const block = [...section.matchAll(/```sh\n([\s\S]*?)```/g)][n]?.[1];
+  if (!block) throw new Error(`README has no sh block ${n} in "Next steps"`);
   return block.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
 }
 
@@ -73,7 +73,7 @@ describe.skipIf(!built)('the first hour (built CLI)', () => {
     const commands = lines.map((l) => l.replace(/\s+#.*$/, '').trim());
     for (const step of ['status', 'plan', 'preview', 'simulate', 'operators add', 'serve']) expect(commands.some((c) => c.includes(`npx invito ${step}`))).toBe(true);
     // The demo prints the same lines, with the same citizen id, for its own store.
-    for (const c of commands.filter((c) => /npx invito (status|plan|preview|simulate)/.test(c))) expect(demo.stdout).toContain(c);
+    for (const c of commands.filter((c) => /npx invito (status|plan|preview|citizens show|simulate)/.test(c))) expect(demo.stdout).toContain(c);
 
     for (const c of commands.filter((c) => !c.includes('npx invito serve'))) {
       const r = await shell(cwd, c);
@@ -119,6 +119,16 @@ describe.skipIf(!built)('the first hour (built CLI)', () => {
     });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).not.toMatch(/sign-in/);
+
+    // The README's next block: a citizen invited by SMS answers by text, signed as Twilio signs it.
+    const base = url.replace(/\/console\/?$/, '');
+    const reply = nextSteps(1).map((c) => c.replaceAll('http://127.0.0.1:8080', base));
+    expect(reply.join('\n')).toMatch(/sandbox reply --to-webhook/);
+    const r = await shell(cwd, ['set -e', ...reply].join('\n'));
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.not.stringMatching(/Error|INTERNAL/) });
+    expect(r.stdout).toMatch(/the webhook answered 200/);
+    expect(r.stdout).toMatch(/confirmed · over80-dose1/);
+    expect(r.stdout).toContain('confirm by sms → confirmed');
   });
 
   it('the demo starts afresh on a store it made, and refuses one holding data it did not write, leaving it untouched', { timeout: 240_000 }, async () => {

@@ -248,6 +248,19 @@ export function register(program: Command): void {
           .orderBy('messages.seq')
           .limit(1)
           .executeTakeFirst();
+        // Someone whose invitation went by SMS: the README's "answer by text" replies as them.
+        const texted = await store.db
+          .selectFrom('messages')
+          .innerJoin('citizens', 'citizens.citizen_id', 'messages.citizen_id')
+          .select('messages.citizen_id')
+          .where('messages.campaign_id', '=', campaign.id)
+          .where('messages.step_id', '=', campaign.steps[0]!.id)
+          .where('messages.channel', '=', 'sms')
+          .where('messages.state', 'in', ['sent', 'delivered'])
+          .where('citizens.opt_out', '=', 0)
+          .orderBy('messages.seq')
+          .limit(1)
+          .executeTakeFirst();
         // The exact lines to type: the default store needs no flag.
         const db = dbUrl === DEFAULT_DB && !process.env.INVITO_DB ? '' : ` --db ${dbUrl}`;
         const yaml = existsSync('campaigns/over80-dose1.yaml') ? 'campaigns/over80-dose1.yaml' : file;
@@ -258,6 +271,7 @@ export function register(program: Command): void {
           ...(invited ? [`invito${db} preview ${yaml} --citizen ${invited.citizen_id}`] : []),
           ...(someone?.phone ? [`invito${db} preview ${yaml} --citizen ${someone.citizen_id}    # the one who said stop`] : []),
           ...(fellBack ? [`invito${db} citizens show ${fellBack.citizen_id}    # one reached by a fallback: the chain`] : []),
+          ...(texted ? [`invito${db} citizens show ${texted.citizen_id}    # one invited by SMS, who can answer by text (README)`] : []),
           `invito${db} simulate ${yaml} --days 7`,
         ]) say(`     npx ${line}`);
         say('\n   (the README\'s "Next steps" go on to the webhook server, an operator and the console)');
