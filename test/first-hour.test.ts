@@ -58,7 +58,7 @@ describe.skipIf(!built)('the first hour (built CLI)', () => {
     rmSync(cwd, { recursive: true, force: true });
   });
 
-  it("after the demo, the README's next steps run as printed on the demo's store, down to signing in to the console", { timeout: 300_000 }, async () => {
+  it("after the demo, the README's next steps run as printed on the demo's store, down to signing in to the console and answering an invitation by text", { timeout: 300_000 }, async () => {
     // What a reader may do first: look at a store before there is one. It says so …
     const before = await invito(cwd, 'status');
     expect(before.code).toBe(0);
