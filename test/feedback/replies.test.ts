@@ -81,10 +81,12 @@ for (const dialect of DIALECTS) {
     const appointment = (citizenId: string) =>
       t.store.db.selectFrom('appointments').selectAll().where('citizen_id', '=', citizenId).executeTakeFirstOrThrow();
 
-    it('each word in each language confirms or declines, whatever its case, accents, punctuation and spaces; each gets one answer in the citizen\'s language', async () => {
-      const words: [string, string, 'confirmed' | 'released'][] = [
+    it('each word in each language confirms, declines or asks to change, whatever its case, accents, punctuation and spaces; each gets one answer in the citizen\'s language', async () => {
+      const words: [string, string, 'confirmed' | 'released' | 'held'][] = [
         ['it', 'Sì!', 'confirmed'], ['it', ' s i ', 'confirmed'], ['it', 'ok.', 'confirmed'], ['it', '1', 'confirmed'], ['en', 'Yes', 'confirmed'], ['de', 'ja', 'confirmed'],
-        ['it', 'No', 'released'], ['it', '2', 'released'], ['de', 'NEIN!', 'released'],
+        ['ro', 'Da', 'confirmed'], ['ar', 'نعم', 'confirmed'],
+        ['it', 'No', 'released'], ['it', '2', 'released'], ['de', 'NEIN!', 'released'], ['ro', 'nu', 'released'], ['ar', 'لا', 'released'],
+        ['it', 'Altra', 'held'], ['it', '3', 'held'], ['en', 'change', 'held'], ['de', 'Ändern', 'held'], ['ro', 'schimbă', 'held'], ['ar', 'تغيير', 'held'],
       ];
       const people = citizens(words.length, words.length, 0, 'W').map((c, i) => ({ ...c, phone: phone(i), language: words[i]![0] }));
       await invite(people);
@@ -95,11 +97,17 @@ for (const dialect of DIALECTS) {
         if (state === 'released') expect(a.state_reason).toBe('declined');
         const got = answers(phone(i));
         expect(got).toHaveLength(1);
-        const expected = { it: state === 'confirmed' ? /^Appuntamento confermato: / : /^Appuntamento annullato/, en: /^Appointment confirmed: /, de: state === 'confirmed' ? /^Termin bestätigt: / : /^Termin abgesagt/ }[lang]!;
-        expect(got[0]).toMatch(expected);
+        const expectedAnswer: Record<string, Record<typeof state, RegExp>> = {
+          it: { confirmed: /^Appuntamento confermato: /, released: /^Appuntamento annullato/, held: /^Posti liberi: A: / },
+          en: { confirmed: /^Appointment confirmed: /, released: /^Appointment cancelled/, held: /^Free places: A: / },
+          de: { confirmed: /^Termin bestätigt: /, released: /^Termin abgesagt/, held: /^Freie Termine: A: / },
+          ro: { confirmed: /^Programare confirmata: /, released: /^Programare anulata/, held: /^Locuri libere: A: / },
+          ar: { confirmed: /^تم تأكيد الموعد: /, released: /^تم إلغاء الموعد/, held: /^أماكن متاحة: A: / },
+        };
+        expect([i, got[0]]).toEqual([i, expect.stringMatching(expectedAnswer[lang]![state])]);
       }
       const responses = await t.store.db.selectFrom('responses').select(['kind', 'action', 'channel']).orderBy('received_at').execute();
-      expect(responses.map((r) => r.action)).toEqual(words.map(([, , s]) => (s === 'confirmed' ? 'confirmed' : 'declined')));
+      expect(responses.map((r) => r.action)).toEqual(words.map(([, , s]) => ({ confirmed: 'confirmed', released: 'declined', held: 'options' })[s]));
     });
 
     it('CAMBIA offers three free slots by letter; the letter books that slot and frees the old one in the same transaction', async () => {
