@@ -2,6 +2,7 @@
  * The send pipeline end to end, in one process: the store (both dialects), BullMQ on a real
  * Redis, the real twilio SDK and nodemailer against the sandbox.
  */
+import { voiceTwiml } from '../src/channels/voice.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCampaign } from '../src/campaigns/load.js';
 import { templateLibrary } from '../src/campaigns/messages.js';
@@ -100,7 +101,7 @@ for (const dialect of DIALECTS) {
       expect(order.slice(0, 10).every((r) => r.sent_at !== null && r.sent_at <= order[order.length - 1]!.sent_at!)).toBe(true);
     });
 
-    it('voice calls go through the twilio SDK with TwiML that says the script in the citizen language', async () => {
+    it('voice calls go through the twilio SDK with an answer URL naming the message and machine detection (what they say: test/feedback/ivr.test.ts)', async () => {
       await t.store.registry.writeCitizens('seed', citizens(5, 5, 0));
       const c = campaign('cv', '[voice]');
       await launchCampaign(t.store.dispatch, c, 100, AT);
@@ -110,9 +111,13 @@ for (const dialect of DIALECTS) {
       const calls = sandbox.outbox().calls;
       expect(calls).toHaveLength(5);
       expect(new Set(calls.map((x) => x.to)).size).toBe(5);
-      const german = calls.find((x) => x.to === '+393331000000')!; // citizen 0 speaks German
-      expect(german.twiml).toMatch(/<Say language="de-DE">/);
-      expect(calls.some((x) => /<Say language="it-IT">/.test(x.twiml ?? ''))).toBe(true);
+      for (const call of calls) {
+        expect(call.url).toMatch(/^http:\/\/127\.0\.0\.1:9\/webhooks\/twilio\/voice\/answer\?m=cv\.invite\.P0000\d$/);
+        expect(call.machineDetection).toBe('Enable');
+      }
+      // Without an answer URL (a VoiceChannel built by hand) the script goes inline, said twice in the citizen's language.
+      expect(voiceTwiml('Guten Tag', 'de')).toMatch(/^<\?xml.*<Say language="de-DE">Guten Tag<\/Say><Pause length="2"\/><Say language="de-DE">Guten Tag<\/Say>/);
+      expect(voiceTwiml('Buongiorno', 'ro')).toContain('<Say language="it-IT">');
       const rows = await t.store.db.selectFrom('messages').select(['state', 'provider_id']).execute();
       expect(rows.every((r) => r.state === 'sent' && /^CA[0-9a-f]{32}$/.test(r.provider_id!))).toBe(true);
     });

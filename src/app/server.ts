@@ -56,6 +56,10 @@ export function startServer(app: App, o: AppServerOptions): Promise<RunningHttpS
   return startHttpServer({
     store: store.feedback,
     replies: { store: store.replies, send, dayStart: (at: Date) => DateTime.fromJSDate(at, { zone: ZONE }).startOf('day').toUTC().toISO()! },
+    // Automated calls that listen need the prompts (templates/ivr); `INVITO_FREEPHONE` is what a machine is told to call.
+    ...(o.library
+      ? { voice: { messages: store.dispatch, replies: store.replies, feedback: store.feedback, tasks: store.replies, library: o.library, ...(process.env.INVITO_FREEPHONE ? { freephone: process.env.INVITO_FREEPHONE } : {}) } }
+      : {}),
     authToken,
     publicUrl,
     ...(o.port !== undefined ? { port: o.port } : {}),

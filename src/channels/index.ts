@@ -79,7 +79,7 @@ export function buildChannels(config: ProviderConfig, wanted: readonly Channel[]
         out.sms = new SmsChannel({ client, statusCallback, ...(config.twilio.messagingServiceSid ? { messagingServiceSid: config.twilio.messagingServiceSid } : {}), ...(config.twilio.from ? { from: config.twilio.from } : {}) });
       } else {
         if (!config.twilio.from) throw new InvitoError('CONFIG_INVALID', 'the voice channel needs TWILIO_FROM (the caller id)');
-        out.voice = new VoiceChannel({ client, from: config.twilio.from, statusCallback });
+        out.voice = new VoiceChannel({ client, from: config.twilio.from, statusCallback, answerUrl: (id) => `${config.publicUrl}/webhooks/twilio/voice/answer?m=${encodeURIComponent(id)}` });
       }
     }
   }

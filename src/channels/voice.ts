@@ -1,4 +1,8 @@
-/** Automated voice calls through Twilio's Calls API, with TwiML `<Say>` in the citizen's language. */
+/**
+ * Automated voice calls through Twilio's Calls API. With an answer URL (what `invito serve`
+ * offers: feedback/ivr.ts) the call asks it what to say when the citizen picks up, with
+ * answering-machine detection, and listens for keys; without one it says the script twice.
+ */
 import twilio from 'twilio';
 import { ChannelError, type ChannelAdapter, type OutboundMessage, type SendResult, networkFailure } from './channel.js';
 import { twilioFailure } from './twilio-errors.js';
@@ -6,17 +10,25 @@ import { twilioFailure } from './twilio-errors.js';
 /** Twilio's voices by language; others fall back to Italian, the authority's language. */
 const SAY_LANGUAGE: Record<string, string> = { it: 'it-IT', en: 'en-GB', de: 'de-DE', fr: 'fr-FR', es: 'es-ES' };
 
+/** The `<Say language>` of a template language (`de` → `de-DE`; unknown → `it-IT`). */
+export const sayLanguage = (language: string): string => SAY_LANGUAGE[language.split('-')[0]!] ?? 'it-IT';
+
 export interface VoiceOptions {
   readonly client: twilio.Twilio;
   /** The caller id (a number on the Twilio account). */
   readonly from: string;
   readonly statusCallback: string;
+  /**
+   * Where Twilio asks what to say once the call is answered (`…/webhooks/twilio/voice/answer?m=<message>`);
+   * absent, the script goes inline as TwiML and no key is heard.
+   */
+  readonly answerUrl?: (messageId: string) => string;
 }
 
 /** The TwiML of a call: the script said twice, slowly enough for older citizens to follow. */
 export function voiceTwiml(text: string, language: string): string {
   const response = new twilio.twiml.VoiceResponse();
-  const lang = (SAY_LANGUAGE[language] ?? 'it-IT') as 'it-IT';
+  const lang = sayLanguage(language) as 'it-IT';
   response.say({ language: lang }, text);
   response.pause({ length: 2 });
   response.say({ language: lang }, text);
@@ -35,7 +47,9 @@ export class VoiceChannel implements ChannelAdapter {
       const call = await this.o.client.calls.create({
         to: m.to,
         from: this.o.from,
-        twiml: voiceTwiml(m.text, m.language),
+        ...(this.o.answerUrl
+          ? { url: this.o.answerUrl(m.messageId), method: 'POST', machineDetection: 'Enable' }
+          : { twiml: voiceTwiml(m.text, m.language) }),
         statusCallback: this.o.statusCallback,
         statusCallbackEvent: ['completed'],
       });

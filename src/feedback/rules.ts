@@ -27,8 +27,8 @@ export const OPT_OUT_RELEASE = 'opted_out';
 
 export type Answer = 'confirm' | 'decline';
 
-/** Channels whose confirm or decline answers an appointment: a reply link, or a reply word by SMS or WhatsApp (feedback/conversation.ts). */
-const ANSWERING_CHANNELS: readonly string[] = ['link', 'sms', 'whatsapp'];
+/** Channels whose confirm or decline answers an appointment: a reply link, a reply word by SMS or WhatsApp (feedback/conversation.ts), a key of an automated call (feedback/ivr.ts). */
+const ANSWERING_CHANNELS: readonly string[] = ['link', 'sms', 'whatsapp', 'voice'];
 
 /** The answer a response gives its appointment: a confirm or decline tied to the message it answers. */
 export function answerOf(r: ResponseRecord): Answer | null {

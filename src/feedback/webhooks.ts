@@ -44,18 +44,18 @@ export interface TwilioWebhookOptions {
 }
 
 /** The request's form parameters; `{}` when it carried no form, which then fails the signature check. */
-function formOf(req: FastifyRequest): Record<string, string> {
+export function formOf(req: FastifyRequest): Record<string, string> {
   const body = req.body;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return {};
   return Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
-export const twilioWebhooks: FastifyPluginAsync<TwilioWebhookOptions> = async (app, options) => {
-  const { store, authToken, publicUrl, now, replies } = options;
-  const log = app.log;
-
-  /** Twilio signs the URL it was given plus every form parameter; anything else is not Twilio. */
-  const verifyTwilio = async (req: FastifyRequest): Promise<void> => {
+/**
+ * The pre-handler every Twilio webhook goes through: Twilio signs the URL it was given plus every
+ * form parameter; anything else is not Twilio (`WEBHOOK_SIGNATURE_INVALID`, 403).
+ */
+export function twilioVerifier(authToken: string, publicUrl: () => string): (req: FastifyRequest) => Promise<void> {
+  return async (req) => {
     const signature = req.headers['x-twilio-signature'];
     let valid = false;
     if (typeof signature === 'string' && signature !== '') {
@@ -67,6 +67,12 @@ export const twilioWebhooks: FastifyPluginAsync<TwilioWebhookOptions> = async (a
     }
     if (!valid) throw new InvitoError('WEBHOOK_SIGNATURE_INVALID', 'the X-Twilio-Signature is missing or does not match this auth token and URL');
   };
+}
+
+export const twilioWebhooks: FastifyPluginAsync<TwilioWebhookOptions> = async (app, options) => {
+  const { store, authToken, publicUrl, now, replies } = options;
+  const log = app.log;
+  const verifyTwilio = twilioVerifier(authToken, publicUrl);
 
   app.post(FEEDBACK_PATHS.status, { preHandler: verifyTwilio }, async (req, reply) => {
     const callback = readStatusCallback(formOf(req));

@@ -18,6 +18,7 @@ import { CONSOLE_PREFIX, type ConsoleOptions, consolePlugin } from '../console/s
 import { InvitoError } from '../core/errors.js';
 import { replyLinks } from '../feedback/links.js';
 import type { FeedbackStore } from '../feedback/store.js';
+import { type VoiceWebhookOptions, voiceWebhooks } from '../feedback/voice-webhooks.js';
 import { type TwilioWebhookOptions, twilioWebhooks } from '../feedback/webhooks.js';
 import { refusal } from '../web/errors.js';
 
@@ -49,6 +50,8 @@ export interface HttpServerOptions {
   readonly trustProxy?: string;
   /** SMS replies that act, and their answers (feedback/conversation.ts); without it replies are only stored. */
   readonly replies?: TwilioWebhookOptions['replies'];
+  /** Automated calls that listen (feedback/ivr.ts); without it the voice webhooks are not mounted. */
+  readonly voice?: Omit<VoiceWebhookOptions, 'authToken' | 'publicUrl' | 'now'>;
 }
 
 /** Twilio's webhooks are a few kB; a reply-link POST is nearly empty. */
@@ -184,6 +187,7 @@ function build(options: Omit<HttpServerOptions, 'publicUrl'>, publicUrlOf: () =>
   app.get(HEALTH_PATH, async () => ({ ok: true }));
 
   app.register(twilioWebhooks, { store, authToken, publicUrl: publicUrlOf, now, ...(options.replies ? { replies: options.replies } : {}) });
+  if (options.voice) app.register(voiceWebhooks, { ...options.voice, authToken, publicUrl: publicUrlOf, now });
   app.register(replyLinks, { store, now, ...(options.replies ? { page: options.replies.store } : {}) });
   if (options.console) app.register(consolePlugin, { ...options.console, publicUrl: publicUrlOf, now, prefix: CONSOLE_PREFIX });
 

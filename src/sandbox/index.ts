@@ -19,14 +19,14 @@ import { CONTROL_PREFIX, type SandboxControl, registerControlApi } from './contr
 import { SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN } from './credentials.js';
 import { KNOB_NAMES, KnobState, type SandboxKnobs } from './knobs.js';
 import { Lifecycle } from './lifecycle.js';
-import { Outbox, type OutboxSnapshot, type SandboxStats } from './outbox.js';
+import { type Caller, Outbox, type OutboxSnapshot, type SandboxStats } from './outbox.js';
 import { type SmtpSink, hostForUrl, startSmtpSink } from './smtp.js';
 import { TwilioErrors, twilioErrorBody } from './twilio-errors.js';
 import { registerTwilioApi } from './twilio-api.js';
 
 export { SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, SANDBOX_SENDER } from './credentials.js';
 export { DEFAULT_KNOBS, type SandboxKnobs } from './knobs.js';
-export type { CallStatus, MessageChannel, MessageStatus, OutboxCall, OutboxEmail, OutboxMessage, OutboxRecord, OutboxSnapshot, SandboxStats } from './outbox.js';
+export type { Caller, CallStatus, MessageChannel, MessageStatus, OutboxCall, OutboxEmail, OutboxMessage, OutboxRecord, OutboxSnapshot, SandboxStats } from './outbox.js';
 export { type InboundMessage, type InboundResult, type InboundWhatsAppOptions, sendInboundMessage } from './inbound.js';
 export { WHATSAPP_PREFIX } from './addresses.js';
 export { twilioSignature } from './signature.js';
@@ -48,6 +48,8 @@ export interface SandboxOptions extends Partial<SandboxKnobs> {
   outboxFile?: string;
   /** Lifecycle at info, each request at debug; ids and counts only. @defaultValue silent */
   logger?: Logger;
+  /** Who answers each call and which keys they press (outbox.ts `Caller`); absent, a person who listens and hangs up. */
+  callers?: (to: string) => Caller | undefined;
 }
 
 /** A running sandbox. */
@@ -91,7 +93,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const outbox = new Outbox(outboxFile);
   const scheduler = new Scheduler();
   const poster = new WebhookPoster(authToken, scheduler);
-  const lifecycle = new Lifecycle({ accountSid, knobs, outbox, scheduler, poster, logger });
+  const lifecycle = new Lifecycle({ accountSid, knobs, outbox, scheduler, poster, logger, ...(options.callers ? { callers: options.callers } : {}) });
 
   const control: SandboxControl = {
     config: () => knobs.snapshot(),

@@ -10,7 +10,7 @@ import { WHATSAPP_PREFIX, parseAddress } from './addresses.js';
 import type { Scheduler, WebhookPoster } from './callbacks.js';
 import { rfc2822 } from './ids.js';
 import { inShare, type KnobState } from './knobs.js';
-import type { CallStatus, MessageStatus, Outbox, OutboxCall, OutboxMessage } from './outbox.js';
+import type { Caller, CallStatus, MessageStatus, Outbox, OutboxCall, OutboxMessage } from './outbox.js';
 import { SANDBOX_SENDER } from './credentials.js';
 
 export const API_VERSION = '2010-04-01';
@@ -43,6 +43,17 @@ export interface LifecycleOptions {
   readonly scheduler: Scheduler;
   readonly poster: WebhookPoster;
   readonly logger: Logger;
+  /** Who answers each call (by the number called); absent, a person who listens and hangs up. */
+  readonly callers?: (to: string) => Caller | undefined;
+}
+
+/** Rounds of `<Gather>` a scripted caller goes through at most (a menu that never ends is a bug). */
+const MAX_GATHERS = 12;
+
+/** The `action` of the first `<Gather>` of a TwiML document, unescaped; null when it has none. */
+export function gatherAction(twiml: string): string | null {
+  const m = /<Gather\b[^>]*\baction="([^"]*)"/.exec(twiml);
+  return m ? m[1]!.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&') : null;
 }
 
 /** Drives every accepted message and call to its final status, one scheduled step at a time. */
@@ -197,11 +208,26 @@ export class Lifecycle {
       }
       void this.o.poster.post(c.statusCallback, params).then(next);
     };
-    // Answered: Twilio asks the voice URL what to say, as the citizen picks up.
+    // Answered: Twilio asks the voice URL what to say, as the citizen picks up; a scripted
+    // caller then presses keys at each <Gather>, and the call ends when they run out.
     if (status === 'in-progress' && c.url) {
-      void this.o.poster.post(c.url, base).then((answer) => {
+      const caller = this.o.callers?.(c.to);
+      const answered = c.machineDetection ? { ...base, AnsweredBy: caller?.answeredBy ?? 'human' } : base;
+      void this.o.poster.post(c.url, answered).then(async (answer) => {
         if (answer.ok) c.twiml = answer.body;
         else this.o.logger.info({ callSid: c.id, status: answer.status }, 'voice URL gave no TwiML');
+        const keys = [...(caller?.keys ?? [])];
+        let twiml = answer.ok ? answer.body : '';
+        for (let round = 0; round < MAX_GATHERS && keys.length > 0; round++) {
+          const action = gatherAction(twiml);
+          if (action === null) break;
+          const digits = keys.shift()!;
+          (c.keys ??= []).push(digits);
+          const r = await this.o.poster.post(action, { ...base, Digits: digits, FinishedOnKey: '' });
+          if (!r.ok) break;
+          twiml = r.body;
+          c.twiml = r.body;
+        }
         report();
       });
       return;

@@ -69,6 +69,20 @@ export interface OutboxCall extends Recorded {
   startedAt: string | null;
   /** ISO time it ended, once it has. */
   endedAt: string | null;
+  /** `MachineDetection` as given (`Enable`, `DetectMessageEnd`), or null. */
+  readonly machineDetection?: string | null;
+  /** The keys the scripted caller pressed (`''`: none before the timeout), in order. */
+  keys?: string[];
+}
+
+/**
+ * Who answers a call (a test's script, `SandboxOptions.callers`): a person or a machine
+ * (`answeredBy`, as Twilio's detection names it), and the keys the person presses at each
+ * `<Gather>` in turn (`''`: waits for the timeout). When the keys run out the caller hangs up.
+ */
+export interface Caller {
+  readonly answeredBy?: 'human' | 'machine_start' | 'machine_end_beep' | 'fax' | 'unknown';
+  readonly keys?: readonly string[];
 }
 
 /** An email accepted by the SMTP sink (for the recipients that were not bounced). */

@@ -224,6 +224,7 @@ export function registerTwilioApi(app: FastifyInstance, o: TwilioApiOptions): vo
       updated: time,
       startedAt: null,
       endedAt: null,
+      machineDetection: one(p, 'MachineDetection') || null,
     };
     outbox.addCall(c);
     lifecycle.startCall(c);

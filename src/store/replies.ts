@@ -1,4 +1,5 @@
 /** The rows behind SMS replies that act (feedback/conversation.ts): targets, threads, answers, offers. */
+import type { IvrStore } from '../feedback/ivr.js';
 import type { Kysely } from 'kysely';
 import { storedCampaign } from '../campaigns/stored.js';
 import type { Campaign } from '../campaigns/schema.js';
@@ -55,8 +56,17 @@ const toTarget = (r: TargetRow, open: boolean): ReplyTarget => ({
     : null,
 });
 
-export class KyselyReplyStore implements ReplyStore {
+export class KyselyReplyStore implements ReplyStore, IvrStore {
   constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect) {}
+
+  async operatorTask(t: { taskId: string; messageId: string; campaignId: string; citizenId: string; language: string; at: string }): Promise<void> {
+    // Due at once and first in its campaign's order (seq 0, priority 0): the citizen is waiting to be called back.
+    await this.db
+      .insertInto('call_tasks')
+      .values({ task_id: t.taskId, message_id: t.messageId, campaign_id: t.campaignId, citizen_id: t.citizenId, state: 'open', created_at: t.at, updated_at: t.at, seq: 0, priority: 0, language: t.language, due_at: null, lease_operator: null, lease_until: null, callback_operator: null, last_disposition: null, closed_reason: null, answers: null, triage: 1 })
+      .onConflict((oc) => oc.column('task_id').doNothing())
+      .execute();
+  }
 
   async seen(inboundId: string): Promise<boolean> {
     return (await this.db.selectFrom('responses').select('response_id').where('response_id', '=', inboundId).executeTakeFirst()) !== undefined;
@@ -65,7 +75,7 @@ export class KyselyReplyStore implements ReplyStore {
   async targets(phone: string, at: string): Promise<ReplyTarget[]> {
     const rows = await this.db
       .selectFrom('citizens as c')
-      .leftJoin('messages as m', (j) => j.onRef('m.citizen_id', '=', 'c.citizen_id').on('m.sent_at', 'is not', null).on('m.appointment_id', 'is not', null).on('m.channel', 'in', ['sms', 'whatsapp']))
+      .leftJoin('messages as m', (j) => j.onRef('m.citizen_id', '=', 'c.citizen_id').on('m.sent_at', 'is not', null).on('m.appointment_id', 'is not', null).on('m.channel', 'in', ['sms', 'whatsapp', 'voice']))
       .leftJoin('appointments as a', 'a.appointment_id', 'm.appointment_id')
       .leftJoin('centers as k', 'k.center_id', 'a.center_id')
       .where('c.phone', '=', phone)

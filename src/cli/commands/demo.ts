@@ -163,7 +163,7 @@ export function register(program: Command): void {
         const clock = scaledClock(scale, start);
 
         say(`\n4. Starting the provider sandbox (${sandbox.apiUrl}, ${sandbox.smtpUrl}), the webhook server and a worker; Redis at ${redis.url}${redis.private ? ' (a private one)' : ''}…`);
-        const server = await startServer(app, { config: { authToken: sandbox.authToken, providers: { publicUrl: '' } }, port: 0, console: false, now: () => clock.now() });
+        const server = await startServer(app, { config: { authToken: sandbox.authToken, providers: { publicUrl: '' } }, port: 0, console: false, library, now: () => clock.now() });
         stop.push(() => server.close());
         const env = {
           ...sandbox.env,

@@ -1,0 +1,37 @@
+/**
+ * The automated call's webhooks as a fastify plugin (feedback/ivr.ts): what to say when the
+ * citizen answers, and what a key does. Signature-checked like every Twilio webhook; the answer
+ * is TwiML. Logs ids and keys only.
+ *
+ * - `POST /webhooks/twilio/voice/answer?m=<message>`: the call was picked up (or a machine was)
+ * - `POST /webhooks/twilio/voice/key?m=<message>&n=<plays>[&o=<slots>&i=<slot>]`: a key, or none
+ */
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { InvitoError } from '../core/errors.js';
+import { answerCall, type IvrDeps, pressKey, readStep, VOICE_PATHS } from './ivr.js';
+import { formOf, twilioVerifier } from './webhooks.js';
+
+export interface VoiceWebhookOptions extends Omit<IvrDeps, 'log'> {
+  /** The Twilio auth token that signs every webhook. */
+  readonly authToken: string;
+}
+
+const query = (req: FastifyRequest): Record<string, string | undefined> => (req.query ?? {}) as Record<string, string | undefined>;
+
+export const voiceWebhooks: FastifyPluginAsync<VoiceWebhookOptions> = async (app, options) => {
+  const { authToken, ...deps } = options;
+  const preHandler = twilioVerifier(authToken, deps.publicUrl);
+  const ivr: IvrDeps = { ...deps, log: app.log };
+
+  app.post(VOICE_PATHS.answer, { preHandler }, async (req, reply) => {
+    const m = query(req).m;
+    if (!m) throw new InvitoError('WEBHOOK_PAYLOAD_INVALID', 'the answer URL names its message (?m=)');
+    return reply.type('text/xml; charset=utf-8').send(await answerCall(ivr, m, formOf(req)));
+  });
+
+  app.post(VOICE_PATHS.key, { preHandler }, async (req, reply) => {
+    const step = readStep(query(req));
+    if (!step) throw new InvitoError('WEBHOOK_PAYLOAD_INVALID', 'a key URL names its message (?m=)');
+    return reply.type('text/xml; charset=utf-8').send(await pressKey(ivr, step, formOf(req)));
+  });
+};
