@@ -58,7 +58,7 @@ export function startServer(app: App, o: AppServerOptions): Promise<RunningHttpS
     replies: { store: store.replies, send, dayStart: (at: Date) => DateTime.fromJSDate(at, { zone: ZONE }).startOf('day').toUTC().toISO()! },
     // Automated calls that listen need the prompts (templates/ivr); `INVITO_FREEPHONE` is what a machine is told to call.
     ...(o.library
-      ? { voice: { messages: store.dispatch, replies: store.replies, feedback: store.feedback, tasks: store.replies, library: o.library, ...(process.env.INVITO_FREEPHONE ? { freephone: process.env.INVITO_FREEPHONE } : {}) } }
+      ? { voice: { messages: store.dispatch, replies: store.replies, feedback: store.feedback, tasks: store.replies, library: o.library, ...(process.env.INVITO_FREEPHONE ? { freephone: process.env.INVITO_FREEPHONE } : {}), ...(process.env.INVITO_LINE_LANGUAGE ? { lineLanguage: process.env.INVITO_LINE_LANGUAGE } : {}) } }
       : {}),
     authToken,
     publicUrl,

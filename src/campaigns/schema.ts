@@ -327,6 +327,8 @@ export const campaignSchema = z
         }),
       )
       .optional(),
+    /** The free-phone line, for this campaign's callers (feedback/ivr.ts): how long they wait for an operator before a callback is offered. */
+    inbound: z.strictObject({ max_wait_minutes: wholeNumber(1, 120, 'whole number of minutes').default(5) }).optional(),
     sms: z
       .strictObject({
         /** Longest SMS allowed, in segments; `validate` renders worst cases against it. */

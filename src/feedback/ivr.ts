@@ -32,7 +32,9 @@ import type { FeedbackStore } from './store.js';
 export const IVR_TEMPLATE = 'ivr';
 
 /** What the prompts template is given (`ivr.*`). */
-export type PromptKind = 'menu' | 'again' | 'confirmed' | 'slot' | 'no_slots' | 'moved' | 'taken' | 'operator' | 'stopped' | 'goodbye' | 'machine';
+export type PromptKind =
+  | 'menu' | 'again' | 'confirmed' | 'slot' | 'no_slots' | 'moved' | 'taken' | 'operator' | 'stopped' | 'goodbye' | 'machine'
+  | 'inbound' | 'inbound_menu' | 'declined' | 'who' | 'welcome' | 'waiting' | 'callback_offer' | 'callback' | 'call_later';
 
 /** Seconds the menu waits for a key. */
 export const KEY_TIMEOUT_S = 6;
@@ -42,7 +44,21 @@ export const MENU_PLAYS = 2;
 export const SLOTS_READ = 3;
 
 /** The webhook paths, relative to the public URL. */
-export const VOICE_PATHS = { answer: '/webhooks/twilio/voice/answer', key: '/webhooks/twilio/voice/key' } as const;
+export const VOICE_PATHS = {
+  answer: '/webhooks/twilio/voice/answer',
+  key: '/webhooks/twilio/voice/key',
+  inbound: '/webhooks/twilio/voice/inbound',
+  who: '/webhooks/twilio/voice/inbound/who',
+  wait: '/webhooks/twilio/voice/wait',
+  queued: '/webhooks/twilio/voice/queued',
+  callback: '/webhooks/twilio/voice/callback',
+} as const;
+
+/** How long a caller waits for an operator before a callback is offered, unless the caller's campaign says (`inbound.max_wait_minutes`). */
+export const DEFAULT_MAX_WAIT_MINUTES = 5;
+
+/** The queue of callers waiting for an operator who speaks `language` (Twilio `<Enqueue>` by name). */
+export const queueName = (language: string): string => `invito-${language.split('-')[0]}`;
 
 export interface IvrStore {
   /** A call task for an operator, due at once, in the citizen's language, marked for triage (idempotent by `taskId`). */
@@ -60,6 +76,8 @@ export interface IvrDeps {
   readonly publicUrl: () => string;
   /** The free-phone number an answering machine is told to call (`INVITO_FREEPHONE`). */
   readonly freephone?: string;
+  /** The free-phone line's language, for callers nobody can identify. @defaultValue it */
+  readonly lineLanguage?: string;
   readonly now: () => Date;
   readonly log?: Pick<Logger, 'info' | 'warn'>;
 }
@@ -72,6 +90,8 @@ export interface CallStep {
   /** The slots being read, and the one just heard. */
   readonly offers?: readonly Offer[];
   readonly index?: number;
+  /** A call to the free-phone line (its menu adds 4 to decline, and 3 queues for an operator). */
+  readonly inbound?: boolean;
 }
 
 const encodeOffers = (o: readonly Offer[]): string => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -91,13 +111,20 @@ export function readStep(q: Readonly<Record<string, string | undefined>>): CallS
   const plays = Number(q.n ?? '1');
   const offers = decodeOffers(q.o);
   const index = q.i === undefined ? undefined : Number(q.i);
-  return { messageId: q.m, plays: Number.isInteger(plays) && plays > 0 ? plays : 1, ...(offers ? { offers } : {}), ...(index !== undefined && Number.isInteger(index) ? { index } : {}) };
+  return {
+    messageId: q.m,
+    plays: Number.isInteger(plays) && plays > 0 ? plays : 1,
+    ...(offers ? { offers } : {}),
+    ...(index !== undefined && Number.isInteger(index) ? { index } : {}),
+    ...(q.in === '1' ? { inbound: true } : {}),
+  };
 }
 
 function keyUrl(base: string, s: CallStep): string {
   const q = new URLSearchParams({ m: s.messageId, n: String(s.plays) });
   if (s.offers) q.set('o', encodeOffers(s.offers));
   if (s.index !== undefined) q.set('i', String(s.index));
+  if (s.inbound) q.set('in', '1');
   return `${base}${VOICE_PATHS.key}?${q.toString()}`;
 }
 
@@ -137,7 +164,7 @@ function prompt(deps: IvrDeps, c: CallContext, kind: PromptKind, extra: Record<s
     templateId: IVR_TEMPLATE,
     channel: 'voice',
     // Every prompt sees every field (templates are strict): a slot is there even when none is read.
-    context: promptContext(deps, c, { kind, freephone: deps.freephone ?? '', slot: { start: c.target?.appointment?.start ?? deps.now().toISOString(), center: '' }, ...extra }),
+    context: promptContext(deps, c, { kind, freephone: deps.freephone ?? '', slot: { start: c.target?.appointment?.start ?? deps.now().toISOString(), center: '' }, position: 0, ...extra }),
     defaultLanguage: c.campaign.language,
   });
   return { text: r.text, language: r.language };
@@ -197,6 +224,9 @@ function script(deps: IvrDeps, c: CallContext): { text: string; language: string
   return { text: r.text, language: r.language };
 }
 
+/** The menu a call plays: the free-phone line's has a key to decline. */
+const menuOf = (step: CallStep): PromptKind => (step.inbound ? 'inbound_menu' : 'menu');
+
 /** `POST /voice/key`: a key (or none) answering a menu or a slot read out. */
 export async function pressKey(deps: IvrDeps, step: CallStep, params: Readonly<Record<string, string>>): Promise<string> {
   const c = await load(deps, step.messageId);
@@ -206,6 +236,8 @@ export async function pressKey(deps: IvrDeps, step: CallStep, params: Readonly<R
   const at = deps.now().toISOString();
   const citizenId = c.m.citizen.citizen_id;
   const appt = c.target?.appointment ?? null;
+  /** The next step of this call (the line's calls stay the line's). */
+  const stepAt = (plays: number, more: Partial<CallStep> = {}): CallStep => ({ messageId: step.messageId, plays, ...(step.inbound ? { inbound: true } : {}), ...more });
   const where = step.offers ? `slot${step.index ?? 0}` : `menu${step.plays}`;
   const record = (kind: string, action: string, messageId: string | null = appt?.messageId ?? step.messageId) =>
     deps.feedback.recordResponse({ responseId: `${callSid}.${where}`, citizenId, messageId, channel: 'voice', kind, body: digits === '' ? null : `key ${digits}`, at, action });
@@ -221,7 +253,7 @@ export async function pressKey(deps: IvrDeps, step: CallStep, params: Readonly<R
         const now: CallContext = { ...c, target: { ...c.target!, appointment: { ...appt, start: offer.start, state: 'confirmed', center: { centerId: offer.centerId, name: offer.centerName, address: appt.center.centerId === offer.centerId ? appt.center.address : null, municipality: appt.center.centerId === offer.centerId ? appt.center.municipality : null } } } };
         return sayAndHangUp(prompt(deps, now, 'moved'));
       }
-      return gather(deps, { messageId: step.messageId, plays: 1 }, prompt(deps, c, 'taken'), prompt(deps, c, 'menu'));
+      return gather(deps, stepAt(1), prompt(deps, c, 'taken'), prompt(deps, c, menuOf(step)));
     }
     if (digits === '2' && step.offers[i + 1]) {
       await record('key', 'next_slot');
@@ -229,10 +261,10 @@ export async function pressKey(deps: IvrDeps, step: CallStep, params: Readonly<R
     }
     if (digits === '') {
       await record('key', 'no_input');
-      return gather(deps, { messageId: step.messageId, plays: 1 }, prompt(deps, c, 'again'), prompt(deps, c, 'menu'));
+      return gather(deps, stepAt(1), prompt(deps, c, 'again'), prompt(deps, c, menuOf(step)));
     }
     await record('key', 'menu');
-    return gather(deps, { messageId: step.messageId, plays: 1 }, prompt(deps, c, 'no_slots'), prompt(deps, c, 'menu'));
+    return gather(deps, stepAt(1), prompt(deps, c, 'no_slots'), prompt(deps, c, menuOf(step)));
   }
 
   switch (digits) {
@@ -242,10 +274,18 @@ export async function pressKey(deps: IvrDeps, step: CallStep, params: Readonly<R
     case '2': {
       const offers = appt ? await slotsFor(deps, c) : [];
       await record('change', offers.length ? 'options' : 'no_options');
-      if (offers.length === 0) return gather(deps, { messageId: step.messageId, plays: 1 }, prompt(deps, c, 'no_slots'), prompt(deps, c, 'menu'));
-      return gather(deps, { messageId: step.messageId, plays: 1, offers, index: 0 }, slotPrompt(deps, c, offers[0]!));
+      if (offers.length === 0) return gather(deps, stepAt(1), prompt(deps, c, 'no_slots'), prompt(deps, c, menuOf(step)));
+      return gather(deps, stepAt(1, { offers, index: 0 }), slotPrompt(deps, c, offers[0]!));
     }
+    case '4':
+      if (!step.inbound) break;
+      await record('decline', 'declined');
+      return sayAndHangUp(prompt(deps, c, 'declined'));
     case '3':
+      if (step.inbound) {
+        await record('operator', 'queued');
+        return enqueue(deps, c.language, maxWait(c.campaign), step.messageId);
+      }
       await deps.tasks.operatorTask({ taskId: `ivr-${callSid}`, messageId: step.messageId, campaignId: c.campaign.id, citizenId, language: c.language, at });
       await record('operator', 'operator');
       return sayAndHangUp(prompt(deps, c, 'operator'));
@@ -256,15 +296,15 @@ export async function pressKey(deps: IvrDeps, step: CallStep, params: Readonly<R
     case '':
       if (step.plays < MENU_PLAYS) {
         await record('key', 'no_input');
-        return gather(deps, { messageId: step.messageId, plays: step.plays + 1 }, prompt(deps, c, 'again'), script(deps, c), prompt(deps, c, 'menu'));
+        return gather(deps, stepAt(step.plays + 1), prompt(deps, c, 'again'), step.inbound ? prompt(deps, c, 'inbound') : script(deps, c), prompt(deps, c, menuOf(step)));
       }
       await record('key', 'no_answer');
-      await deps.feedback.applyReceipt(callSid, 'undelivered', 'no-input', at);
+      // An automated call nobody answered counts as not answered; a caller of the line just hangs up.
+      if (!step.inbound) await deps.feedback.applyReceipt(callSid, 'undelivered', 'no-input', at);
       return sayAndHangUp(prompt(deps, c, 'goodbye'));
-    default:
-      await record('key', 'not_understood');
-      return gather(deps, { messageId: step.messageId, plays: step.plays }, prompt(deps, c, 'menu'));
   }
+  await record('key', 'not_understood');
+  return gather(deps, stepAt(step.plays), prompt(deps, c, menuOf(step)));
 }
 
 function slotPrompt(deps: IvrDeps, c: CallContext, o: Offer): { text: string; language: string } {
@@ -280,4 +320,126 @@ async function slotsFor(deps: IvrDeps, c: CallContext): Promise<Offer[]> {
   const request = laterSlotRequest(c.campaign, { appointmentId: appt.appointmentId, citizenId: t.citizenId, currentStart: null }, centers, deps.now());
   const found = await deps.replies.offers(request, SLOTS_READ);
   return found.map((o, i) => ({ ...o, letter: String(i + 1), centerName: names.get(o.centerId) ?? o.centerId }));
+}
+
+// ── The free-phone line (issue 14, item 2) ─────────────────────────────────────────────────
+
+/** The caller's campaign's wait before a callback is offered, in seconds. */
+const maxWait = (campaign: Campaign | null): number => 60 * (campaign?.inbound?.max_wait_minutes ?? DEFAULT_MAX_WAIT_MINUTES);
+
+/** A prompt for a caller nobody identified: no citizen, no appointment, the line's language. */
+function anonymousPrompt(deps: IvrDeps, kind: PromptKind, extra: Record<string, unknown> = {}): { text: string; language: string } {
+  const language = deps.lineLanguage ?? 'it';
+  const base = buildContext({
+    citizen: { citizen_id: 'unknown', given_name: null, family_name: null, birth_date: '1900-01-01', sex: null, language },
+    campaign: { id: '', name: '', timezone: 'Europe/Rome' },
+    stepId: 'inbound',
+    appointment: null,
+    links: { baseUrl: deps.publicUrl(), token: '' },
+    asOf: deps.now().toISOString().slice(0, 10),
+  });
+  const r = deps.library.render({
+    templateId: IVR_TEMPLATE,
+    channel: 'voice',
+    context: { ...base, ivr: { kind, freephone: deps.freephone ?? '', slot: { start: deps.now().toISOString(), center: '' }, position: 0, ...extra } } as MessageContext,
+    defaultLanguage: language,
+  });
+  return { text: r.text, language: r.language };
+}
+
+/**
+ * Puts the caller in the queue of operators who speak `language` (`<Enqueue>`): the wait URL
+ * tells them their place, and after `maxWaitS` they leave the queue and are offered a callback.
+ */
+function enqueue(deps: IvrDeps, language: string, maxWaitS: number, messageId: string | null, ...before: { text: string; language: string }[]): string {
+  const r = new twilio.twiml.VoiceResponse();
+  for (const p of before) say(r, p);
+  const q = new URLSearchParams({ lang: language, max: String(maxWaitS), ...(messageId ? { m: messageId } : {}) });
+  r.enqueue({ waitUrl: `${deps.publicUrl()}${VOICE_PATHS.wait}?${q}`, waitUrlMethod: 'POST', action: `${deps.publicUrl()}${VOICE_PATHS.queued}?${q}`, method: 'POST' }, queueName(language));
+  return r.toString();
+}
+
+/** The citizens a caller's number belongs to, with an open appointment. */
+async function openTargets(deps: IvrDeps, from: string): Promise<ReplyTarget[]> {
+  const all = await deps.replies.targets(from.replace(/^client:|^sip:/, ''), deps.now().toISOString());
+  return all.filter((t) => t.appointment !== null);
+}
+
+/** The line's menu for an identified caller: their appointment, then the keys. */
+async function menuFor(deps: IvrDeps, t: ReplyTarget): Promise<string> {
+  const c = await load(deps, t.appointment!.messageId);
+  if (!c) return enqueue(deps, t.language, maxWait(null), null, anonymousPrompt(deps, 'welcome'));
+  const step: CallStep = { messageId: c.m.messageId, plays: 1, inbound: true };
+  return gather(deps, step, prompt(deps, c, 'inbound'), prompt(deps, c, 'inbound_menu'));
+}
+
+/**
+ * `POST /voice/inbound`: a call to the installation's number. One citizen with an open
+ * appointment behind the caller's number hears it and the menu; several are asked for a birth
+ * date by keys; nobody identified goes to an operator of the line's language.
+ */
+export async function inboundCall(deps: IvrDeps, params: Readonly<Record<string, string>>): Promise<string> {
+  const targets = await openTargets(deps, params.From ?? '');
+  deps.log?.info({ callSid: params.CallSid, identified: targets.length }, 'inbound call');
+  if (targets.length === 1) return menuFor(deps, targets[0]!);
+  if (targets.length > 1) {
+    const r = new twilio.twiml.VoiceResponse();
+    const g = r.gather({ numDigits: 8, timeout: 10, action: `${deps.publicUrl()}${VOICE_PATHS.who}`, method: 'POST', actionOnEmptyResult: true });
+    say(g, anonymousPrompt(deps, 'who'));
+    return r.toString();
+  }
+  return enqueue(deps, deps.lineLanguage ?? 'it', maxWait(null), null, anonymousPrompt(deps, 'welcome'));
+}
+
+/** `POST /voice/inbound/who`: the birth date a shared phone's caller typed (DDMMYYYY). */
+export async function inboundWho(deps: IvrDeps, params: Readonly<Record<string, string>>): Promise<string> {
+  const targets = await openTargets(deps, params.From ?? '');
+  const d = (params.Digits ?? '').trim();
+  const date = /^\d{8}$/.test(d) ? `${d.slice(4, 8)}-${d.slice(2, 4)}-${d.slice(0, 2)}` : null;
+  const hit = date ? targets.filter((t) => t.birthDate === date) : [];
+  deps.log?.info({ callSid: params.CallSid, found: hit.length === 1 }, 'inbound caller named by birth date');
+  if (hit.length === 1) return menuFor(deps, hit[0]!);
+  return enqueue(deps, targets[0]?.language ?? deps.lineLanguage ?? 'it', maxWait(null), null, anonymousPrompt(deps, 'welcome'));
+}
+
+/** `POST /voice/wait`: Twilio asks what a waiting caller hears (their place); past the wait, they leave for a callback. */
+export async function waitInQueue(deps: IvrDeps, q: Readonly<Record<string, string | undefined>>, params: Readonly<Record<string, string>>): Promise<string> {
+  const r = new twilio.twiml.VoiceResponse();
+  if (Number(params.QueueTime ?? 0) >= Number(q.max ?? DEFAULT_MAX_WAIT_MINUTES * 60)) {
+    r.leave();
+    return r.toString();
+  }
+  const p = await waitingPrompt(deps, q.m, Number(params.QueuePosition ?? 0));
+  say(r, p);
+  r.pause({ length: 20 });
+  return r.toString();
+}
+
+async function waitingPrompt(deps: IvrDeps, messageId: string | undefined, position: number): Promise<{ text: string; language: string }> {
+  const c = messageId ? await load(deps, messageId) : null;
+  return c ? prompt(deps, c, 'waiting', { position }) : anonymousPrompt(deps, 'waiting', { position });
+}
+
+/** `POST /voice/queued`: the caller left the queue; one who waited too long (`leave`) is offered a callback. */
+export async function leftQueue(deps: IvrDeps, q: Readonly<Record<string, string | undefined>>, params: Readonly<Record<string, string>>): Promise<string> {
+  if (params.QueueResult !== 'leave') return HANG_UP;
+  const c = q.m ? await load(deps, q.m) : null;
+  // A caller nobody identified cannot be put on a campaign's list: asked to call again.
+  if (!c) return sayAndHangUp(anonymousPrompt(deps, 'call_later'));
+  const r = new twilio.twiml.VoiceResponse();
+  const g = r.gather({ numDigits: 1, timeout: KEY_TIMEOUT_S, action: `${deps.publicUrl()}${VOICE_PATHS.callback}?${new URLSearchParams(q.m ? { m: q.m } : {})}`, method: 'POST', actionOnEmptyResult: true });
+  say(g, prompt(deps, c, 'callback_offer'));
+  return r.toString();
+}
+
+/** `POST /voice/callback`: 1 asks to be called back: a call task due at once (only for a caller invito knows). */
+export async function callbackChoice(deps: IvrDeps, q: Readonly<Record<string, string | undefined>>, params: Readonly<Record<string, string>>): Promise<string> {
+  const c = q.m ? await load(deps, q.m) : null;
+  const callSid = params.CallSid ?? '';
+  const at = deps.now().toISOString();
+  if (!c) return sayAndHangUp(anonymousPrompt(deps, 'call_later'));
+  if ((params.Digits ?? '').trim() !== '1') return sayAndHangUp(prompt(deps, c, 'call_later'));
+  await deps.tasks.operatorTask({ taskId: `ivr-${callSid}`, messageId: c.m.messageId, campaignId: c.campaign.id, citizenId: c.m.citizen.citizen_id, language: c.language, at });
+    await deps.feedback.recordResponse({ responseId: `${callSid}.callback`, citizenId: c.m.citizen.citizen_id, messageId: c.m.messageId, channel: 'voice', kind: 'callback', body: 'key 1', at, action: 'callback' });
+  return sayAndHangUp(prompt(deps, c, 'callback'));
 }

@@ -4,11 +4,14 @@
  * is TwiML. Logs ids and keys only.
  *
  * - `POST /webhooks/twilio/voice/answer?m=<message>`: the call was picked up (or a machine was)
- * - `POST /webhooks/twilio/voice/key?m=<message>&n=<plays>[&o=<slots>&i=<slot>]`: a key, or none
+ * - `POST /webhooks/twilio/voice/key?m=<message>&n=<plays>[&o=<slots>&i=<slot>][&in=1]`: a key, or none
+ * - `POST /webhooks/twilio/voice/inbound`: a call to the free-phone line; `…/inbound/who` the birth
+ *   date a shared phone's caller typed; `…/voice/wait` what a queued caller hears; `…/voice/queued`
+ *   the caller left the queue; `…/voice/callback` the key asking to be called back
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { InvitoError } from '../core/errors.js';
-import { answerCall, type IvrDeps, pressKey, readStep, VOICE_PATHS } from './ivr.js';
+import { answerCall, callbackChoice, inboundCall, inboundWho, type IvrDeps, leftQueue, pressKey, readStep, VOICE_PATHS, waitInQueue } from './ivr.js';
 import { formOf, twilioVerifier } from './webhooks.js';
 
 export interface VoiceWebhookOptions extends Omit<IvrDeps, 'log'> {
@@ -28,6 +31,13 @@ export const voiceWebhooks: FastifyPluginAsync<VoiceWebhookOptions> = async (app
     if (!m) throw new InvitoError('WEBHOOK_PAYLOAD_INVALID', 'the answer URL names its message (?m=)');
     return reply.type('text/xml; charset=utf-8').send(await answerCall(ivr, m, formOf(req)));
   });
+
+  const xml = 'text/xml; charset=utf-8';
+  app.post(VOICE_PATHS.inbound, { preHandler }, async (req, reply) => reply.type(xml).send(await inboundCall(ivr, formOf(req))));
+  app.post(VOICE_PATHS.who, { preHandler }, async (req, reply) => reply.type(xml).send(await inboundWho(ivr, formOf(req))));
+  app.post(VOICE_PATHS.wait, { preHandler }, async (req, reply) => reply.type(xml).send(await waitInQueue(ivr, query(req), formOf(req))));
+  app.post(VOICE_PATHS.queued, { preHandler }, async (req, reply) => reply.type(xml).send(await leftQueue(ivr, query(req), formOf(req))));
+  app.post(VOICE_PATHS.callback, { preHandler }, async (req, reply) => reply.type(xml).send(await callbackChoice(ivr, query(req), formOf(req))));
 
   app.post(VOICE_PATHS.key, { preHandler }, async (req, reply) => {
     const step = readStep(query(req));
