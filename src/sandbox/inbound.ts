@@ -113,3 +113,81 @@ export async function sendInboundMessage(m: InboundMessage): Promise<InboundResu
   }
   return { messageSid: sid, status: response.status, body: await response.text(), params };
 }
+
+export interface InboundCall {
+  /** The app's voice webhook for calls to its number (`…/webhooks/twilio/voice/inbound`). */
+  readonly webhookUrl: string;
+  /** The caller's number. */
+  readonly from: string;
+  /** The number called. @defaultValue SANDBOX_SENDER */
+  readonly to?: string;
+  /** The keys pressed at each `<Gather>` in turn (`''`: none before the timeout); the caller hangs up when they run out. */
+  readonly keys: readonly string[];
+  /** @defaultValue SANDBOX_ACCOUNT_SID */
+  readonly accountSid?: string;
+  /** Signs the webhooks. @defaultValue SANDBOX_AUTH_TOKEN */
+  readonly authToken?: string;
+  /** @defaultValue 10000 */
+  readonly timeoutMs?: number;
+}
+
+/** One webhook of a call: where it went, the key it carried (none for the first), and the TwiML that came back. */
+export interface CallTurn {
+  readonly url: string;
+  readonly digits: string | null;
+  readonly status: number;
+  readonly twiml: string;
+}
+
+const GATHER_ACTION = /<Gather\b[^>]*\baction="([^"]*)"/;
+const unescapeXml = (s: string): string => s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+/**
+ * A scripted caller ringing the app's number, as Twilio posts it: the signed inbound-call webhook,
+ * then each key to the `<Gather>`'s action, signed, until the keys run out or the TwiML gathers no
+ * more. Resolves with every turn; throws `WEBHOOK_FAILED` only when a webhook gave no answer.
+ *
+ * @example
+ * await placeInboundCall({ webhookUrl: 'http://127.0.0.1:8080/webhooks/twilio/voice/inbound', from: '+393331234567', keys: ['1'] });
+ */
+export async function placeInboundCall(c: InboundCall): Promise<{ callSid: string; turns: CallTurn[] }> {
+  const callSid = newSid('CA');
+  const base: Record<string, string> = {
+    CallSid: callSid,
+    AccountSid: c.accountSid ?? SANDBOX_ACCOUNT_SID,
+    From: c.from,
+    To: c.to ?? SANDBOX_SENDER,
+    Caller: c.from,
+    Called: c.to ?? SANDBOX_SENDER,
+    CallStatus: 'ringing',
+    Direction: 'inbound',
+    ApiVersion: '2010-04-01',
+  };
+  const turns: CallTurn[] = [];
+  const post = async (url: string, params: Record<string, string>, digits: string | null): Promise<CallTurn> => {
+    const signature = twilioSignature(c.authToken ?? SANDBOX_AUTH_TOKEN, url, params);
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature, 'user-agent': 'TwilioProxy/1.1' },
+        body: new URLSearchParams(params).toString(),
+        signal: AbortSignal.timeout(c.timeoutMs ?? 10_000),
+      });
+    } catch (e) {
+      throw new InvitoError('WEBHOOK_FAILED', `the voice webhook did not answer (${(e as Error).message})`, { cause: e });
+    }
+    const turn = { url, digits, status: response.status, twiml: await response.text() };
+    turns.push(turn);
+    return turn;
+  };
+  let turn = await post(c.webhookUrl, base, null);
+  const keys = [...c.keys];
+  while (keys.length > 0 && turn.status === 200) {
+    const action = GATHER_ACTION.exec(turn.twiml)?.[1];
+    if (action === undefined) break;
+    const digits = keys.shift()!;
+    turn = await post(unescapeXml(action), { ...base, CallStatus: 'in-progress', Digits: digits }, digits);
+  }
+  return { callSid, turns };
+}

@@ -27,7 +27,7 @@ import { registerTwilioApi } from './twilio-api.js';
 export { SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, SANDBOX_SENDER } from './credentials.js';
 export { DEFAULT_KNOBS, type SandboxKnobs } from './knobs.js';
 export type { Caller, CallStatus, MessageChannel, MessageStatus, OutboxCall, OutboxEmail, OutboxMessage, OutboxRecord, OutboxSnapshot, SandboxStats } from './outbox.js';
-export { type InboundMessage, type InboundResult, type InboundWhatsAppOptions, sendInboundMessage } from './inbound.js';
+export { type CallTurn, type InboundCall, type InboundMessage, type InboundResult, type InboundWhatsAppOptions, placeInboundCall, sendInboundMessage } from './inbound.js';
 export { WHATSAPP_PREFIX } from './addresses.js';
 export { twilioSignature } from './signature.js';
 export { fetchOutbox, fetchStats, updateConfig } from './control-client.js';

@@ -18,6 +18,7 @@ import type { CitizenRecord } from '../../src/registry/store.js';
 import { gatherAction } from '../../src/sandbox/lifecycle.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { twilioSignature } from '../../src/sandbox/signature.js';
+import { built, runCli } from '../support/cli.js';
 import { CENTER, citizens, sandboxProviders, startTestWorker, testPrefix, until } from '../support/dispatch.js';
 import { DIALECTS, type TestStore } from '../support/stores.js';
 
@@ -115,6 +116,17 @@ for (const dialect of DIALECTS) {
         { citizen_id: 'I00001', channel: 'voice', kind: 'decline', action: 'declined' },
         { citizen_id: 'I00002', channel: 'voice', kind: 'operator', action: 'queued' },
       ]);
+    });
+
+    it.skipIf(!built)('`invito sandbox call` rings the line as a scripted caller: it hears the appointment, and key 1 confirms it', async () => {
+      const [p] = citizens(1, 1, 0, 'C').map((c) => ({ ...c, phone: phone(30), language: 'it' }));
+      await invite([p!]);
+      const r = await runCli(['sandbox', 'call', '--to-webhook', server.publicUrl + VOICE_PATHS.inbound, '--from', phone(30), '--keys', '1', '--auth-token', sandbox.authToken]);
+      expect(r.code, r.stderr).toBe(0);
+      const lines = r.stdout.trim().split('\n');
+      expect(lines[0]).toMatch(/^call → 200: Buongiorno, è il servizio vaccinazioni\. Il Suo appuntamento è .+ presso Nuvola\. Per confermare, prema 1\..* \[gather\]$/);
+      expect(lines[1]).toMatch(/^key 1 → 200: Grazie, il Suo appuntamento .* è confermato\. Arrivederci\. \[hangup\]$/);
+      expect((await appointment('C00000')).state).toBe('confirmed');
     });
 
     it('a shared phone is asked for a birth date by keys; the right one opens that citizen\'s menu, a wrong one an operator', async () => {

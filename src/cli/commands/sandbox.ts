@@ -7,6 +7,8 @@
  * - `invito sandbox stats [--api URL]` prints its counts
  * - `invito sandbox reply --to-webhook URL --from +39… --body STOP [--whatsapp]` posts a signed inbound
  *   SMS (or WhatsApp message); `--whatsapp --button TEXT [--payload ID]` a tap on a quick-reply button
+ * - `invito sandbox call --to-webhook URL --from +39… --keys 1` rings the free-phone line as a
+ *   scripted caller: the signed inbound-call webhook, then each key to the menu's `<Gather>`
  */
 import type { Command } from 'commander';
 import { type Logger, pino } from 'pino';
@@ -21,6 +23,7 @@ import {
   type SandboxStats,
   fetchOutbox,
   fetchStats,
+  placeInboundCall,
   sendInboundMessage,
   startSandbox,
   updateConfig,
@@ -103,7 +106,7 @@ const apiOf = (opts: { api?: string }): string => opts.api || process.env.INVITO
 /** How often the running sandbox logs its counts, when they changed. */
 const STATS_LOG_MS = 10_000;
 
-/** Adds `invito sandbox` and its subcommands (`start`, the default, `config`, `outbox`, `stats`, `reply`) to `program`. */
+/** Adds `invito sandbox` and its subcommands (`start`, the default, `config`, `outbox`, `stats`, `reply`, `call`) to `program`. */
 export function register(program: Command): void {
   const sandbox = program
     .command('sandbox')
@@ -240,6 +243,35 @@ export function register(program: Command): void {
         if (r.status < 200 || r.status >= 300) throw new InvitoError('WEBHOOK_FAILED', `the inbound webhook answered HTTP ${r.status}`);
       },
     );
+
+  sandbox
+    .command('call')
+    .description("a scripted caller ringing the app's free-phone line: the signed inbound-call webhook, then each key to the menu's <Gather>, as Twilio posts them")
+    .requiredOption('--to-webhook <url>', "the app's voice webhook for its number (…/webhooks/twilio/voice/inbound)")
+    .requiredOption('--from <number>', "the caller's number, E.164")
+    .option('--keys <list>', 'the keys pressed at each menu in turn, comma-separated (a birth date is one entry, 03111942; - waits for the timeout)', '')
+    .option('--to <number>', 'the number called', SANDBOX_SENDER)
+    .option('--account-sid <sid>', 'AccountSid of the webhooks (default: the sandbox-only test account)')
+    .option('--auth-token <token>', 'signs the webhooks (default: the sandbox-only token)')
+    .option('--json', 'print {"callSid", "turns": [{"url", "digits", "status", "twiml"}]}')
+    .addHelpText('after', ['', 'Example:', '  invito sandbox call --to-webhook http://127.0.0.1:8080/webhooks/twilio/voice/inbound --from +393331234567 --keys 1', ''].join('\n'))
+    .action(async (opts: { toWebhook: string; from: string; keys: string; to: string; accountSid?: string; authToken?: string; json?: boolean }) => {
+      if (!/^\+[1-9]\d{6,14}$/.test(opts.from)) throw usage('--from must be an E.164 number such as +393331234567');
+      const keys = opts.keys === '' ? [] : opts.keys.split(',').map((k) => k.trim()).map((k) => (k === '-' ? '' : k));
+      if (keys.some((k) => !/^[0-9*#]*$/.test(k))) throw usage('--keys lists digits (0-9, * and #), comma-separated; - for no key');
+      const r = await placeInboundCall({ webhookUrl: opts.toWebhook, from: opts.from, to: opts.to, keys, ...(opts.accountSid ? { accountSid: opts.accountSid } : {}), ...(opts.authToken ? { authToken: opts.authToken } : {}) });
+      if (opts.json) printJson(r);
+      else {
+        // What the caller heard and did, turn by turn: the spoken text, then the call's next verb.
+        for (const t of r.turns) {
+          const said = [...t.twiml.matchAll(/<Say[^>]*>([^<]*)<\/Say>/g)].map((m) => m[1]!.replace(/\s+/g, ' ').trim());
+          const next = /<(Enqueue)[^>]*>([^<]*)<\/Enqueue>/.exec(t.twiml) ?? /<(Hangup|Leave|Gather)\b/.exec(t.twiml);
+          process.stdout.write(`${t.digits === null ? 'call' : `key ${t.digits || '(none)'}`} → ${t.status}${said.length ? `: ${said.join(' ')}` : ''}${next ? ` [${next[1]!.toLowerCase()}${next[2] ? ` ${next[2]}` : ''}]` : ''}\n`);
+        }
+      }
+      const bad = r.turns.find((t) => t.status !== 200);
+      if (bad) throw new InvitoError('WEBHOOK_FAILED', `the voice webhook answered HTTP ${bad.status}`);
+    });
 }
 
 /** Keeps the sandbox up until SIGINT or SIGTERM, logging its counts when they change. */
