@@ -233,7 +233,7 @@ async function offer3(deps: ConversationDeps, m: Inbound, target: ReplyTarget, c
   if (!campaign) return { kind: 'no_options', options: [], names: [] };
   const centers = await deps.store.candidateCenters(target.place);
   const names = new Map(centers.map((c) => [c.centerId, c.name]));
-  const request = laterSlotRequest(campaign, { appointmentId: appt.appointmentId, citizenId: target.citizenId, currentStart: null }, centers, m.at);
+  const request = laterSlotRequest(campaign, { appointmentId: appt.appointmentId, citizenId: target.citizenId, currentStart: appt.start }, centers, m.at);
   const found = await deps.store.offers(request, OFFER_LETTERS.length);
   const offers: Offer[] = found.map((o, i) => ({ ...o, letter: OFFER_LETTERS[i]!, centerName: names.get(o.centerId) ?? o.centerId }));
   if (offers.length === 0) return { kind: 'no_options', options: [], names: [] };

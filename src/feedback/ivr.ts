@@ -317,7 +317,7 @@ async function slotsFor(deps: IvrDeps, c: CallContext): Promise<Offer[]> {
   const appt = t.appointment!;
   const centers = await deps.replies.candidateCenters(t.place);
   const names = new Map(centers.map((k) => [k.centerId, k.name]));
-  const request = laterSlotRequest(c.campaign, { appointmentId: appt.appointmentId, citizenId: t.citizenId, currentStart: null }, centers, deps.now());
+  const request = laterSlotRequest(c.campaign, { appointmentId: appt.appointmentId, citizenId: t.citizenId, currentStart: appt.start }, centers, deps.now());
   const found = await deps.replies.offers(request, SLOTS_READ);
   return found.map((o, i) => ({ ...o, letter: String(i + 1), centerName: names.get(o.centerId) ?? o.centerId }));
 }

@@ -69,7 +69,7 @@ export const replyLinks: FastifyPluginAsync<ReplyLinkOptions> = async (app, opti
     if (!pageStore || !a || !p.campaign || (a.state !== 'held' && a.state !== 'confirmed')) return [];
     const centers = await pageStore.candidateCenters(p.target.place);
     const names = new Map(centers.map((c) => [c.centerId, c.name]));
-    const found = await pageStore.offers(laterSlotRequest(p.campaign, { appointmentId: a.appointmentId, citizenId: p.target.citizenId, currentStart: null }, centers, now()), OFFER_LETTERS.length);
+    const found = await pageStore.offers(laterSlotRequest(p.campaign, { appointmentId: a.appointmentId, citizenId: p.target.citizenId, currentStart: a.start }, centers, now()), OFFER_LETTERS.length);
     return found.map((o, i) => ({ ...o, letter: OFFER_LETTERS[i]!, centerName: names.get(o.centerId) ?? o.centerId }));
   };
   const langOf = (req: FastifyRequest) => (req.query as { lang?: string } | undefined)?.lang;
