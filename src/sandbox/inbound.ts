@@ -9,6 +9,7 @@ import { SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, SANDBOX_SENDER } from './crede
 import { newSid } from './ids.js';
 import { countSegments } from './segments.js';
 import { twilioSignature } from './signature.js';
+import { gatherAction } from './twiml.js';
 
 /** What only a WhatsApp inbound carries (`from` is `whatsapp:+…`). */
 export interface InboundWhatsAppOptions {
@@ -139,8 +140,6 @@ export interface CallTurn {
   readonly twiml: string;
 }
 
-const GATHER_ACTION = /<Gather\b[^>]*\baction="([^"]*)"/;
-const unescapeXml = (s: string): string => s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
 /**
  * A scripted caller ringing the app's number, as Twilio posts it: the signed inbound-call webhook,
@@ -184,10 +183,10 @@ export async function placeInboundCall(c: InboundCall): Promise<{ callSid: strin
   let turn = await post(c.webhookUrl, base, null);
   const keys = [...c.keys];
   while (keys.length > 0 && turn.status === 200) {
-    const action = GATHER_ACTION.exec(turn.twiml)?.[1];
-    if (action === undefined) break;
+    const action = gatherAction(turn.twiml);
+    if (action === null) break;
     const digits = keys.shift()!;
-    turn = await post(unescapeXml(action), { ...base, CallStatus: 'in-progress', Digits: digits }, digits);
+    turn = await post(action, { ...base, CallStatus: 'in-progress', Digits: digits }, digits);
   }
   return { callSid, turns };
 }

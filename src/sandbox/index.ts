@@ -30,6 +30,7 @@ export type { Caller, CallStatus, MessageChannel, MessageStatus, OutboxCall, Out
 export { type CallTurn, type InboundCall, type InboundMessage, type InboundResult, type InboundWhatsAppOptions, placeInboundCall, sendInboundMessage } from './inbound.js';
 export { WHATSAPP_PREFIX } from './addresses.js';
 export { twilioSignature } from './signature.js';
+export { gatherAction } from './twiml.js';
 export { fetchOutbox, fetchStats, updateConfig } from './control-client.js';
 
 /** Where and as whom the sandbox listens; every knob of `SandboxKnobs` may be given too. */

@@ -12,6 +12,7 @@ import { rfc2822 } from './ids.js';
 import { inShare, type KnobState } from './knobs.js';
 import type { Caller, CallStatus, MessageStatus, Outbox, OutboxCall, OutboxMessage } from './outbox.js';
 import { SANDBOX_SENDER } from './credentials.js';
+import { gatherAction } from './twiml.js';
 
 export const API_VERSION = '2010-04-01';
 
@@ -50,11 +51,6 @@ export interface LifecycleOptions {
 /** Rounds of `<Gather>` a scripted caller goes through at most (a menu that never ends is a bug). */
 const MAX_GATHERS = 12;
 
-/** The `action` of the first `<Gather>` of a TwiML document, unescaped; null when it has none. */
-export function gatherAction(twiml: string): string | null {
-  const m = /<Gather\b[^>]*\baction="([^"]*)"/.exec(twiml);
-  return m ? m[1]!.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&') : null;
-}
 
 /** Drives every accepted message and call to its final status, one scheduled step at a time. */
 export class Lifecycle {

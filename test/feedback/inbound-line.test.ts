@@ -6,20 +6,16 @@
  * operator of the line's language; a queue tells callers their place, and past the wait offers a
  * callback, which becomes a call task due at once.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openApp, type App } from '../../src/app/app.js';
-import { startServer } from '../../src/app/server.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseCampaign } from '../../src/campaigns/load.js';
-import { templateLibrary } from '../../src/campaigns/messages.js';
 import { VOICE_PATHS } from '../../src/feedback/ivr.js';
 import type { RunningHttpServer } from '../../src/http/server.js';
-import { launchCampaign } from '../../src/pacer/launch.js';
 import type { CitizenRecord } from '../../src/registry/store.js';
-import { gatherAction } from '../../src/sandbox/lifecycle.js';
-import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
+import { gatherAction, type Sandbox } from '../../src/sandbox/index.js';
 import { twilioSignature } from '../../src/sandbox/signature.js';
 import { built, runCli } from '../support/cli.js';
-import { CENTER, citizens, sandboxProviders, startTestWorker, testPrefix, until } from '../support/dispatch.js';
+import { citizens } from '../support/dispatch.js';
+import { allSent, feedbackRig, send } from '../support/feedback.js';
 import { DIALECTS, type TestStore } from '../support/stores.js';
 
 const campaign = (id: string) =>
@@ -44,40 +40,16 @@ const unescape = (s: string) => s.replace(/&amp;/g, '&');
 
 for (const dialect of DIALECTS) {
   describe.skipIf(!dialect.available)(`the free-phone line on ${dialect.name}`, () => {
+    const rig = feedbackRig(dialect);
     let t: TestStore;
     let sandbox: Sandbox;
-    let app: App;
     let server: RunningHttpServer;
-    let redis: ReturnType<typeof testPrefix>;
-    beforeEach(async () => {
-      t = await dialect.open();
-      sandbox = await startSandbox({ callbackDelayMs: 1 });
-      app = await openApp({ db: undefined, templates: undefined, redisUrl: undefined }, { store: t.store });
-      server = await startServer(app, { config: { authToken: sandbox.authToken, providers: sandboxProviders(sandbox) }, port: 0, console: false, library: await templateLibrary() });
-      redis = testPrefix();
-      await t.store.registry.writeCenters('seed', [CENTER]);
-    });
-    afterEach(async () => {
-      await server.close();
-      await sandbox.close();
-      await redis.cleanup();
-      await app.close();
-      await t.dispose();
+    beforeEach(() => {
+      ({ t, sandbox, server } = rig());
     });
 
-    async function invite(people: CitizenRecord[], id = 'line'): Promise<void> {
-      await t.store.registry.writeCitizens('seed', people);
-      await launchCampaign(t.store.dispatch, campaign(id), 500, new Date().toISOString());
-      const worker = await startTestWorker(t.store, sandbox, redis.prefix, server.url);
-      try {
-        await until('every invitation sent', async () => {
-          const rows = await t.store.db.selectFrom('messages').select('state').where('campaign_id', '=', id).execute();
-          return rows.length === people.length && rows.every((r) => r.state === 'sent' || r.state === 'delivered');
-        });
-      } finally {
-        await worker.close();
-      }
-    }
+    /** Writes the citizens, launches, and lets the worker send every invitation. */
+    const invite = (people: CitizenRecord[], id = 'line') => send(rig(), people, campaign(id), allSent(rig(), id, people.length), 'every invitation sent');
     /** Posts a signed voice webhook as Twilio does; `url` absolute (an action from TwiML) or a path. */
     async function post(url: string, params: Record<string, string>): Promise<string> {
       const full = url.startsWith('http') ? url : server.publicUrl + url;
@@ -127,6 +99,10 @@ for (const dialect of DIALECTS) {
       expect(lines[0]).toMatch(/^call → 200: Buongiorno, è il servizio vaccinazioni\. Il Suo appuntamento è .+ presso Nuvola\. Per confermare, prema 1\..* \[gather\]$/);
       expect(lines[1]).toMatch(/^key 1 → 200: Grazie, il Suo appuntamento .* è confermato\. Arrivederci\. \[hangup\]$/);
       expect((await appointment('C00000')).state).toBe('confirmed');
+      // Without --to-webhook it rings INVITO_PUBLIC_URL's line; no key: it only hears the menu.
+      const plain = await runCli(['sandbox', 'call', '--from', phone(30), '--auth-token', sandbox.authToken], { env: { INVITO_PUBLIC_URL: server.publicUrl } });
+      expect(plain.code, plain.stderr).toBe(0);
+      expect(plain.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^call → 200: .* Il Suo appuntamento è .* \[gather\]$/)]);
     });
 
     it('a shared phone is asked for a birth date by keys; the right one opens that citizen\'s menu, a wrong one an operator', async () => {

@@ -5,17 +5,13 @@
  * each key to the `<Gather>`'s action, signed as Twilio signs it; the server acts on the store
  * (both dialects) and answers TwiML in the citizen's language.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openApp, type App } from '../../src/app/app.js';
-import { startServer } from '../../src/app/server.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseCampaign } from '../../src/campaigns/load.js';
-import { templateLibrary } from '../../src/campaigns/messages.js';
-import { gatherAction } from '../../src/sandbox/lifecycle.js';
 import type { RunningHttpServer } from '../../src/http/server.js';
-import { launchCampaign } from '../../src/pacer/launch.js';
 import type { CitizenRecord } from '../../src/registry/store.js';
-import { type Caller, type Sandbox, startSandbox } from '../../src/sandbox/index.js';
-import { CENTER, citizens, sandboxProviders, startTestWorker, testPrefix, until } from '../support/dispatch.js';
+import { type Caller, gatherAction, type Sandbox } from '../../src/sandbox/index.js';
+import { citizens } from '../support/dispatch.js';
+import { feedbackRig, send } from '../support/feedback.js';
 import { DIALECTS, type TestStore } from '../support/stores.js';
 
 const campaign = (id: string) =>
@@ -40,45 +36,25 @@ const phone = (i: number) => `+39333${String(5000000 + i)}`;
 
 for (const dialect of DIALECTS) {
   describe.skipIf(!dialect.available)(`automated calls that listen, on ${dialect.name}`, () => {
+    const script = new Map<string, Caller>();
+    const rig = feedbackRig(dialect, { callers: (to) => script.get(to) });
     let t: TestStore;
     let sandbox: Sandbox;
-    let app: App;
     let server: RunningHttpServer;
-    let redis: ReturnType<typeof testPrefix>;
-    const script = new Map<string, Caller>();
-    beforeEach(async () => {
+    beforeEach(() => {
       script.clear();
-      t = await dialect.open();
-      sandbox = await startSandbox({ callbackDelayMs: 1, callers: (to) => script.get(to) });
-      app = await openApp({ db: undefined, templates: undefined, redisUrl: undefined }, { store: t.store });
-      server = await startServer(app, { config: { authToken: sandbox.authToken, providers: sandboxProviders(sandbox) }, port: 0, console: false, library: await templateLibrary() });
-      redis = testPrefix();
-      await t.store.registry.writeCenters('seed', [CENTER]);
-    });
-    afterEach(async () => {
-      await server.close();
-      await sandbox.close();
-      await redis.cleanup();
-      await app.close();
-      await t.dispose();
+      ({ t, sandbox, server } = rig());
     });
 
     /** Writes the citizens (each answering as `callers` says), launches, and waits until every call has ended and been reported. */
     async function call(people: CitizenRecord[], callers: Caller[], id = 'ivr'): Promise<void> {
       people.forEach((p, i) => script.set(p.phone!, callers[i]!));
-      await t.store.registry.writeCitizens('seed', people);
-      await launchCampaign(t.store.dispatch, campaign(id), 500, new Date().toISOString());
-      const worker = await startTestWorker(t.store, sandbox, redis.prefix, server.url);
-      try {
-        await until('every call placed', async () => sandbox.outbox().calls.length >= people.length);
+      await send(rig(), people, campaign(id), async () => {
+        if (sandbox.outbox().calls.length < people.length) return false;
         await sandbox.idle();
-        await until('every invitation settled', async () => {
-          const rows = await t.store.db.selectFrom('messages').select('state').where('campaign_id', '=', id).where('channel', '=', 'voice').execute();
-          return rows.length === people.length && rows.every((r) => r.state !== 'queued' && r.state !== 'sending' && r.state !== 'sent');
-        });
-      } finally {
-        await worker.close();
-      }
+        const rows = await t.store.db.selectFrom('messages').select('state').where('campaign_id', '=', id).where('channel', '=', 'voice').execute();
+        return rows.length === people.length && rows.every((r) => r.state !== 'queued' && r.state !== 'sending' && r.state !== 'sent');
+      }, 'every call ended and settled');
     }
     const callTo = (p: string) => sandbox.outbox().calls.find((c) => c.to === p)!;
     const appointment = (citizenId: string) => t.store.db.selectFrom('appointments').selectAll().where('citizen_id', '=', citizenId).executeTakeFirstOrThrow();

@@ -4,19 +4,16 @@
  * a signed inbound webhook to the server the composition root builds; the server acts on the
  * appointment in the store (both dialects) and answers through the twilio SDK at once.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openApp, type App } from '../../src/app/app.js';
-import { startServer } from '../../src/app/server.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseCampaign } from '../../src/campaigns/load.js';
-import { templateLibrary } from '../../src/campaigns/messages.js';
 import { FEEDBACK_PATHS } from '../../src/feedback/webhooks.js';
 import { MAX_ANSWERS_PER_DAY, mergeWords, replyWord, wordKey } from '../../src/feedback/replies.js';
 import type { RunningHttpServer } from '../../src/http/server.js';
-import { launchCampaign } from '../../src/pacer/launch.js';
 import type { CitizenRecord } from '../../src/registry/store.js';
-import { type Sandbox, sendInboundMessage, startSandbox } from '../../src/sandbox/index.js';
+import { type Sandbox, sendInboundMessage } from '../../src/sandbox/index.js';
 import { twilioSignature } from '../../src/sandbox/signature.js';
-import { CENTER, citizens, sandboxProviders, startTestWorker, testPrefix, until } from '../support/dispatch.js';
+import { CENTER, citizens } from '../support/dispatch.js';
+import { allSent, feedbackRig, send } from '../support/feedback.js';
 import { DIALECTS, type TestStore } from '../support/stores.js';
 
 const campaign = (id: string) =>
@@ -39,41 +36,16 @@ const phone = (i: number) => `+39333${String(3000000 + i)}`;
 
 for (const dialect of DIALECTS) {
   describe.skipIf(!dialect.available)(`SMS replies that act on ${dialect.name}`, () => {
+    const rig = feedbackRig(dialect);
     let t: TestStore;
     let sandbox: Sandbox;
-    let app: App;
     let server: RunningHttpServer;
-    let redis: ReturnType<typeof testPrefix>;
-    beforeEach(async () => {
-      t = await dialect.open();
-      sandbox = await startSandbox({ callbackDelayMs: 1 });
-      app = await openApp({ db: undefined, templates: undefined, redisUrl: undefined }, { store: t.store });
-      server = await startServer(app, { config: { authToken: sandbox.authToken, providers: sandboxProviders(sandbox) }, port: 0, console: false, library: await templateLibrary() });
-      redis = testPrefix();
-      await t.store.registry.writeCenters('seed', [CENTER]);
-    });
-    afterEach(async () => {
-      await server.close();
-      await sandbox.close();
-      await redis.cleanup();
-      await app.close();
-      await t.dispose();
+    beforeEach(() => {
+      ({ t, sandbox, server } = rig());
     });
 
     /** Writes the citizens, launches, and lets the worker send every invitation. */
-    async function invite(people: CitizenRecord[], id = 'rep'): Promise<void> {
-      await t.store.registry.writeCitizens('seed', people);
-      await launchCampaign(t.store.dispatch, campaign(id), 500, new Date().toISOString());
-      const worker = await startTestWorker(t.store, sandbox, redis.prefix, server.url);
-      try {
-        await until('every invitation sent', async () => {
-          const rows = await t.store.db.selectFrom('messages').select('state').where('campaign_id', '=', id).execute();
-          return rows.length === people.length && rows.every((r) => r.state === 'sent' || r.state === 'delivered');
-        });
-      } finally {
-        await worker.close();
-      }
-    }
+    const invite = (people: CitizenRecord[], id = 'rep') => send(rig(), people, campaign(id), allSent(rig(), id, people.length), 'every invitation sent');
     const text = (from: string, body: string) =>
       sendInboundMessage({ webhookUrl: server.publicUrl + FEEDBACK_PATHS.inbound, from, body, accountSid: sandbox.accountSid, authToken: sandbox.authToken });
     /** What the sandbox received for this phone after its `invitations`. */

@@ -5,9 +5,7 @@
  * a quick-reply button tapped by the citizen comes back as a signed inbound webhook and acts
  * like the SMS word, answered by WhatsApp. Both dialects.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openApp, type App } from '../../src/app/app.js';
-import { startServer } from '../../src/app/server.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { checkCampaign } from '../../src/campaigns/check.js';
 import { parseCampaign } from '../../src/campaigns/load.js';
 import { templateLibrary } from '../../src/campaigns/messages.js';
@@ -15,11 +13,11 @@ import { isInvitoError } from '../../src/core/errors.js';
 import { reaches } from '../../src/core/reach.js';
 import { FEEDBACK_PATHS } from '../../src/feedback/webhooks.js';
 import type { RunningHttpServer } from '../../src/http/server.js';
-import { launchCampaign } from '../../src/pacer/launch.js';
 import { validateCitizen } from '../../src/registry/citizens.js';
 import type { CitizenRecord } from '../../src/registry/store.js';
-import { type Sandbox, sendInboundMessage, startSandbox } from '../../src/sandbox/index.js';
-import { CENTER, citizens, startTestWorker, sandboxProviders, testPrefix, until } from '../support/dispatch.js';
+import { type Sandbox, sendInboundMessage } from '../../src/sandbox/index.js';
+import { CENTER, citizens, until } from '../support/dispatch.js';
+import { feedbackRig, send } from '../support/feedback.js';
 import { DIALECTS, type TestStore } from '../support/stores.js';
 
 const SID_IT = `HX${'a'.repeat(32)}`;
@@ -46,41 +44,20 @@ const phone = (i: number) => `+39333${String(4000000 + i)}`;
 
 for (const dialect of DIALECTS) {
   describe.skipIf(!dialect.available)(`WhatsApp on ${dialect.name}`, () => {
+    const rig = feedbackRig(dialect);
     let t: TestStore;
     let sandbox: Sandbox;
-    let app: App;
     let server: RunningHttpServer;
-    let redis: ReturnType<typeof testPrefix>;
-    beforeEach(async () => {
-      t = await dialect.open();
-      sandbox = await startSandbox({ callbackDelayMs: 1 });
-      app = await openApp({ db: undefined, templates: undefined, redisUrl: undefined }, { store: t.store });
-      server = await startServer(app, { config: { authToken: sandbox.authToken, providers: sandboxProviders(sandbox) }, port: 0, console: false, library: await templateLibrary() });
-      redis = testPrefix();
-      await t.store.registry.writeCenters('seed', [CENTER]);
-    });
-    afterEach(async () => {
-      await server.close();
-      await sandbox.close();
-      await redis.cleanup();
-      await app.close();
-      await t.dispose();
+    beforeEach(() => {
+      ({ t, sandbox, server } = rig());
     });
 
     /** Writes the citizens, launches, and lets the worker send every invitation until its receipts are in. */
-    async function invite(people: CitizenRecord[], id = 'wa'): Promise<void> {
-      await t.store.registry.writeCitizens('seed', people);
-      await launchCampaign(t.store.dispatch, campaign(id), 500, new Date().toISOString());
-      const worker = await startTestWorker(t.store, sandbox, redis.prefix, server.url);
-      try {
-        await until('every invitation delivered', async () => {
-          const rows = await t.store.db.selectFrom('messages').select('state').where('campaign_id', '=', id).execute();
-          return rows.length === people.length && rows.every((r) => r.state === 'delivered');
-        });
-      } finally {
-        await worker.close();
-      }
-    }
+    const invite = (people: CitizenRecord[], id = 'wa') =>
+      send(rig(), people, campaign(id), async () => {
+        const rows = await t.store.db.selectFrom('messages').select('state').where('campaign_id', '=', id).execute();
+        return rows.length === people.length && rows.every((r) => r.state === 'delivered');
+      }, 'every invitation delivered');
     const tap = (from: string, buttonText: string, buttonPayload?: string) =>
       sendInboundMessage({
         webhookUrl: server.publicUrl + FEEDBACK_PATHS.inbound,

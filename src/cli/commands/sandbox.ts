@@ -5,14 +5,18 @@
  * - `invito sandbox config [--api URL] [knobs…]` changes knobs of a running sandbox
  * - `invito sandbox outbox [--api URL] [--since SEQ] [--json]` lists what it received
  * - `invito sandbox stats [--api URL]` prints its counts
- * - `invito sandbox reply --to-webhook URL --from +39… --body STOP [--whatsapp]` posts a signed inbound
+ * - `invito sandbox reply [--to-webhook URL] --from +39… --body STOP [--whatsapp]` posts a signed inbound
  *   SMS (or WhatsApp message); `--whatsapp --button TEXT [--payload ID]` a tap on a quick-reply button
- * - `invito sandbox call --to-webhook URL --from +39… --keys 1` rings the free-phone line as a
+ * - `invito sandbox call [--to-webhook URL] --from +39… --keys 1` rings the free-phone line as a
  *   scripted caller: the signed inbound-call webhook, then each key to the menu's `<Gather>`
+ *   (both post to `INVITO_PUBLIC_URL`'s webhook unless `--to-webhook` names another)
  */
 import type { Command } from 'commander';
 import { type Logger, pino } from 'pino';
+import { publicUrl } from '../../campaigns/messages.js';
 import { InvitoError } from '../../core/errors.js';
+import { VOICE_PATHS } from '../../feedback/ivr.js';
+import { FEEDBACK_PATHS } from '../../feedback/webhooks.js';
 import {
   SANDBOX_ACCOUNT_SID,
   SANDBOX_AUTH_TOKEN,
@@ -182,7 +186,7 @@ export function register(program: Command): void {
   sandbox
     .command('reply')
     .description('post a signed inbound SMS or WhatsApp webhook, as Twilio does when a citizen replies (STOP…) or taps a quick-reply button')
-    .requiredOption('--to-webhook <url>', "the app's inbound-message webhook")
+    .option('--to-webhook <url>', "the app's inbound-message webhook (default: INVITO_PUBLIC_URL/webhooks/twilio/inbound)")
     .requiredOption('--from <number>', "the citizen's number, E.164")
     .option('--body <text>', 'what the citizen wrote (needed unless --button is given)')
     .option('--to <number>', 'the number the citizen wrote to', SANDBOX_SENDER)
@@ -207,7 +211,7 @@ export function register(program: Command): void {
     )
     .action(
       async (opts: {
-        toWebhook: string;
+        toWebhook?: string;
         from: string;
         body?: string;
         to: string;
@@ -228,7 +232,7 @@ export function register(program: Command): void {
         if (opts.button !== undefined && !whatsapp) throw usage('--button is a WhatsApp quick-reply tap: add --whatsapp');
         if (opts.payload !== undefined && opts.button === undefined) throw usage('--payload needs --button, the label of the button that was tapped');
         const r = await sendInboundMessage({
-          webhookUrl: opts.toWebhook,
+          webhookUrl: opts.toWebhook ?? publicUrl().replace(/\/+$/, '') + FEEDBACK_PATHS.inbound,
           from: channel(opts.from),
           to: channel(opts.to),
           body: opts.body,
@@ -247,7 +251,7 @@ export function register(program: Command): void {
   sandbox
     .command('call')
     .description("a scripted caller ringing the app's free-phone line: the signed inbound-call webhook, then each key to the menu's <Gather>, as Twilio posts them")
-    .requiredOption('--to-webhook <url>', "the app's voice webhook for its number (…/webhooks/twilio/voice/inbound)")
+    .option('--to-webhook <url>', "the app's voice webhook for its number (default: INVITO_PUBLIC_URL/webhooks/twilio/voice/inbound)")
     .requiredOption('--from <number>', "the caller's number, E.164")
     .option('--keys <list>', 'the keys pressed at each menu in turn, comma-separated (a birth date is one entry, 03111942; - waits for the timeout)', '')
     .option('--to <number>', 'the number called', SANDBOX_SENDER)
@@ -255,11 +259,11 @@ export function register(program: Command): void {
     .option('--auth-token <token>', 'signs the webhooks (default: the sandbox-only token)')
     .option('--json', 'print {"callSid", "turns": [{"url", "digits", "status", "twiml"}]}')
     .addHelpText('after', ['', 'Example:', '  invito sandbox call --to-webhook http://127.0.0.1:8080/webhooks/twilio/voice/inbound --from +393331234567 --keys 1', ''].join('\n'))
-    .action(async (opts: { toWebhook: string; from: string; keys: string; to: string; accountSid?: string; authToken?: string; json?: boolean }) => {
+    .action(async (opts: { toWebhook?: string; from: string; keys: string; to: string; accountSid?: string; authToken?: string; json?: boolean }) => {
       if (!/^\+[1-9]\d{6,14}$/.test(opts.from)) throw usage('--from must be an E.164 number such as +393331234567');
       const keys = opts.keys === '' ? [] : opts.keys.split(',').map((k) => k.trim()).map((k) => (k === '-' ? '' : k));
       if (keys.some((k) => !/^[0-9*#]*$/.test(k))) throw usage('--keys lists digits (0-9, * and #), comma-separated; - for no key');
-      const r = await placeInboundCall({ webhookUrl: opts.toWebhook, from: opts.from, to: opts.to, keys, ...(opts.accountSid ? { accountSid: opts.accountSid } : {}), ...(opts.authToken ? { authToken: opts.authToken } : {}) });
+      const r = await placeInboundCall({ webhookUrl: opts.toWebhook ?? publicUrl().replace(/\/+$/, '') + VOICE_PATHS.inbound, from: opts.from, to: opts.to, keys, ...(opts.accountSid ? { accountSid: opts.accountSid } : {}), ...(opts.authToken ? { authToken: opts.authToken } : {}) });
       if (opts.json) printJson(r);
       else {
         // What the caller heard and did, turn by turn: the spoken text, then the call's next verb.
