@@ -19,7 +19,7 @@ import { formatPlan, planCampaign } from '../../pacer/plan.js';
 import { configFromEnv, openApp, startServer, startWorker } from '../../app/index.js';
 import { providerConfig } from '../../channels/index.js';
 import { CHANNELS, type Channel } from '../../core/channels.js';
-import { scaledClock } from '../../core/clock.js';
+import { heldClock } from '../../core/clock.js';
 import { InvitoError } from '../../core/errors.js';
 import { launchCampaign } from '../../pacer/launch.js';
 import { SendCalendar } from '../../pacer/windows.js';
@@ -32,6 +32,14 @@ import { sendInboundMessage, startSandbox } from '../../sandbox/index.js';
 import { DEFAULT_DB, KyselyStore } from '../../store/index.js';
 import { logDestination } from '../context.js';
 import { MAX_TIME_SCALE, numberFlag } from '../flags.js';
+
+/** The next moment a whole send window of the pacing channel opens: today's if it has not opened yet, else the next day's. */
+function demoStart(calendar: SendCalendar, now: number): number {
+  const ch = calendar.pacingChannel;
+  const opens = calendar.nextOpen(ch, now);
+  if (opens === null || opens > now) return opens ?? now;
+  return calendar.nextOpen(ch, now + calendar.remainingOpenMs(ch, now)) ?? now;
+}
 
 const fmt = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 
@@ -158,9 +166,9 @@ export function register(program: Command): void {
         say(`3. The sample campaign ${campaign.id} (restricted to Lazio, ${campaign.pacing.daily_target} invitations a day) is valid. Its plan:\n`);
         process.stdout.write(formatPlan(await planCampaign(store, campaign, library), campaign).replace(/^/gm, '   '));
         const calendar = new SendCalendar(campaign);
-        // The clock starts a minute before the next send window opens.
-        const start = (calendar.nextOpen(calendar.pacingChannel, Date.now()) ?? Date.now()) - 60_000;
-        const clock = scaledClock(scale, start);
+        // The clock starts a minute before a send window opens, and stands still until the
+        // launch: the day played has a whole window, whatever the hour the demo is run at.
+        const clock = heldClock(scale, demoStart(calendar, Date.now()) - 60_000);
 
         say(`\n4. Starting the provider sandbox (${sandbox.apiUrl}, ${sandbox.smtpUrl}), the webhook server and a worker; Redis at ${redis.url}${redis.private ? ' (a private one)' : ''}…`);
         const server = await startServer(app, { config: { authToken: sandbox.authToken, providers: { publicUrl: '' } }, port: 0, console: false, library, now: () => clock.now() });
@@ -183,6 +191,7 @@ export function register(program: Command): void {
         });
         stop = [() => worker.close(), ...stop];
 
+        clock.start();
         const launched = await launchCampaign(store.dispatch, campaign, 0, clock.now().toISOString());
         say(`5. Launched: ${launched.recipients.toLocaleString('en')} recipients in priority order. The campaign clock runs ${scale}× faster from ${fmt(clock.now().getTime())}:`);
         const firstDay = calendar.localDay(clock.now());
