@@ -8,7 +8,9 @@ import { campaignZones } from '../console/zones.js';
 import { Desk } from '../desk/desk.js';
 import { type RunningHttpServer, startHttpServer } from '../http/server.js';
 import { KyselyConsoleStore } from '../store/console.js';
-import { buildChannels } from '../channels/index.js';
+import { buildChannels, operatorDialer } from '../channels/index.js';
+import { Line } from '../desk/line.js';
+import { legUrls } from '../feedback/ivr.js';
 import { answerSender } from '../feedback/answers.js';
 import type { AnswerSender } from '../feedback/conversation.js';
 import type { TemplateLibrary } from '../messages/index.js';
@@ -45,20 +47,27 @@ function answers(o: AppServerOptions, app: App): AnswerSender | null {
   return answerSender({ library: o.library, sms: sms!, ...(whatsapp ? { whatsapp } : {}), publicUrl: o.config.publicUrl ?? p.publicUrl, timezone: ZONE });
 }
 
-export function startServer(app: App, o: AppServerOptions): Promise<RunningHttpServer> {
+export async function startServer(app: App, o: AppServerOptions): Promise<RunningHttpServer> {
   const { store } = app;
   const { publicUrl, trustProxy, authToken } = o.config;
+  // The free-phone line's distribution dials operators through the Calls API; its legs' URLs are
+  // the server's, known once it listens.
+  let base = publicUrl ?? o.config.providers.publicUrl ?? '';
+  const dialer = operatorDialer(o.config.providers);
+  const line = o.library
+    ? new Line({ store: store.line, ...(dialer ? { dialer } : {}), urls: legUrls(() => base), ...(o.now ? { now: o.now } : {}), ...(o.logger ? { log: o.logger } : {}) })
+    : undefined;
   const webConsole = o.console
-    ? { desk: new Desk({ store: store.desk, ...(publicUrl ? { publicUrl } : {}) }), store: new KyselyConsoleStore(store.db), campaignZone: campaignZones(store.desk), history: store.history }
+    ? { desk: new Desk({ store: store.desk, ...(publicUrl ? { publicUrl } : {}) }), store: new KyselyConsoleStore(store.db), campaignZone: campaignZones(store.desk), history: store.history, ...(line ? { line } : {}) }
     : undefined;
   const send = answers(o, app);
   if (!send) o.logger?.warn('replies to texts act but get no answer: the reply templates or the SMS provider settings (TWILIO_ACCOUNT_SID, TWILIO_FROM) are missing');
-  return startHttpServer({
+  const server = await startHttpServer({
     store: store.feedback,
     replies: { store: store.replies, send, dayStart: (at: Date) => DateTime.fromJSDate(at, { zone: ZONE }).startOf('day').toUTC().toISO()! },
     // Automated calls that listen need the prompts (templates/ivr); `INVITO_FREEPHONE` is what a machine is told to call.
     ...(o.library
-      ? { voice: { messages: store.dispatch, replies: store.replies, feedback: store.feedback, tasks: store.replies, library: o.library, ...(process.env.INVITO_FREEPHONE ? { freephone: process.env.INVITO_FREEPHONE } : {}), ...(process.env.INVITO_LINE_LANGUAGE ? { lineLanguage: process.env.INVITO_LINE_LANGUAGE } : {}) } }
+      ? { voice: { messages: store.dispatch, replies: store.replies, feedback: store.feedback, tasks: store.replies, library: o.library, ...(line ? { line } : {}), ...(process.env.INVITO_FREEPHONE ? { freephone: process.env.INVITO_FREEPHONE } : {}), ...(process.env.INVITO_LINE_LANGUAGE ? { lineLanguage: process.env.INVITO_LINE_LANGUAGE } : {}) } }
       : {}),
     authToken,
     publicUrl,
@@ -69,4 +78,6 @@ export function startServer(app: App, o: AppServerOptions): Promise<RunningHttpS
     ...(trustProxy ? { trustProxy } : {}),
     ...(o.now ? { now: o.now } : {}),
   });
+  base = server.publicUrl;
+  return server;
 }

@@ -10,7 +10,7 @@ import type { ChannelAdapter } from './channel.js';
 import { EmailChannel } from './email.js';
 import { SmsChannel } from './sms.js';
 import { createTwilioClient } from './twilio/http-client.js';
-import { VoiceChannel } from './voice.js';
+import { OperatorDialer, VoiceChannel } from './voice.js';
 import { WhatsAppChannel } from './whatsapp.js';
 
 export type { ChannelAdapter, OutboundMessage, SendResult } from './channel.js';
@@ -84,4 +84,11 @@ export function buildChannels(config: ProviderConfig, wanted: readonly Channel[]
     }
   }
   return out;
+}
+
+/** The free-phone line's dialler of operators (the Calls API, from TWILIO_FROM), or null without the Twilio settings. */
+export function operatorDialer(config: ProviderConfig): OperatorDialer | null {
+  if (!config.twilio?.from) return null;
+  const client = createTwilioClient({ accountSid: config.twilio.accountSid, authToken: config.twilio.authToken, ...(config.twilio.apiBase ? { apiBase: config.twilio.apiBase } : {}) });
+  return new OperatorDialer({ client, from: config.twilio.from });
 }

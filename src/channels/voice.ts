@@ -61,3 +61,29 @@ export class VoiceChannel implements ChannelAdapter {
 
   async close(): Promise<void> {}
 }
+
+/**
+ * Dials an operator for the free-phone line (desk/line.ts `Dialer`): a call from the caller id
+ * whose TwiML (`url`) takes the head of a queue; its end or failure reported to `statusCallback`.
+ */
+export class OperatorDialer {
+  constructor(private readonly o: { client: twilio.Twilio; from: string; ringSeconds?: number }) {}
+
+  async dial(d: { to: string; url: string; statusCallback: string }): Promise<string> {
+    try {
+      const call = await this.o.client.calls.create({
+        to: d.to,
+        from: this.o.from,
+        url: d.url,
+        method: 'POST',
+        statusCallback: d.statusCallback,
+        statusCallbackMethod: 'POST',
+        statusCallbackEvent: ['completed'],
+        timeout: this.o.ringSeconds ?? 20,
+      });
+      return call.sid;
+    } catch (e) {
+      throw twilioFailure(e, 'voice') ?? networkFailure(e as { code?: string }, 'voice');
+    }
+  }
+}

@@ -50,17 +50,17 @@ const notice = (n: Notice | undefined): Html =>
     ? html`<div class="alert ${n.kind}" role="${n.kind === 'error' ? 'alert' : 'status'}">${n.text}${n.code ? html` <span class="muted">(${n.code})</span>` : ''}</div>`
     : html``;
 
-/** A whole page. */
-export function page(title: string, body: Html, viewer?: Viewer, n?: Notice): string {
+/** A whole page; `refreshS` reloads it every so many seconds (a view one watches: the line's queues, an operator waiting for a caller). */
+export function page(title: string, body: Html, viewer?: Viewer, n?: Notice, refreshS?: number): string {
   const bar = viewer
     ? html`<header class="bar"><span class="brand">invito · call desk</span>
-<a href="${BASE}/desk">Desk</a><a href="${BASE}/replies">Replies</a>${viewer.role === 'supervisor' ? html`<a href="${BASE}/supervisor">Supervisor</a>` : ''}
+<a href="${BASE}/desk">Desk</a><a href="${BASE}/replies">Replies</a>${viewer.role === 'supervisor' ? html`<a href="${BASE}/supervisor">Supervisor</a><a href="${BASE}/supervisor/line">Line</a>` : ''}
 <span>${viewer.name} <span class="who">(${viewer.operatorId}, ${viewer.role})</span></span>
 <form method="post" action="${BASE}/sign-out">${csrfField(viewer.csrfToken)}<button type="submit" class="secondary">Sign out</button></form></header>`
     : html`<header class="bar"><span class="brand">invito · call desk</span></header>`;
   return documentOf(
     html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow"><title>${title} · invito</title><link rel="stylesheet" href="${CSS_PATH}"><script src="${JS_PATH}" defer></script></head>
+<meta name="robots" content="noindex, nofollow">${refreshS ? html`<meta http-equiv="refresh" content="${String(refreshS)}">` : ''}<title>${title} · invito</title><link rel="stylesheet" href="${CSS_PATH}"><script src="${JS_PATH}" defer></script></head>
 <body>${bar}<main>${notice(n)}${body}</main></body></html>
 `,
   );

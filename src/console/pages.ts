@@ -4,6 +4,7 @@
  */
 import { DateTime } from 'luxon';
 import { DISPOSITIONS, type Disposition } from '../campaigns/schema-desk.js';
+import { type LineCall, type LineOperator, type LineView, SERVICE_LEVEL_SECONDS, lineTaskId } from '../desk/line.js';
 import type { CallTask, DeskStats, Operator, TaskCard } from '../desk/types.js';
 import { type Html, html } from '../web/markup.js';
 import { BASE, type Notice, type Viewer, csrfField, page } from './layout.js';
@@ -47,8 +48,39 @@ export function signInPage(o: { formToken: string; operatorId?: string; notice?:
   );
 }
 
-/** The desk between calls: the next-call button, and the call still open if there is one. */
-export function deskPage(viewer: Viewer, o: { held: readonly CallTask[]; notice?: Notice }): string {
+/** The operator on the free-phone line: their phone, whether they are ready, the caller they are on. */
+export interface InboundState {
+  readonly operator: LineOperator;
+  readonly call: LineCall | null;
+}
+
+/** A phone shown by its last digits only (the operator's own, on their own page). */
+const lastDigits = (phone: string): string => `…${phone.slice(-3)}`;
+
+/** Where the operator's screen for a line call is: the card of its task (identified) or the line call's page. */
+export const lineCallPath = (call: LineCall): string => (call.taskId ? `${BASE}/calls/${encodeURIComponent(lineTaskId(call.callSid))}` : `${BASE}/line/${encodeURIComponent(call.callSid)}`);
+
+function inboundPanel(viewer: Viewer, s: InboundState): Html {
+  const op = s.operator;
+  if (!op.phone) {
+    return html`<section class="panel" aria-labelledby="inbound"><h2 id="inbound">Inbound calls</h2><p class="muted">Your account has no phone for the free-phone line's calls: a supervisor adds one with <code>invito operators phone ${op.operatorId} +39…</code>.</p></section>`;
+  }
+  const pause = html`<form method="post" action="${BASE}/desk/line/pause">${csrfField(viewer.csrfToken)}<button type="submit" class="secondary">Stop taking inbound calls</button></form>`;
+  let body: Html;
+  if (s.call && s.call.state === 'connected') {
+    body = html`<p class="alert ok" role="status" id="line-call">${s.call.citizenId ? 'A caller is connected: citizen ' + s.call.citizenId + '.' : 'A caller is connected: not identified.'} <a class="button" href="${lineCallPath(s.call)}">Open the caller's card</a></p>`;
+  } else if (s.call) {
+    body = html`<p class="alert ok" role="status" id="line-call">Your phone (${lastDigits(op.phone)}) is ringing: a caller from the ${s.call.language} queue.</p>`;
+  } else if (op.ready) {
+    body = html`<p id="line-state"><strong>Ready for inbound</strong> on ${lastDigits(op.phone)}: the next caller in ${op.languages.join(', ')} who waits longest rings your phone. This page refreshes by itself.</p>${pause}`;
+  } else {
+    body = html`<p id="line-state" class="muted">Not taking inbound calls.</p><form method="post" action="${BASE}/desk/line/ready">${csrfField(viewer.csrfToken)}<button type="submit">Ready for inbound</button></form>`;
+  }
+  return html`<section class="panel" aria-labelledby="inbound"><h2 id="inbound">Inbound calls</h2>${body}</section>`;
+}
+
+/** The desk between calls: the next-call button, the call still open if there is one, and the free-phone line. */
+export function deskPage(viewer: Viewer, o: { held: readonly CallTask[]; notice?: Notice; inbound?: InboundState }): string {
   const held = o.held.length
     ? html`<div class="panel"><h2>Your open call</h2><p>${o.held.map((t) => html`<a class="button secondary" href="${BASE}/calls/${encodeURIComponent(t.taskId)}">Return to task ${t.taskId}</a> `)}</p></div>`
     : html``;
@@ -58,9 +90,56 @@ export function deskPage(viewer: Viewer, o: { held: readonly CallTask[]; notice?
 <p class="muted">Due callbacks come first, then each campaign's order. Only citizens in their call window and speaking your languages.</p>
 <form method="post" action="${BASE}/desk/next">${csrfField(viewer.csrfToken)}
 <button type="submit" class="big" autofocus data-key="n" aria-keyshortcuts="N">Next call</button> <span class="muted hint">or press <span class="kbd">N</span></span></form></div>
-${held}`,
+${held}${o.inbound ? inboundPanel(viewer, o.inbound) : ''}`,
     viewer,
     o.notice,
+    // Ready or ringing: the page shows the caller as soon as they are connected.
+    o.inbound && (o.inbound.operator.ready || o.inbound.call) ? 5 : undefined,
+  );
+}
+
+/** The operator's screen for a caller nobody identified: what is known, and how to find them. */
+export function lineCallPage(viewer: Viewer, call: LineCall, zone: string, now: Date): string {
+  const waited = call.answeredAt ? Math.round((Date.parse(call.answeredAt) - Date.parse(call.enqueuedAt)) / 1000) : Math.round((now.getTime() - Date.parse(call.enqueuedAt)) / 1000);
+  return page(
+    'Inbound call',
+    html`<section class="panel" aria-labelledby="caller"><h1 id="caller">Caller not identified</h1>
+<p>From the ${call.language} queue, waiting since ${when(call.enqueuedAt, zone)} (${String(waited)} s). Their number matched no citizen with an open appointment, or they did not say which one they are.</p>
+<p class="muted">Ask for the citizen's id (on the invitation) and open their record: their appointment, messages and answers, and what can be done.</p>
+<form method="get" action="${BASE}/citizens" class="inline"><label for="citizen">Citizen id</label><input type="text" id="citizen" name="id" autocomplete="off" spellcheck="false" required><button type="submit">Open</button></form></section>`,
+    viewer,
+  );
+}
+
+/** The supervisor's view of the free-phone line: the queues now, the operators, the service level per hour. */
+export function linePage(viewer: Viewer, o: { view: LineView; operators: readonly LineOperator[]; zone: string; now: Date }): string {
+  const v = o.view;
+  const pct = (x: number | null): string => (x === null ? '—' : `${Math.round(x * 100)}%`);
+  const queues = v.queues.length
+    ? html`<table id="line-queues"><thead><tr><th>Queue</th><th class="n">Calls waiting</th><th class="n">Longest wait (s)</th><th class="n">Operators ready</th><th class="n">Of them on a call</th></tr></thead><tbody>${v.queues.map(
+        (q) => html`<tr data-queue="${q.language}"><td>${q.language}</td><td class="n">${String(q.waiting)}</td><td class="n">${String(q.longestWaitS)}</td><td class="n">${String(q.ready)}</td><td class="n">${String(q.onCall)}</td></tr>`,
+      )}</tbody></table>`
+    : html`<p class="muted">Nobody is waiting and no operator is ready.</p>`;
+  const hours = v.hours.length
+    ? html`<table id="line-hours"><thead><tr><th>Hour (${o.zone})</th><th class="n">Calls</th><th class="n">Answered</th><th class="n">Within ${String(SERVICE_LEVEL_SECONDS)} s</th><th class="n">Service level</th></tr></thead><tbody>${v.hours.map(
+        (h) => html`<tr><td>${when(h.hour, o.zone)}</td><td class="n">${String(h.offered)}</td><td class="n">${String(h.answered)}</td><td class="n">${String(h.answeredInTime)}</td><td class="n">${pct(h.serviceLevel)}</td></tr>`,
+      )}</tbody></table>`
+    : html`<p class="muted">No call entered a queue in the last hours.</p>`;
+  const withPhone = o.operators.filter((op) => op.phone && !op.disabled);
+  const ops = withPhone.length
+    ? html`<table id="line-operators"><thead><tr><th>Operator</th><th>Languages</th><th>State</th><th>Idle since</th></tr></thead><tbody>${withPhone.map(
+        (op) => html`<tr><td>${op.operatorId}</td><td>${op.languages.join(', ')}</td><td>${op.onCall ? 'on a call' : op.ready ? 'ready' : 'not taking calls'}</td><td>${op.ready && !op.onCall ? when(op.idleSince, o.zone) : '—'}</td></tr>`,
+      )}</tbody></table>`
+    : html`<p class="muted">No operator has a phone for inbound calls (<code>invito operators phone ID +39…</code>).</p>`;
+  return page(
+    'Line',
+    html`<h1>The free-phone line</h1><p class="muted">At ${when(o.now.toISOString(), o.zone)} (${o.zone}); this page refreshes by itself. The service level is the share of the calls that entered a queue in the hour which an operator answered within ${String(SERVICE_LEVEL_SECONDS)} seconds.</p>
+<section class="panel" aria-labelledby="queues"><h2 id="queues">Queues</h2>${queues}</section>
+<section class="panel" aria-labelledby="hours"><h2 id="hours">Service level per hour</h2>${hours}</section>
+<section class="panel" aria-labelledby="ops"><h2 id="ops">Operators on the line</h2>${ops}</section>`,
+    viewer,
+    undefined,
+    10,
   );
 }
 

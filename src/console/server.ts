@@ -30,7 +30,8 @@ import { type Desk, type DoneInput, type Operator, SignInError, type TaskCard } 
 import { publicAsset } from '../web/assets.js';
 import { BASE, CSS_PATH, JS_PATH, type Notice, PAGE_HEADERS, type Viewer } from './layout.js';
 import { citizenHistory, type HistoryStore, type RepliesToReadStore } from '../reports/citizen.js';
-import { type WrapUp, callPage, citizenPage, deskPage, doneNotice, messagePage, repliesPage, signInPage, supervisorPage } from './pages.js';
+import type { Line } from '../desk/line.js';
+import { type WrapUp, callPage, citizenPage, deskPage, doneNotice, lineCallPage, linePage, messagePage, repliesPage, signInPage, supervisorPage } from './pages.js';
 import { type Session, Sessions, csrfMatches } from './sessions.js';
 import type { ConsoleStore } from './store.js';
 import { answer, back, newWalk, parseWalk, walkState } from './walk.js';
@@ -47,6 +48,8 @@ export interface ConsoleOptions {
   readonly campaignZone: (campaignId: string) => Promise<string>;
   /** One citizen's history (`/console/citizens/:id`) and the replies nobody understood (`/console/replies`). */
   readonly history: HistoryStore & RepliesToReadStore;
+  /** The free-phone line's distribution: "ready for inbound", the caller's screen, the supervisor's queues. Absent: no line. */
+  readonly line?: Pick<Line, 'setReady' | 'operatorView' | 'view' | 'lineCall' | 'operators'>;
 }
 
 export interface ConsoleDeps extends ConsoleOptions {
@@ -121,6 +124,8 @@ interface Signed {
  */
 export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (scope, deps) => {
   const now = deps.now ?? (() => new Date());
+  /** Citizens' pages, replies and the line are shown in the installation's zone (Italy's). */
+  const CITIZEN_ZONE = 'Europe/Rome';
   const sessions = new Sessions(deps.store, now);
   const { desk } = deps;
   const log = scope.log;
@@ -292,8 +297,43 @@ export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (scope, deps
   const renderDesk = async (req: FastifyRequest, reply: FastifyReply, status: number, notice?: Notice) => {
     const c = ctx(req);
     const held = await desk.list({ operatorId: c.operator.operatorId, state: 'leased' });
-    return send(reply, status, deskPage(c.viewer, { held, ...(notice ? { notice } : {}) }), notice?.kind === 'error' ? notice.code : undefined);
+    const onLine = deps.line ? await deps.line.operatorView(c.operator.operatorId) : null;
+    const inbound = onLine?.operator ? { operator: onLine.operator, call: onLine.call } : undefined;
+    return send(reply, status, deskPage(c.viewer, { held, ...(notice ? { notice } : {}), ...(inbound ? { inbound } : {}) }), notice?.kind === 'error' ? notice.code : undefined);
   };
+
+  // ── the free-phone line: ready for inbound, the caller's screen ─────────────
+  const line = (): NonNullable<ConsoleOptions['line']> => {
+    if (!deps.line) throw new InvitoError('USAGE', 'this server has no free-phone line (it needs the voice templates)');
+    return deps.line;
+  };
+  for (const [path, ready] of [['/desk/line/ready', true], ['/desk/line/pause', false]] as const) {
+    scope.post(path, async (req, reply) => {
+      const c = ctx(req);
+      try {
+        await line().setReady(c.operator.operatorId, ready);
+      } catch (e) {
+        if (!isInvitoError(e)) throw e;
+        return renderDesk(req, reply, e.status, errorNotice(e));
+      }
+      return reply.redirect(`${BASE}/desk`, 303);
+    });
+  }
+
+  scope.get<{ Params: { callSid: string } }>('/line/:callSid', async (req, reply) => {
+    const c = ctx(req);
+    const call = await line().lineCall(req.params.callSid);
+    // Only the operator the caller was connected to, or a supervisor.
+    if (!call || (c.operator.role !== 'supervisor' && call.operatorId !== c.operator.operatorId)) {
+      return send(reply, 404, messagePage('Call not found', { kind: 'error', text: `No call ${req.params.callSid} of yours on the line.`, code: 'TASK_NOT_FOUND' }, c.viewer), 'TASK_NOT_FOUND');
+    }
+    return send(reply, 200, lineCallPage(c.viewer, call, CITIZEN_ZONE, now()));
+  });
+
+  scope.get<{ Querystring: { id?: string } }>('/citizens', async (req, reply) => {
+    const id = typeof req.query.id === 'string' ? req.query.id.trim() : '';
+    return reply.redirect(id ? `${BASE}/citizens/${encodeURIComponent(id)}` : `${BASE}/desk`, 303);
+  });
 
   scope.get<{ Querystring: { done?: string } }>('/desk', async (req, reply) => {
     // After a call (post/redirect/get): say what became of the task just recorded.
@@ -403,8 +443,6 @@ export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (scope, deps
   });
 
   // ── a citizen at a glance, and the replies to read (operators and supervisors) ──
-  /** Citizens' pages and replies are shown in the installation's zone (Italy's). */
-  const CITIZEN_ZONE = 'Europe/Rome';
   scope.get<{ Params: { citizenId: string } }>('/citizens/:citizenId', async (req, reply) => {
     const c = ctx(req);
     const h = await citizenHistory(deps.history, req.params.citizenId);
@@ -455,6 +493,12 @@ export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (scope, deps
       if (task && typeof reassigned === 'string' && task.leaseOperator) notice = { kind: 'ok', text: `Task ${task.taskId} now belongs to ${task.leaseOperator}.` };
     }
     return renderSupervisor(req, reply, 200, notice);
+  });
+
+  scope.get('/supervisor/line', async (req, reply) => {
+    const c = supervisor(req);
+    const [view, operators] = await Promise.all([line().view(), line().operators()]);
+    return send(reply, 200, linePage(c.viewer, { view, operators, zone: CITIZEN_ZONE, now: now() }));
   });
 
   scope.post<{ Params: { taskId: string } }>('/supervisor/tasks/:taskId/release', async (req, reply) => {

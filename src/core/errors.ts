@@ -87,6 +87,8 @@ export const ERRORS = {
   OPERATOR_NOT_FOUND: spec(404, 4),
   OPERATOR_EXISTS: spec(409, 4),
   OPERATOR_DISABLED: spec(403, 4),
+  /** "Ready for inbound" needs a phone on the operator's account (`invito operators phone`). */
+  OPERATOR_NO_PHONE: spec(409, 4),
   TASK_NOT_FOUND: spec(404, 4),
   /** The task is leased to another operator, or the caller's lease has expired. */
   TASK_NOT_YOURS: spec(409, 4),

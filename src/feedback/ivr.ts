@@ -52,6 +52,11 @@ export const VOICE_PATHS = {
   wait: '/webhooks/twilio/voice/wait',
   queued: '/webhooks/twilio/voice/queued',
   callback: '/webhooks/twilio/voice/callback',
+  /** The operator's leg (issue 14, item 3): its TwiML, the caller bridged to it, its Dial's end, its status. */
+  agent: '/webhooks/twilio/voice/agent',
+  bridge: '/webhooks/twilio/voice/agent/bridge',
+  agentDone: '/webhooks/twilio/voice/agent/done',
+  agentStatus: '/webhooks/twilio/voice/agent/status',
 } as const;
 
 /** How long a caller waits for an operator before a callback is offered, unless the caller's campaign says (`inbound.max_wait_minutes`). */
@@ -63,6 +68,15 @@ export const queueName = (language: string): string => `invito-${language.split(
 export interface IvrStore {
   /** A call task for an operator, due at once, in the citizen's language, marked for triage (idempotent by `taskId`). */
   operatorTask(t: { taskId: string; messageId: string; campaignId: string; citizenId: string; language: string; at: string }): Promise<void>;
+}
+
+/** What the line's distribution hears of the queues and the operators' legs (desk/line.ts `Line`). */
+export interface LineEvents {
+  waiting(c: { callSid: string; language: string; citizenId: string | null; messageId: string | null }): Promise<void>;
+  leftQueue(callSid: string, result: string): Promise<void>;
+  bridged(callSid: string, operatorId: string): Promise<unknown>;
+  legEnded(operatorId: string, missed: boolean): Promise<void>;
+  operatorView(operatorId: string): Promise<{ operator: { onCall: string | null } | null }>;
 }
 
 export interface IvrDeps {
@@ -78,6 +92,8 @@ export interface IvrDeps {
   readonly freephone?: string;
   /** The free-phone line's language, for callers nobody can identify. @defaultValue it */
   readonly lineLanguage?: string;
+  /** Automatic call distribution: waiting callers are connected to ready operators. Absent: they wait, then are offered a callback. */
+  readonly line?: LineEvents;
   readonly now: () => Date;
   readonly log?: Pick<Logger, 'info' | 'warn'>;
 }
@@ -409,6 +425,10 @@ export async function waitInQueue(deps: IvrDeps, q: Readonly<Record<string, stri
     r.leave();
     return r.toString();
   }
+  if (deps.line && params.CallSid) {
+    const c = q.m ? await load(deps, q.m) : null;
+    await deps.line.waiting({ callSid: params.CallSid, language: q.lang ?? deps.lineLanguage ?? 'it', citizenId: c?.m.citizen.citizen_id ?? null, messageId: c ? q.m! : null });
+  }
   const p = await waitingPrompt(deps, q.m, Number(params.QueuePosition ?? 0));
   say(r, p);
   r.pause({ length: 20 });
@@ -422,6 +442,7 @@ async function waitingPrompt(deps: IvrDeps, messageId: string | undefined, posit
 
 /** `POST /voice/queued`: the caller left the queue; one who waited too long (`leave`) is offered a callback. */
 export async function leftQueue(deps: IvrDeps, q: Readonly<Record<string, string | undefined>>, params: Readonly<Record<string, string>>): Promise<string> {
+  if (deps.line && params.CallSid && params.QueueResult) await deps.line.leftQueue(params.CallSid, params.QueueResult);
   if (params.QueueResult !== 'leave') return HANG_UP;
   const c = q.m ? await load(deps, q.m) : null;
   // A caller nobody identified cannot be put on a campaign's list: asked to call again.
@@ -442,4 +463,55 @@ export async function callbackChoice(deps: IvrDeps, q: Readonly<Record<string, s
   await deps.tasks.operatorTask({ taskId: `ivr-${callSid}`, messageId: c.m.messageId, campaignId: c.campaign.id, citizenId: c.m.citizen.citizen_id, language: c.language, at });
     await deps.feedback.recordResponse({ responseId: `${callSid}.callback`, citizenId: c.m.citizen.citizen_id, messageId: c.m.messageId, channel: 'voice', kind: 'callback', body: 'key 1', at, action: 'callback' });
   return sayAndHangUp(prompt(deps, c, 'callback'));
+}
+
+// ── The operator's leg (issue 14, item 3) ──────────────────────────────────────────────────
+
+/** `POST /voice/agent?op=&lang=`: the operator picked up: take the head of the language's queue, telling the line who was bridged. */
+export function agentLeg(deps: IvrDeps, q: Readonly<Record<string, string | undefined>>): string {
+  const op = q.op ?? '';
+  const r = new twilio.twiml.VoiceResponse();
+  const base = deps.publicUrl();
+  const dial = r.dial({ action: `${base}${VOICE_PATHS.agentDone}?${new URLSearchParams({ op })}`, method: 'POST' });
+  dial.queue({ url: `${base}${VOICE_PATHS.bridge}?${new URLSearchParams({ op })}`, method: 'POST' }, queueName(q.lang ?? deps.lineLanguage ?? 'it'));
+  return r.toString();
+}
+
+/** `POST /voice/agent/bridge?op=`: Twilio dequeued a caller (its `CallSid`) for the operator's leg. */
+export async function bridgeCaller(deps: IvrDeps, q: Readonly<Record<string, string | undefined>>, params: Readonly<Record<string, string>>): Promise<string> {
+  if (deps.line && q.op && params.CallSid) await deps.line.bridged(params.CallSid, q.op);
+  return new twilio.twiml.VoiceResponse().toString();
+}
+
+/** `POST /voice/agent/done?op=`: the operator's `<Dial>` ended (the caller and the operator talked, or the queue was empty). */
+export async function agentDone(deps: IvrDeps, q: Readonly<Record<string, string | undefined>>): Promise<string> {
+  if (deps.line && q.op) await deps.line.legEnded(q.op, false);
+  return HANG_UP;
+}
+
+/** Statuses of an operator's leg that mean it was never answered. */
+const MISSED = new Set(['busy', 'no-answer', 'failed', 'canceled']);
+
+/**
+ * `POST /voice/agent/status?op=&c=`: the operator's leg ended. Not answered: the operator is no
+ * longer ready and the caller waits for the next one; answered, it frees the operator if the
+ * `<Dial>`'s end did not (the operator hung up first).
+ */
+export async function agentStatus(deps: IvrDeps, q: Readonly<Record<string, string | undefined>>, params: Readonly<Record<string, string>>): Promise<string> {
+  const op = q.op;
+  if (!deps.line || !op) return '';
+  if (MISSED.has(params.CallStatus ?? '')) await deps.line.legEnded(op, true);
+  else if (params.CallStatus === 'completed') {
+    const { operator } = await deps.line.operatorView(op);
+    if (operator?.onCall && operator.onCall === q.c) await deps.line.legEnded(op, false);
+  }
+  return '';
+}
+
+/** The URLs of an operator's leg under `base` (desk/line.ts `LegUrls`). */
+export function legUrls(base: () => string): { agent(q: { callSid: string; operatorId: string; language: string }): string; status(q: { callSid: string; operatorId: string }): string } {
+  return {
+    agent: (q) => `${base()}${VOICE_PATHS.agent}?${new URLSearchParams({ op: q.operatorId, lang: q.language, c: q.callSid })}`,
+    status: (q) => `${base()}${VOICE_PATHS.agentStatus}?${new URLSearchParams({ op: q.operatorId, c: q.callSid })}`,
+  };
 }

@@ -8,10 +8,13 @@
  * - `POST /webhooks/twilio/voice/inbound`: a call to the free-phone line; `…/inbound/who` the birth
  *   date a shared phone's caller typed; `…/voice/wait` what a queued caller hears; `…/voice/queued`
  *   the caller left the queue; `…/voice/callback` the key asking to be called back
+ * - `POST /webhooks/twilio/voice/agent?op=&lang=`: an operator dialled for the line picked up;
+ *   `…/agent/bridge?op=` a caller was bridged to them; `…/agent/done?op=` their `<Dial>` ended;
+ *   `…/agent/status?op=&c=` their leg's status callback
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { InvitoError } from '../core/errors.js';
-import { answerCall, callbackChoice, inboundCall, inboundWho, type IvrDeps, leftQueue, pressKey, readStep, VOICE_PATHS, waitInQueue } from './ivr.js';
+import { agentDone, agentLeg, agentStatus, answerCall, bridgeCaller, callbackChoice, inboundCall, inboundWho, type IvrDeps, leftQueue, pressKey, readStep, VOICE_PATHS, waitInQueue } from './ivr.js';
 import { formOf, twilioVerifier } from './webhooks.js';
 
 export interface VoiceWebhookOptions extends Omit<IvrDeps, 'log'> {
@@ -38,6 +41,11 @@ export const voiceWebhooks: FastifyPluginAsync<VoiceWebhookOptions> = async (app
   app.post(VOICE_PATHS.wait, { preHandler }, async (req, reply) => reply.type(xml).send(await waitInQueue(ivr, query(req), formOf(req))));
   app.post(VOICE_PATHS.queued, { preHandler }, async (req, reply) => reply.type(xml).send(await leftQueue(ivr, query(req), formOf(req))));
   app.post(VOICE_PATHS.callback, { preHandler }, async (req, reply) => reply.type(xml).send(await callbackChoice(ivr, query(req), formOf(req))));
+
+  app.post(VOICE_PATHS.agent, { preHandler }, async (req, reply) => reply.type(xml).send(agentLeg(ivr, query(req))));
+  app.post(VOICE_PATHS.bridge, { preHandler }, async (req, reply) => reply.type(xml).send(await bridgeCaller(ivr, query(req), formOf(req))));
+  app.post(VOICE_PATHS.agentDone, { preHandler }, async (req, reply) => reply.type(xml).send(await agentDone(ivr, query(req))));
+  app.post(VOICE_PATHS.agentStatus, { preHandler }, async (req, reply) => reply.code(204).send(await agentStatus(ivr, query(req), formOf(req))));
 
   app.post(VOICE_PATHS.key, { preHandler }, async (req, reply) => {
     const step = readStep(query(req));

@@ -19,6 +19,7 @@ import { CONTROL_PREFIX, type SandboxControl, registerControlApi } from './contr
 import { SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN } from './credentials.js';
 import { KNOB_NAMES, KnobState, type SandboxKnobs } from './knobs.js';
 import { Lifecycle } from './lifecycle.js';
+import { type LineCaller, type RingResult, SandboxLine } from './line.js';
 import { type Caller, Outbox, type OutboxSnapshot, type SandboxStats } from './outbox.js';
 import { type SmtpSink, hostForUrl, startSmtpSink } from './smtp.js';
 import { TwilioErrors, twilioErrorBody } from './twilio-errors.js';
@@ -31,6 +32,7 @@ export { type CallTurn, type InboundCall, type InboundMessage, type InboundResul
 export { WHATSAPP_PREFIX } from './addresses.js';
 export { twilioSignature } from './signature.js';
 export { gatherAction } from './twiml.js';
+export type { LineCaller, QueueOutcome, RingResult } from './line.js';
 export { fetchOutbox, fetchStats, updateConfig } from './control-client.js';
 
 /** Where and as whom the sandbox listens; every knob of `SandboxKnobs` may be given too. */
@@ -67,6 +69,15 @@ export interface Sandbox extends SandboxControl {
   outbox(since?: number): OutboxSnapshot;
   /** Resolves when every accepted message and call has reached its final status and reported it. */
   idle(): Promise<void>;
+  /**
+   * A scripted caller rings the app's number and plays the call to its end: keys at each
+   * `<Gather>`, a wait in the named queue at an `<Enqueue>` (simulated time), until an operator's
+   * leg placed through this sandbox's Calls API takes them with `<Dial><Queue>`, the wait URL
+   * says `<Leave/>` (then the keys go on), or they hang up (`hangUpAfterS`). See line.ts.
+   */
+  ring(c: LineCaller): Promise<RingResult>;
+  /** The CallSids waiting in a queue, head first. */
+  waiting(queue: string): string[];
   /** Stops both servers; pending status callbacks are dropped. */
   close(): Promise<void>;
 }
@@ -94,7 +105,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const outbox = new Outbox(outboxFile);
   const scheduler = new Scheduler();
   const poster = new WebhookPoster(authToken, scheduler);
-  const lifecycle = new Lifecycle({ accountSid, knobs, outbox, scheduler, poster, logger, ...(options.callers ? { callers: options.callers } : {}) });
+  const line = new SandboxLine({ accountSid, poster, logger, roundMs: () => Math.max(5, knobs.now.callbackDelayMs) });
+  const lifecycle = new Lifecycle({ accountSid, knobs, outbox, scheduler, poster, logger, line, ...(options.callers ? { callers: options.callers } : {}) });
 
   const control: SandboxControl = {
     config: () => knobs.snapshot(),
@@ -138,8 +150,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     authToken,
     env: { INVITO_TWILIO_API_BASE: apiUrl, INVITO_SMTP_URL: sink.url, TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken },
     idle: () => lifecycle.idle(),
+    ring: (c) => line.ring(c),
+    waiting: (q) => line.waiting(q),
     close: () =>
       (closing ??= (async () => {
+        line.close();
         scheduler.close();
         poster.close();
         lifecycle.close();

@@ -12,6 +12,7 @@ import { rfc2822 } from './ids.js';
 import { inShare, type KnobState } from './knobs.js';
 import type { Caller, CallStatus, MessageStatus, Outbox, OutboxCall, OutboxMessage } from './outbox.js';
 import { SANDBOX_SENDER } from './credentials.js';
+import type { SandboxLine } from './line.js';
 import { gatherAction } from './twiml.js';
 
 export const API_VERSION = '2010-04-01';
@@ -46,6 +47,8 @@ export interface LifecycleOptions {
   readonly logger: Logger;
   /** Who answers each call (by the number called); absent, a person who listens and hangs up. */
   readonly callers?: (to: string) => Caller | undefined;
+  /** The queues an operator's leg dequeues from (`<Dial><Queue>`). */
+  readonly line?: SandboxLine;
 }
 
 /** Rounds of `<Gather>` a scripted caller goes through at most (a menu that never ends is a bug). */
@@ -212,6 +215,8 @@ export class Lifecycle {
       void this.o.poster.post(c.url, answered).then(async (answer) => {
         if (answer.ok) c.twiml = answer.body;
         else this.o.logger.info({ callSid: c.id, status: answer.status }, 'voice URL gave no TwiML');
+        // An operator's leg taking the head of a queue: bridged to that caller, then over.
+        if (answer.ok && this.o.line && (await this.o.line.dialQueue(answer.body, base))) return report();
         const keys = [...(caller?.keys ?? [])];
         let twiml = answer.ok ? answer.body : '';
         for (let round = 0; round < MAX_GATHERS && keys.length > 0; round++) {

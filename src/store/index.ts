@@ -9,6 +9,7 @@ import { KyselyDispatchStore, type Repositories } from './dispatch.js';
 import { KyselyFeedbackStore } from './feedback.js';
 import { KyselyForecastStore } from './forecast.js';
 import { KyselyHistoryStore } from './history.js';
+import { KyselyLineStore } from './line.js';
 import { type OpenOptions, type StoreHandle, openStore } from './open.js';
 import { KyselyRegistryStore } from './registry.js';
 import { KyselyReplyStore } from './replies.js';
@@ -28,6 +29,8 @@ export class KyselyStore {
   readonly history: KyselyHistoryStore;
   /** SMS replies that act: targets, threads, answers. */
   readonly replies: KyselyReplyStore;
+  /** The free-phone line's queues and the operators ready for its calls. */
+  readonly line: KyselyLineStore;
   /** Slots and appointments: the pacer's, the feedback layer's and the desk's (the dispatch side's repository: one centre cache). */
   readonly appointments: KyselyAppointmentStore;
   /** The repositories, on the store's pool (those of `dispatch`: they share its prepared statements and caches). */
@@ -45,6 +48,7 @@ export class KyselyStore {
     this.forecast = new KyselyForecastStore(handle.db);
     this.history = new KyselyHistoryStore(handle.db);
     this.replies = new KyselyReplyStore(handle.db, handle.dialect);
+    this.line = new KyselyLineStore(handle.db, handle.dialect);
     ({ messages: this.messages, campaignRecords: this.campaignRecords, pacing: this.pacing, appointments: this.appointments } = this.dispatch);
   }
 

@@ -5,6 +5,7 @@
 import { type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { consoleMigrations } from './migrations-console.js';
 import { contactMigrations } from './migrations-contact.js';
+import { lineMigrations } from './migrations-line.js';
 import { replyMigrations } from './migrations-replies.js';
 import { deskMigrations } from './migrations-desk.js';
 import { eligibilityMigrations } from './migrations-eligibility.js';
@@ -252,6 +253,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
   ...eligibilityMigrations(dialect),
   ...contactMigrations(dialect),
   ...replyMigrations(dialect),
+  ...lineMigrations(dialect),
 });
 
 class InCodeProvider implements MigrationProvider {

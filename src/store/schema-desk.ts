@@ -20,6 +20,37 @@ export interface OperatorsTable {
   failed_since: string | null;
   /** Refused whatever the password until then (ISO); null: not locked. */
   locked_until: string | null;
+  /** The phone dialled for inbound calls (E.164), or null: takes no inbound calls. */
+  phone?: string | null;
+  /** "Ready for inbound" (0/1). */
+  inbound_ready?: Generated<number>;
+  /** Since when the operator has been ready and free: the longest idle gets the next caller. */
+  idle_since?: string | null;
+  /** The line call (CallSid) the operator is on, or null. */
+  inbound_call?: string | null;
+}
+
+/** A call that entered one of the line's queues (migration 0013). */
+export interface LineCallsTable {
+  call_sid: string;
+  /** The queue's language (`invito-<language>`). */
+  language: string;
+  citizen_id: string | null;
+  /** The message the caller was identified by (their appointment's), or null. */
+  message_id: string | null;
+  state: 'waiting' | 'connecting' | 'connected' | 'ended' | 'left';
+  enqueued_at: string;
+  operator_id: string | null;
+  /** The operator's leg (the Calls API's call), while connecting and after. */
+  operator_call_sid: string | null;
+  /** The call task the operator records the call on (identified callers). */
+  task_id: string | null;
+  /** When the caller was bridged to the operator. */
+  answered_at: string | null;
+  ended_at: string | null;
+  /** How the caller left the queue, as Twilio says (`bridged`, `leave`, `hangup`…). */
+  result: string | null;
+  updated_at: string;
 }
 
 /** Columns the desk adds to `call_tasks` (the table itself is created by migration 0002). */
@@ -63,6 +94,7 @@ export interface CallAttemptsTable {
 export interface DeskTables {
   operators: OperatorsTable;
   call_attempts: CallAttemptsTable;
+  line_calls: LineCallsTable;
 }
 
 /*

@@ -25,13 +25,13 @@ export interface FeedbackRig {
 }
 
 /** Registers the rig's set-up and tear-down around each test; the getter gives the current one. */
-export function feedbackRig(dialect: DialectCase, sandboxOptions: SandboxOptions = {}): () => FeedbackRig {
+export function feedbackRig(dialect: DialectCase, sandboxOptions: SandboxOptions = {}, serverOptions: { console?: boolean } = {}): () => FeedbackRig {
   let rig: (FeedbackRig & { cleanup(): Promise<void> }) | null = null;
   beforeEach(async () => {
     const t = await dialect.open();
     const sandbox = await startSandbox({ callbackDelayMs: 1, ...sandboxOptions });
     const app = await openApp({ db: undefined, templates: undefined, redisUrl: undefined }, { store: t.store });
-    const server = await startServer(app, { config: { authToken: sandbox.authToken, providers: sandboxProviders(sandbox) }, port: 0, console: false, library: await templateLibrary() });
+    const server = await startServer(app, { config: { authToken: sandbox.authToken, providers: sandboxProviders(sandbox) }, port: 0, console: serverOptions.console ?? false, library: await templateLibrary() });
     const redis = testPrefix();
     await t.store.registry.writeCenters('seed', [CENTER]);
     rig = { t, sandbox, app, server, prefix: redis.prefix, cleanup: redis.cleanup };

@@ -5,6 +5,9 @@
 import type { Command } from 'commander';
 import { InvitoError } from '../../core/errors.js';
 import { Desk, type Operator } from '../../desk/desk.js';
+import { Line } from '../../desk/line.js';
+import { legUrls } from '../../feedback/ivr.js';
+import { parsePhone } from '../../registry/fields.js';
 import { printJson, withStore } from '../context.js';
 
 async function readStdin(): Promise<string> {
@@ -17,7 +20,7 @@ const line = (o: Operator, now = new Date().toISOString()): string =>
   `${o.operatorId}\t${o.name}\t${o.languages.join(',')}\t${o.role}${o.disabled ? '\tdisabled' : ''}${o.lockedUntil && o.lockedUntil > now ? `\tlocked until ${o.lockedUntil}` : ''}${o.lastSeenAt ? `\tseen ${o.lastSeenAt}` : ''}`;
 
 export function register(program: Command): void {
-  const ops = program.command('operators').description('call desk operators: add, list, disable, unlock');
+  const ops = program.command('operators').description('call desk operators: add, list, phone, disable, unlock');
 
   ops
     .command('add')
@@ -54,6 +57,22 @@ export function register(program: Command): void {
         const all = await new Desk({ store: store.desk }).operators();
         if (opts.json) printJson(all);
         else process.stdout.write(all.map((o) => line(o) + '\n').join(''));
+      });
+    });
+
+  ops
+    .command('phone')
+    .description('set the phone the free-phone line rings for this operator\'s inbound calls (or --clear it)')
+    .argument('<id>', 'operator id')
+    .argument('[phone]', 'the number, E.164 (+39…) or Italian national')
+    .option('--clear', 'remove the phone: the operator takes no inbound calls')
+    .action(async (id: string, phone: string | undefined, opts: { clear?: boolean }, cmd: Command) => {
+      if (!opts.clear && !phone) throw new InvitoError('USAGE', 'give the phone (+39…) or --clear');
+      const parsed = phone && !opts.clear ? parsePhone(phone) : null;
+      if (parsed && !parsed.ok) throw new InvitoError('USAGE', `phone: ${parsed.reason}`);
+      await withStore(cmd, async (store) => {
+        await new Line({ store: store.line, urls: legUrls(() => '') }).setPhone(id, parsed?.ok ? parsed.value : null);
+        process.stdout.write(parsed?.ok ? `${id}: inbound calls ring …${parsed.value.slice(-3)}\n` : `${id}: no phone, no inbound calls\n`);
       });
     });
 
