@@ -160,6 +160,19 @@ for (const dialect of DIALECTS) {
       expect((await r.t.store.line.lineCall(call.callSid))!.operatorId).toBe('here');
     });
 
+    it('a caller who hangs up while waiting has left the queue, and counts as not answered in the hour', async () => {
+      const r = rig();
+      const people = citizens(1, 1, 0, 'E').map((c) => ({ ...c, phone: phone(40), language: 'it' }));
+      await invite(people);
+      const call = await r.sandbox.ring({ webhookUrl: `${r.server.publicUrl}${VOICE_PATHS.inbound}`, from: phone(40), keys: ['3'], hangUpAfterS: 40 });
+      expect(call.queue).toMatchObject({ queue: 'invito-it', result: 'hangup' });
+      expect(r.sandbox.waiting('invito-it')).toEqual([]);
+      expect(await r.t.store.line.lineCall(call.callSid)).toMatchObject({ state: 'left', result: 'hangup', answeredAt: null });
+      // Nobody asked to be called back: no task.
+      expect(await r.t.store.db.selectFrom('call_tasks').select('task_id').execute()).toEqual([]);
+      expect((await lineOf(r).view()).hours.at(-1)).toMatchObject({ offered: 1, answered: 0, serviceLevel: 0 });
+    });
+
     it('"ready for inbound" needs a phone on the account', async () => {
       const r = rig();
       await new Desk({ store: r.t.store.desk }).addOperator({ operatorId: 'nophone', name: 'N', languages: ['it'] });
