@@ -425,19 +425,15 @@ export async function waitInQueue(deps: IvrDeps, q: Readonly<Record<string, stri
     r.leave();
     return r.toString();
   }
-  if (deps.line && params.CallSid) {
-    const c = q.m ? await load(deps, q.m) : null;
-    await deps.line.waiting({ callSid: params.CallSid, language: q.lang ?? deps.lineLanguage ?? 'it', citizenId: c?.m.citizen.citizen_id ?? null, messageId: c ? q.m! : null });
-  }
-  const p = await waitingPrompt(deps, q.m, Number(params.QueuePosition ?? 0));
-  say(r, p);
+  // The caller's message, loaded once: who waits (for the line) and what they hear.
+  const c = q.m ? await load(deps, q.m) : null;
+  // Recorded on the first request; every request also serves the queue again, so a caller is
+  // never left waiting by a dial that was lost while an operator is ready.
+  if (deps.line && params.CallSid) await deps.line.waiting({ callSid: params.CallSid, language: q.lang ?? deps.lineLanguage ?? 'it', citizenId: c?.m.citizen.citizen_id ?? null, messageId: c ? c.m.messageId : null });
+  const position = Number(params.QueuePosition ?? 0);
+  say(r, c ? prompt(deps, c, 'waiting', { position }) : anonymousPrompt(deps, 'waiting', { position }));
   r.pause({ length: 20 });
   return r.toString();
-}
-
-async function waitingPrompt(deps: IvrDeps, messageId: string | undefined, position: number): Promise<{ text: string; language: string }> {
-  const c = messageId ? await load(deps, messageId) : null;
-  return c ? prompt(deps, c, 'waiting', { position }) : anonymousPrompt(deps, 'waiting', { position });
 }
 
 /** `POST /voice/queued`: the caller left the queue; one who waited too long (`leave`) is offered a callback. */

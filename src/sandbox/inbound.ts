@@ -141,17 +141,9 @@ export interface CallTurn {
 }
 
 
-/**
- * A scripted caller ringing the app's number, as Twilio posts it: the signed inbound-call webhook,
- * then each key to the `<Gather>`'s action, signed, until the keys run out or the TwiML gathers no
- * more. Resolves with every turn; throws `WEBHOOK_FAILED` only when a webhook gave no answer.
- *
- * @example
- * await placeInboundCall({ webhookUrl: 'http://127.0.0.1:8080/webhooks/twilio/voice/inbound', from: '+393331234567', keys: ['1'] });
- */
-export async function placeInboundCall(c: InboundCall): Promise<{ callSid: string; turns: CallTurn[] }> {
-  const callSid = newSid('CA');
-  const base: Record<string, string> = {
+/** The parameters Twilio posts with every webhook of an inbound call (`CallStatus` ringing, as when it arrives). */
+export function inboundCallParams(callSid: string, c: { from: string; to?: string; accountSid?: string }): Record<string, string> {
+  return {
     CallSid: callSid,
     AccountSid: c.accountSid ?? SANDBOX_ACCOUNT_SID,
     From: c.from,
@@ -162,6 +154,19 @@ export async function placeInboundCall(c: InboundCall): Promise<{ callSid: strin
     Direction: 'inbound',
     ApiVersion: '2010-04-01',
   };
+}
+
+/**
+ * A scripted caller ringing the app's number, as Twilio posts it: the signed inbound-call webhook,
+ * then each key to the `<Gather>`'s action, signed, until the keys run out or the TwiML gathers no
+ * more. Resolves with every turn; throws `WEBHOOK_FAILED` only when a webhook gave no answer.
+ *
+ * @example
+ * await placeInboundCall({ webhookUrl: 'http://127.0.0.1:8080/webhooks/twilio/voice/inbound', from: '+393331234567', keys: ['1'] });
+ */
+export async function placeInboundCall(c: InboundCall): Promise<{ callSid: string; turns: CallTurn[] }> {
+  const callSid = newSid('CA');
+  const base = inboundCallParams(callSid, c);
   const turns: CallTurn[] = [];
   const post = async (url: string, params: Record<string, string>, digits: string | null): Promise<CallTurn> => {
     const signature = twilioSignature(c.authToken ?? SANDBOX_AUTH_TOKEN, url, params);

@@ -11,9 +11,8 @@
  */
 import type { Logger } from 'pino';
 import type { WebhookPoster } from './callbacks.js';
-import { SANDBOX_SENDER } from './credentials.js';
 import { newSid } from './ids.js';
-import type { CallTurn } from './inbound.js';
+import { type CallTurn, inboundCallParams } from './inbound.js';
 import { dialQueueOf, enqueueOf, gatherAction, leaves, pauseSeconds } from './twiml.js';
 
 /** A caller ringing the line through the sandbox. */
@@ -81,17 +80,7 @@ export class SandboxLine {
   /** Rings the app's number as `c.from` and plays the call to its end (see the module's comment). */
   async ring(c: LineCaller): Promise<RingResult> {
     const callSid = newSid('CA');
-    const base: Record<string, string> = {
-      CallSid: callSid,
-      AccountSid: this.o.accountSid,
-      From: c.from,
-      To: c.to ?? SANDBOX_SENDER,
-      Caller: c.from,
-      Called: c.to ?? SANDBOX_SENDER,
-      CallStatus: 'ringing',
-      Direction: 'inbound',
-      ApiVersion: '2010-04-01',
-    };
+    const base = inboundCallParams(callSid, { ...c, accountSid: this.o.accountSid });
     const turns: CallTurn[] = [];
     const post = async (url: string, params: Record<string, string>, digits: string | null): Promise<CallTurn> => {
       const r = await this.o.poster.post(url, params);

@@ -58,6 +58,30 @@ describe.skipIf(!built)('invito operators and calls (built CLI)', () => {
     expect(json(next).error.code).toBe('OPERATOR_DISABLED');
   }, 240_000);
 
+  it('operators phone sets the number inbound calls ring (normalised to E.164, shown by its last digits), refuses a bad one and an unknown operator, and --clear removes it', async () => {
+    expect((await invito(db, ['operators', 'add', 'eva', '--name', 'Eva', '--languages', 'it'])).code).toBe(0);
+    const set = await invito(db, ['operators', 'phone', 'eva', '347 123 4567']);
+    expect([set.code, set.stdout]).toEqual([0, 'eva: inbound calls ring …567\n']);
+    const phoneOf = async () => {
+      const s = await KyselyStore.open(db);
+      try {
+        return (await s.line.lineOperator('eva'))?.phone ?? null;
+      } finally {
+        await s.close();
+      }
+    };
+    expect(await phoneOf()).toBe('+393471234567');
+    const bad = await invito(db, ['operators', 'phone', 'eva', '12']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/phone: /);
+    expect(bad.stderr).not.toContain('12');
+    const unknown = await invito(db, ['operators', 'phone', 'nobody', '+393471234567']);
+    expect([unknown.code, unknown.stderr]).toEqual([4, expect.stringContaining('OPERATOR_NOT_FOUND')]);
+    const cleared = await invito(db, ['operators', 'phone', 'eva', '--clear']);
+    expect([cleared.code, cleared.stdout]).toEqual([0, 'eva: no phone, no inbound calls\n']);
+    expect(await phoneOf()).toBeNull();
+  }, 240_000);
+
   it('next, done, list, release and reassign follow the desk rules, with clear errors for bad outcomes', async () => {
     await invito(db, ['operators', 'add', 'ana', '--name', 'Ana', '--languages', 'it,de']);
     await invito(db, ['operators', 'add', 'bo', '--name', 'Bo', '--languages', 'it,de']);

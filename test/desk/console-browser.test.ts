@@ -7,18 +7,18 @@
  *
  * `INVITO_UPDATE_SCREENSHOT=1` also writes the operator screen to docs/console-operator.png.
  */
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignZones } from '../../src/console/zones.js';
 import { type RunningHttpServer, startHttpServer } from '../../src/http/server.js';
 import { KyselyConsoleStore } from '../../src/store/console.js';
+import { launchChromium } from '../support/browser.js';
 import { DIALECTS, type TestStore } from '../support/stores.js';
 import { callWorld, deskAt, taskRow } from './support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'una password lunga abbastanza';
 
 describe('web console in Chromium', () => {
@@ -29,7 +29,6 @@ describe('web console in Chromium', () => {
   let shots: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`node scripts/setup.mjs --chromium\` (apt-get install chromium, as root)`);
     t = await DIALECTS[0]!.open();
     await callWorld(t.store, { n: 4 });
     // Names the test data leaves plain, for a screenshot that reads like a real call.
@@ -51,10 +50,7 @@ describe('web console in Chromium', () => {
     });
     profile = mkdtempSync(join(tmpdir(), 'invito-chromium-'));
     shots = mkdtempSync(join(tmpdir(), 'invito-shots-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    browser = await launchChromium(profile, {
       viewport: { width: 1280, height: 800 },
       locale: 'it-IT',
       timezoneId: 'Europe/Rome',

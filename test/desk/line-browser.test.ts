@@ -2,36 +2,23 @@
  * The free-phone line in Chromium (Debian's, driven by playwright-core): an operator with a phone
  * signs in and says "ready for inbound"; a caller presses 3 and is bridged to them through the
  * sandbox; the operator's desk then holds the caller's card (the outbound call's screen); the
- * supervisor's line view shows the queue, the operator ready, and the hour's service level.
+ * supervisor's line view shows the queue, the operator ready, and the hour's service level; a
+ * caller nobody identified gets the operator's "not identified" screen; stopping takes her off the line.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCampaign } from '../../src/campaigns/load.js';
 import { Desk } from '../../src/desk/desk.js';
 import { VOICE_PATHS } from '../../src/feedback/ivr.js';
 import { citizens } from '../support/dispatch.js';
-import { allSent, feedbackRig, send } from '../support/feedback.js';
+import { allSent, feedbackRig, send, smsCampaign } from '../support/feedback.js';
+import { launchChromium } from '../support/browser.js';
 import { DIALECTS } from '../support/stores.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'una password lunga abbastanza';
-const CAMPAIGN = parseCampaign(
-  `id: line
-name: Prima dose
-reference_date: 2021-03-01
-cohort: { age: { min: 60 } }
-steps:
-  - { id: invite, channels: [sms], template: invite }
-pacing: { daily_target: 100000 }
-windows: { sms: daily 00:00-24:00 }
-holidays: none
-sms: { max_segments: 6 }
-`,
-  'line.yaml',
-).campaign;
+const CAMPAIGN = smsCampaign('line');
 
 describe('the free-phone line in Chromium', () => {
   const rig = feedbackRig(DIALECTS[0]!, {}, { console: true });
@@ -39,12 +26,8 @@ describe('the free-phone line in Chromium', () => {
   let profile: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`node scripts/setup.mjs --chromium\` (apt-get install chromium, as root)`);
     profile = mkdtempSync(join(tmpdir(), 'invito-chromium-line-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    browser = await launchChromium(profile, {
       viewport: { width: 1280, height: 800 },
       locale: 'it-IT',
       timezoneId: 'Europe/Rome',
@@ -55,7 +38,7 @@ describe('the free-phone line in Chromium', () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  it('an operator says ready for inbound, gets the caller and their card; the supervisor sees the queue, who is ready and the service level', { timeout: 120_000 }, async () => {
+  it('an operator says ready for inbound, gets the caller and their card; the supervisor sees the queue, who is ready and the service level; an unidentified caller and stopping', { timeout: 120_000 }, async () => {
     const r = rig();
     const people = citizens(1, 1, 0, 'L').map((c) => ({ ...c, phone: '+393338800001', language: 'it' }));
     await send(r, people, CAMPAIGN, allSent(r, 'line', 1), 'the invitation sent');
@@ -97,5 +80,23 @@ describe('the free-phone line in Chromium', () => {
     const hour = page.locator('#line-hours tbody tr').last().locator('td');
     expect((await hour.allInnerTexts()).slice(1)).toEqual(['1', '1', '1', '100%']);
     expect(await page.locator('#line-operators').innerText()).toMatch(/giulia\s+it\s+ready/);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+
+    // A caller nobody knows reaches her too: her screen says so and opens a citizen's record by id.
+    await signIn('giulia');
+    await page.waitForURL('**/console/desk');
+    const stranger = await r.sandbox.ring({ webhookUrl: `${r.server.publicUrl}${VOICE_PATHS.inbound}`, from: '+393330000999', keys: [] });
+    expect(stranger.queue?.result).toBe('bridged');
+    await page.goto(`${base}/line/${stranger.callSid}`);
+    expect(await page.locator('h1').innerText()).toBe('Caller not identified');
+    await page.getByLabel('Citizen id').fill('L00000');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.waitForURL('**/console/citizens/L00000');
+    // Stop taking inbound calls: no longer ready.
+    await page.goto(`${base}/desk`);
+    await page.getByRole('button', { name: 'Stop taking inbound calls' }).click();
+    await page.waitForURL('**/console/desk');
+    expect(await page.locator('#line-state').innerText()).toContain('Not taking inbound calls');
+    expect((await r.t.store.line.lineOperator('giulia'))!.ready).toBe(false);
   });
 });

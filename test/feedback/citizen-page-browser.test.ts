@@ -5,10 +5,10 @@
  * appointment. Invitations are sent for real by the worker through the sandbox first.
  * `INVITO_SCREENSHOTS=docs/screenshots` writes the screenshots the docs show.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, type App } from '../../src/app/app.js';
 import { startServer } from '../../src/app/server.js';
@@ -18,9 +18,9 @@ import type { RunningHttpServer } from '../../src/http/server.js';
 import { launchCampaign } from '../../src/pacer/launch.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { CENTER, citizens, sandboxProviders, startTestWorker, testPrefix, until } from '../support/dispatch.js';
+import { launchChromium } from '../support/browser.js';
 import { DIALECTS, type TestStore } from '../support/stores.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 describe("the citizen's page in Chromium at 360×640", () => {
   let t: TestStore;
@@ -33,7 +33,6 @@ describe("the citizen's page in Chromium at 360×640", () => {
   const tokens = new Map<string, string>();
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`node scripts/setup.mjs --chromium\` (apt-get install chromium, as root)`);
     t = await DIALECTS[0]!.open();
     sandbox = await startSandbox({ callbackDelayMs: 1 });
     app = await openApp({ db: undefined, templates: undefined, redisUrl: undefined }, { store: t.store });
@@ -57,10 +56,7 @@ describe("the citizen's page in Chromium at 360×640", () => {
     profile = mkdtempSync(join(tmpdir(), 'invito-chromium-'));
     shots = process.env.INVITO_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'invito-shots-'));
     mkdirSync(shots, { recursive: true });
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    browser = await launchChromium(profile, {
       viewport: { width: 360, height: 640 },
       deviceScaleFactor: 2,
       isMobile: true,

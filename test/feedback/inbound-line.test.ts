@@ -7,7 +7,6 @@
  * callback, which becomes a call task due at once.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseCampaign } from '../../src/campaigns/load.js';
 import { VOICE_PATHS } from '../../src/feedback/ivr.js';
 import type { RunningHttpServer } from '../../src/http/server.js';
 import type { CitizenRecord } from '../../src/registry/store.js';
@@ -15,25 +14,10 @@ import { gatherAction, type Sandbox } from '../../src/sandbox/index.js';
 import { twilioSignature } from '../../src/sandbox/signature.js';
 import { built, runCli } from '../support/cli.js';
 import { citizens } from '../support/dispatch.js';
-import { allSent, feedbackRig, send } from '../support/feedback.js';
+import { allSent, feedbackRig, send, smsCampaign } from '../support/feedback.js';
 import { DIALECTS, type TestStore } from '../support/stores.js';
 
-const campaign = (id: string) =>
-  parseCampaign(
-    `id: ${id}
-name: Prima dose
-reference_date: 2021-03-01
-cohort: { age: { min: 60 } }
-steps:
-  - { id: invite, channels: [sms], template: invite }
-pacing: { daily_target: 100000 }
-windows: { sms: daily 00:00-24:00 }
-holidays: none
-sms: { max_segments: 6 }
-inbound: { max_wait_minutes: 2 }
-`,
-    `${id}.yaml`,
-  ).campaign;
+const campaign = (id: string) => smsCampaign(id, 'inbound: { max_wait_minutes: 2 }');
 
 const phone = (i: number) => `+39333${String(6000000 + i)}`;
 const unescape = (s: string) => s.replace(/&amp;/g, '&');

@@ -10,7 +10,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { parseCampaign } from '../../src/campaigns/load.js';
 import { operatorDialer } from '../../src/channels/index.js';
 import { Desk } from '../../src/desk/desk.js';
 import { Line, lineTaskId, serviceLevels } from '../../src/desk/line.js';
@@ -19,25 +18,10 @@ import type { CitizenRecord } from '../../src/registry/store.js';
 import { KyselyLineStore } from '../../src/store/line.js';
 import type { Database } from '../../src/store/schema.js';
 import { citizens, sandboxProviders, until } from '../support/dispatch.js';
-import { allSent, type FeedbackRig, feedbackRig, send } from '../support/feedback.js';
+import { allSent, type FeedbackRig, feedbackRig, send, smsCampaign } from '../support/feedback.js';
 import { DIALECTS, PG_URL } from '../support/stores.js';
 
-const campaign = (id: string, wait = 30) =>
-  parseCampaign(
-    `id: ${id}
-name: Prima dose
-reference_date: 2021-03-01
-cohort: { age: { min: 60 } }
-steps:
-  - { id: invite, channels: [sms], template: invite }
-pacing: { daily_target: 100000 }
-windows: { sms: daily 00:00-24:00 }
-holidays: none
-sms: { max_segments: 6 }
-inbound: { max_wait_minutes: ${wait} }
-`,
-    `${id}.yaml`,
-  ).campaign;
+const campaign = (id: string, wait = 30) => smsCampaign(id, `inbound: { max_wait_minutes: ${wait} }`);
 
 const phone = (i: number) => `+39333${String(7000000 + i)}`;
 const opPhone = (i: number) => `+39347${String(1000000 + i)}`;

@@ -5,7 +5,6 @@
  * appointment in the store (both dialects) and answers through the twilio SDK at once.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseCampaign } from '../../src/campaigns/load.js';
 import { FEEDBACK_PATHS } from '../../src/feedback/webhooks.js';
 import { MAX_ANSWERS_PER_DAY, mergeWords, replyWord, wordKey } from '../../src/feedback/replies.js';
 import type { RunningHttpServer } from '../../src/http/server.js';
@@ -13,24 +12,10 @@ import type { CitizenRecord } from '../../src/registry/store.js';
 import { type Sandbox, sendInboundMessage } from '../../src/sandbox/index.js';
 import { twilioSignature } from '../../src/sandbox/signature.js';
 import { CENTER, citizens } from '../support/dispatch.js';
-import { allSent, feedbackRig, send } from '../support/feedback.js';
+import { allSent, feedbackRig, send, smsCampaign } from '../support/feedback.js';
 import { DIALECTS, type TestStore } from '../support/stores.js';
 
-const campaign = (id: string) =>
-  parseCampaign(
-    `id: ${id}
-name: Prima dose
-reference_date: 2021-03-01
-cohort: { age: { min: 60 } }
-steps:
-  - { id: invite, channels: [sms], template: invite }
-pacing: { daily_target: 100000 }
-windows: { sms: daily 00:00-24:00 }
-holidays: none
-sms: { max_segments: 6 }
-`,
-    `${id}.yaml`,
-  ).campaign;
+const campaign = (id: string) => smsCampaign(id);
 
 const phone = (i: number) => `+39333${String(3000000 + i)}`;
 

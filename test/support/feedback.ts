@@ -8,6 +8,7 @@ import { afterEach, beforeEach } from 'vitest';
 import { openApp, type App } from '../../src/app/app.js';
 import { startServer } from '../../src/app/server.js';
 import { templateLibrary } from '../../src/campaigns/messages.js';
+import { parseCampaign } from '../../src/campaigns/load.js';
 import type { Campaign } from '../../src/campaigns/schema.js';
 import type { RunningHttpServer } from '../../src/http/server.js';
 import { launchCampaign } from '../../src/pacer/launch.js';
@@ -68,3 +69,20 @@ export async function send(r: FeedbackRig, people: readonly CitizenRecord[], cam
     await worker.close();
   }
 }
+
+/** The feedback tests' campaign: an SMS invitation to everyone over 60, sent at any hour; `extra` adds YAML keys. */
+export const smsCampaign = (id: string, extra = ''): Campaign =>
+  parseCampaign(
+    `id: ${id}
+name: Prima dose
+reference_date: 2021-03-01
+cohort: { age: { min: 60 } }
+steps:
+  - { id: invite, channels: [sms], template: invite }
+pacing: { daily_target: 100000 }
+windows: { sms: daily 00:00-24:00 }
+holidays: none
+sms: { max_segments: 6 }
+${extra}`,
+    `${id}.yaml`,
+  ).campaign;
