@@ -103,7 +103,27 @@ export async function startHttpServer(options: StartHttpServerOptions): Promise<
   const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   url = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${address.port}`;
   let closing: Promise<void> | undefined;
-  return { url, publicUrl: given ?? url, close: () => (closing ??= app.close()) };
+  return { url, publicUrl: given ?? url, close: () => (closing ??= drain(app)) };
+}
+
+/** A request still unanswered this long after close began is cut. */
+const DRAIN_MS = 30_000;
+
+/**
+ * Stops listening and resolves once the requests in flight are answered. Fastify 5.12 leaves a
+ * keep-alive connection whose request was in flight at close open until its keep-alive timeout
+ * (72 s; its 'idle' default does not act on its own server: fastify/fastify#7044), and Twilio's
+ * callbacks come over keep-alive sockets: each connection is closed as soon as it goes idle.
+ */
+async function drain(app: FastifyInstance): Promise<void> {
+  const reap = setInterval(() => app.server.closeIdleConnections(), 50);
+  const cut = setTimeout(() => app.server.closeAllConnections(), DRAIN_MS);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(reap);
+    clearTimeout(cut);
+  }
 }
 
 /**
