@@ -48,6 +48,8 @@ export interface ServerConfig {
   readonly publicUrl?: string;
   /** `INVITO_TRUST_PROXY`, checked. */
   readonly trustProxy?: string;
+  /** `INVITO_METRICS_TOKEN`: `GET /metrics` wants it as a bearer token; without it, only this machine scrapes. */
+  readonly metricsToken?: string;
   /**
    * The provider settings the answers to citizens' texts go out with (`TWILIO_ACCOUNT_SID`,
    * `TWILIO_FROM` or `TWILIO_MESSAGING_SERVICE_SID`); without them replies act but get no answer.
@@ -78,5 +80,6 @@ export function serverConfig(env: NodeJS.ProcessEnv): ServerConfig {
   }
   const publicUrl = env.INVITO_PUBLIC_URL ? checkPublicUrl(env.INVITO_PUBLIC_URL) : undefined;
   const trustProxy = env.INVITO_TRUST_PROXY ? trustedProxies(env.INVITO_TRUST_PROXY).join(',') : undefined;
-  return { authToken, ...(publicUrl ? { publicUrl } : {}), ...(trustProxy ? { trustProxy } : {}), providers: providerConfig(env) };
+  const metricsToken = env.INVITO_METRICS_TOKEN || undefined;
+  return { authToken, ...(publicUrl ? { publicUrl } : {}), ...(trustProxy ? { trustProxy } : {}), ...(metricsToken ? { metricsToken } : {}), providers: providerConfig(env) };
 }

@@ -3,6 +3,7 @@
  * webhooks and reply links on the feedback store, and, for `invito serve`, the operators'
  * console on the desk.
  */
+import { AuditLog } from '../authority/audit.js';
 import type { Logger } from 'pino';
 import { campaignZones } from '../console/zones.js';
 import { Desk } from '../desk/desk.js';
@@ -14,6 +15,7 @@ import { legUrls } from '../feedback/ivr.js';
 import { answerSender } from '../feedback/answers.js';
 import type { AnswerSender } from '../feedback/conversation.js';
 import type { TemplateLibrary } from '../messages/index.js';
+import { type QueueDepths, metricsRegistry } from '../metrics/metrics.js';
 import { DateTime } from 'luxon';
 import type { App } from './app.js';
 import type { ServerConfig } from './config.js';
@@ -34,6 +36,8 @@ export interface AppServerOptions {
    * without SMS provider settings, replies still act but are not answered.
    */
   readonly library?: TemplateLibrary;
+  /** BullMQ's job counts for `GET /metrics` (when the server has Redis). */
+  readonly queueDepths?: QueueDepths;
 }
 
 /** The installation's time zone: the day an answer limit counts in. */
@@ -58,7 +62,7 @@ export async function startServer(app: App, o: AppServerOptions): Promise<Runnin
     ? new Line({ store: store.line, ...(dialer ? { dialer } : {}), urls: legUrls(() => base), ...(o.now ? { now: o.now } : {}), ...(o.logger ? { log: o.logger } : {}) })
     : undefined;
   const webConsole = o.console
-    ? { desk: new Desk({ store: store.desk, ...(publicUrl ? { publicUrl } : {}) }), store: new KyselyConsoleStore(store.db), campaignZone: campaignZones(store.desk), history: store.history, ...(line ? { line } : {}) }
+    ? { desk: new Desk({ store: store.desk, ...(publicUrl ? { publicUrl } : {}) }), store: new KyselyConsoleStore(store.db), campaignZone: campaignZones(store.desk), history: store.history, audit: new AuditLog(store.audit, o.now), ...(line ? { line } : {}) }
     : undefined;
   const send = answers(o, app);
   if (!send) o.logger?.warn('replies to texts act but get no answer: the reply templates or the SMS provider settings (TWILIO_ACCOUNT_SID, TWILIO_FROM) are missing');
@@ -75,6 +79,10 @@ export async function startServer(app: App, o: AppServerOptions): Promise<Runnin
     ...(o.host !== undefined ? { host: o.host } : {}),
     ...(o.logger ? { logger: o.logger } : {}),
     ...(webConsole ? { console: webConsole } : {}),
+    metrics: {
+      registry: metricsRegistry({ store: store.metrics, ...(line ? { line } : {}), ...(o.queueDepths ? { queues: o.queueDepths } : {}), ...(o.now ? { now: o.now } : {}) }),
+      ...(o.config.metricsToken ? { token: o.config.metricsToken } : {}),
+    },
     ...(trustProxy ? { trustProxy } : {}),
     ...(o.now ? { now: o.now } : {}),
   });

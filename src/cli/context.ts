@@ -1,7 +1,9 @@
 /** What every command shares: opening the store from `--db` / `INVITO_DB`, and output helpers. */
+import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
 import pino from 'pino';
 import { configFromEnv, openApp } from '../app/index.js';
+import { type AuditAction, type AuditDetails, AuditLog } from '../authority/audit.js';
 import type { KyselyStore } from '../store/index.js';
 
 /**
@@ -38,6 +40,30 @@ export function endOnClosedPipe<S extends NodeJS.EventEmitter>(stream: S): S {
 
 /** Where the JSON logs go (stderr), ending the process like stdout does when its pipe closes. */
 export const logDestination = (): pino.DestinationStream => endOnClosedPipe(pino.destination(2));
+
+/** Who a command acts as in the audit log (the OS account) and where from (the host). */
+export function cliActor(): { actor: string; origin: string } {
+  let user: string;
+  try {
+    user = userInfo().username;
+  } catch {
+    // A container without a passwd entry: the uid is all there is.
+    user = String(process.getuid?.() ?? 'unknown');
+  }
+  return { actor: `cli:${user}`, origin: `cli@${hostname()}` };
+}
+
+/** Records what a command did in the audit log, as the OS account on this host. */
+export async function audit(store: KyselyStore, action: AuditAction, target: string | null, details?: AuditDetails): Promise<void> {
+  await new AuditLog(store.audit).record({ ...cliActor(), action, target, ...(details ? { details } : {}) });
+}
+
+/** Reads all of stdin (a password given with `--password-stdin`), without its final newline. */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
 
 export const printJson = (value: unknown): void => {
   process.stdout.write(JSON.stringify(value) + '\n');

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ERRORS, internalError, isInvitoError } from '../core/errors.js';
 import { storeFault } from '../store/faults.js';
 import { endOnClosedPipe } from './context.js';
+import { register as registerAudit } from './commands/audit.js';
 import { register as registerCalls } from './commands/calls.js';
 import { register as registerCampaign } from './commands/campaign.js';
 import { register as registerCitizens } from './commands/citizens.js';
@@ -17,6 +18,7 @@ import { register as registerOperators } from './commands/operators.js';
 import { register as registerSandbox } from './commands/sandbox.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerSimulate } from './commands/simulate.js';
+import { register as registerUsers } from './commands/users.js';
 
 export function buildProgram(): Command {
   const program = new Command('invito')
@@ -33,6 +35,8 @@ export function buildProgram(): Command {
   registerSimulate(program);
   registerServe(program);
   registerOperators(program);
+  registerUsers(program);
+  registerAudit(program);
   registerCalls(program);
   registerDemo(program);
   return program;

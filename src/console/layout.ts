@@ -3,6 +3,7 @@
  * CSRF field. Markup comes from the one markup module (`src/web/markup.ts`), as the citizens'
  * pages' does; the style sheet and the script are files in `public/console/`.
  */
+import { can, type Role } from '../authority/access.js';
 import { type Html, documentOf, html } from '../web/markup.js';
 
 /** Where the console lives; every path below is under it. */
@@ -30,7 +31,7 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
 export interface Viewer {
   readonly operatorId: string;
   readonly name: string;
-  readonly role: 'operator' | 'supervisor';
+  readonly role: Role;
   readonly csrfToken: string;
 }
 
@@ -54,7 +55,7 @@ const notice = (n: Notice | undefined): Html =>
 export function page(title: string, body: Html, viewer?: Viewer, n?: Notice, refreshS?: number): string {
   const bar = viewer
     ? html`<header class="bar"><span class="brand">invito · call desk</span>
-<a href="${BASE}/desk">Desk</a><a href="${BASE}/replies">Replies</a>${viewer.role === 'supervisor' ? html`<a href="${BASE}/supervisor">Supervisor</a><a href="${BASE}/supervisor/line">Line</a>` : ''}
+<a href="${BASE}/desk">Desk</a><a href="${BASE}/replies">Replies</a>${can(viewer.role, 'desk.supervise') ? html`<a href="${BASE}/supervisor">Supervisor</a><a href="${BASE}/supervisor/line">Line</a>` : ''}
 <span>${viewer.name} <span class="who">(${viewer.operatorId}, ${viewer.role})</span></span>
 <form method="post" action="${BASE}/sign-out">${csrfField(viewer.csrfToken)}<button type="submit" class="secondary">Sign out</button></form></header>`
     : html`<header class="bar"><span class="brand">invito · call desk</span></header>`;

@@ -25,6 +25,8 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { DISPOSITIONS, type Disposition } from '../campaigns/schema-desk.js';
+import { can } from '../authority/access.js';
+import type { AuditLog } from '../authority/audit.js';
 import { ERRORS, InvitoError, isInvitoError } from '../core/errors.js';
 import { type Desk, type DoneInput, type Operator, SignInError, type TaskCard } from '../desk/desk.js';
 import { publicAsset } from '../web/assets.js';
@@ -50,6 +52,8 @@ export interface ConsoleOptions {
   readonly history: HistoryStore & RepliesToReadStore;
   /** The free-phone line's distribution: "ready for inbound", the caller's screen, the supervisor's queues. Absent: no line. */
   readonly line?: Pick<Line, 'setReady' | 'operatorView' | 'view' | 'lineCall' | 'operators'>;
+  /** Sign-ins (and failed ones), sign-outs, dispositions, opt-outs and unlocks are recorded here. */
+  readonly audit: Pick<AuditLog, 'record'>;
 }
 
 export interface ConsoleDeps extends ConsoleOptions {
@@ -213,7 +217,7 @@ export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (scope, deps
   const ctx = (req: FastifyRequest): Signed => signed.get(req)!;
   const supervisor = (req: FastifyRequest): Signed => {
     const c = ctx(req);
-    if (c.operator.role !== 'supervisor') throw new InvitoError('FORBIDDEN', 'this page is for supervisors');
+    if (!can(c.operator.role, 'desk.supervise')) throw new InvitoError('FORBIDDEN', 'this page is for supervisors');
     return c;
   };
 
@@ -246,6 +250,7 @@ export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (scope, deps
      */
     const refuse = async (code: 'SIGN_IN_FAILED' | 'SIGN_IN_LOCKED' | 'SIGN_IN_THROTTLED', known: boolean, text: string, retryAfterMs?: number) => {
       log.warn({ operatorId: known ? operatorId : null, address: req.ip, code }, 'console sign-in failed');
+      await deps.audit.record({ actor: known ? operatorId : '-', action: 'sign-in.failed', origin: req.ip, details: { code } });
       await sleep(Math.max(0, SIGN_IN_FAILURE_MS - (performance.now() - started)));
       if (retryAfterMs !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
       return signInForm(reply, ERRORS[code].status, { operatorId, notice: { kind: 'error', text, code }, code });
@@ -281,6 +286,7 @@ export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (scope, deps
     await sessions.sweep();
     const { id } = await sessions.start(operator.operatorId);
     log.info({ operatorId: operator.operatorId }, 'console sign-in');
+    await deps.audit.record({ actor: operator.operatorId, action: 'sign-in', origin: req.ip });
     reply.header('set-cookie', [cookie(SESSION_COOKIE, id, BASE), cookie(SIGN_IN_COOKIE, '', `${BASE}/sign-in`, true)]);
     return reply.redirect(`${BASE}/${operator.role === 'supervisor' ? 'supervisor' : 'desk'}`, 303);
   });
@@ -289,6 +295,7 @@ export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (scope, deps
     const c = ctx(req);
     await sessions.end(c.session);
     log.info({ operatorId: c.operator.operatorId }, 'console sign-out');
+    await deps.audit.record({ actor: c.operator.operatorId, action: 'sign-out', origin: req.ip });
     reply.header('set-cookie', cookie(SESSION_COOKIE, '', BASE, true));
     return reply.redirect(`${BASE}/sign-in`, 303);
   });
@@ -324,7 +331,7 @@ export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (scope, deps
     const c = ctx(req);
     const call = await line().lineCall(req.params.callSid);
     // Only the operator the caller was connected to, or a supervisor.
-    if (!call || (c.operator.role !== 'supervisor' && call.operatorId !== c.operator.operatorId)) {
+    if (!call || (!can(c.operator.role, 'desk.supervise') && call.operatorId !== c.operator.operatorId)) {
       return send(reply, 404, messagePage('Call not found', { kind: 'error', text: `No call ${req.params.callSid} of yours on the line.`, code: 'TASK_NOT_FOUND' }, c.viewer), 'TASK_NOT_FOUND');
     }
     return send(reply, 200, lineCallPage(c.viewer, call, CITIZEN_ZONE, now()));
@@ -433,6 +440,8 @@ export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (scope, deps
       };
       const r = await desk.done(c.operator.operatorId, taskId, input);
       log.info({ operatorId: c.operator.operatorId, taskId, disposition, outcome: r.outcome }, 'call recorded');
+      await deps.audit.record({ actor: c.operator.operatorId, action: 'call.disposition', target: taskId, origin: req.ip, details: { disposition, outcome: r.outcome } });
+      if (disposition === 'do_not_call') await deps.audit.record({ actor: c.operator.operatorId, action: 'citizen.opt-out', target: card.citizen.citizenId, origin: req.ip, details: { task: taskId } });
     } catch (e) {
       if (!isInvitoError(e)) throw e;
       // Nothing was recorded: the same screen, the operator's note and time kept, and why.
@@ -518,6 +527,7 @@ export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (scope, deps
     const id = req.params.operatorId;
     try {
       await desk.unlockOperator(id);
+      await deps.audit.record({ actor: c.operator.operatorId, action: 'account.unlock', target: id, origin: req.ip });
     } catch (e) {
       if (!isInvitoError(e)) throw e;
       return renderSupervisor(req, reply, e.status, errorNotice(e));

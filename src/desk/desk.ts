@@ -9,6 +9,7 @@ import { DateTime } from 'luxon';
 import { contextFor, linkToken, publicUrl, templateLibrary } from '../campaigns/messages.js';
 import type { Campaign } from '../campaigns/schema.js';
 import { type CallsConfig, DISPOSITIONS, type Disposition, RECYCLED, type RecycledDisposition, type ScriptTree } from '../campaigns/schema-desk.js';
+import { can, isRole, LOCALES, parseScope, ROLES } from '../authority/access.js';
 import { ageOn } from '../core/calendar.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { InvitoError, isInvitoError } from '../core/errors.js';
@@ -97,9 +98,13 @@ export class Desk {
     const bad = languages.find((l) => !LANGUAGE.test(l));
     if (languages.length === 0 || bad !== undefined) throw new InvitoError('USAGE', `operator ${o.operatorId}: languages must be ISO 639-1 codes such as it,en${bad ? ` (not "${bad}")` : ''}`);
     const role = o.role ?? 'operator';
-    if (role !== 'operator' && role !== 'supervisor') throw new InvitoError('USAGE', `operator ${o.operatorId}: role must be operator or supervisor`);
+    if (!isRole(role)) throw new InvitoError('USAGE', `account ${o.operatorId}: the role must be one of ${ROLES.join(', ')}`);
+    const scope = parseScope(o.scopes ?? []);
+    if (!scope.ok) throw new InvitoError('USAGE', `account ${o.operatorId}: "${scope.bad}" is not a region or ASL code`);
+    const locale = o.locale ?? 'it';
+    if (!LOCALES.includes(locale)) throw new InvitoError('USAGE', `account ${o.operatorId}: the language of pages must be one of ${LOCALES.join(', ')}`);
     const passwordHash = o.password === undefined ? null : await hashPassword(checkedPassword(o.operatorId, o.password));
-    const inserted = await this.store.insertOperator({ operatorId: o.operatorId, name, languages, role, passwordHash, at: this.now().toISOString() });
+    const inserted = await this.store.insertOperator({ operatorId: o.operatorId, name, languages, role, passwordHash, scopes: scope.codes, locale, at: this.now().toISOString() });
     if (!inserted) throw new InvitoError('OPERATOR_EXISTS', `operator ${o.operatorId} already exists`);
     return this.operator(o.operatorId);
   }
@@ -212,7 +217,7 @@ export class Desk {
   async card(operatorId: string, taskId: string): Promise<TaskCard> {
     const op = await this.operatorRecord(operatorId);
     const task = await this.mustTask(taskId);
-    if (op.role !== 'supervisor' && !(task.state === 'leased' && task.leaseOperator === operatorId)) {
+    if (!can(op.role, 'desk.supervise') && !(task.state === 'leased' && task.leaseOperator === operatorId)) {
       throw new InvitoError('TASK_NOT_YOURS', `task ${taskId} is not leased to operator ${operatorId}`);
     }
     return this.cardOf(task, (await this.store.campaign(task.campaignId)) ?? undefined);

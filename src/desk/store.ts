@@ -90,7 +90,7 @@ export interface StatsRows {
 
 export interface DeskStore {
   // operators
-  insertOperator(o: { operatorId: string; name: string; languages: readonly string[]; role: OperatorRole; passwordHash: string | null; at: string }): Promise<boolean>;
+  insertOperator(o: { operatorId: string; name: string; languages: readonly string[]; role: OperatorRole; passwordHash: string | null; scopes: readonly string[]; locale: string; at: string }): Promise<boolean>;
   operator(operatorId: string): Promise<OperatorRecord | null>;
   operators(): Promise<OperatorRecord[]>;
   setOperatorDisabled(operatorId: string, disabled: boolean): Promise<boolean>;

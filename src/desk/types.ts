@@ -3,7 +3,10 @@ import type { Disposition, ScriptTree } from '../campaigns/schema-desk.js';
 
 export type { Disposition, ScriptTree } from '../campaigns/schema-desk.js';
 
-export type OperatorRole = 'operator' | 'supervisor';
+import type { Role } from '../authority/access.js';
+
+/** An account's role: the desk's (`operator`, `supervisor`) or the authority's (`admin`, `manager`, `viewer`); see authority/access.ts. */
+export type OperatorRole = Role;
 
 export interface Operator {
   readonly operatorId: string;
@@ -19,6 +22,10 @@ export interface Operator {
   readonly lastSeenAt: string | null;
   /** Locked after too many failed sign-ins until then (ISO); null when not locked now or ever. A past time means the lock has ended. */
   readonly lockedUntil: string | null;
+  /** Region or ASL codes the account covers; empty: the whole installation. */
+  readonly scopes: readonly string[];
+  /** The language of the account's pages (`it`, `en`, `de`). */
+  readonly locale: string;
 }
 
 export interface NewOperator {
@@ -29,6 +36,10 @@ export interface NewOperator {
   readonly role?: OperatorRole;
   /** Plain text; stored hashed (scrypt). */
   readonly password?: string;
+  /** @defaultValue [] (the whole installation) */
+  readonly scopes?: readonly string[];
+  /** @defaultValue 'it' */
+  readonly locale?: string;
 }
 
 /**

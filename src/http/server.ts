@@ -20,6 +20,7 @@ import { replyLinks } from '../feedback/links.js';
 import type { FeedbackStore } from '../feedback/store.js';
 import { type VoiceWebhookOptions, voiceWebhooks } from '../feedback/voice-webhooks.js';
 import { type TwilioWebhookOptions, twilioWebhooks } from '../feedback/webhooks.js';
+import { type MetricsRouteOptions, metricsPlugin } from '../metrics/metrics.js';
 import { refusal } from '../web/errors.js';
 
 /** The path a load balancer or monitor asks whether the server is up. */
@@ -52,6 +53,8 @@ export interface HttpServerOptions {
   readonly replies?: TwilioWebhookOptions['replies'];
   /** Automated calls that listen (feedback/ivr.ts); without it the voice webhooks are not mounted. */
   readonly voice?: Omit<VoiceWebhookOptions, 'authToken' | 'publicUrl' | 'now'>;
+  /** `GET /metrics` (metrics/metrics.ts); without it there is none. */
+  readonly metrics?: MetricsRouteOptions;
 }
 
 /** Twilio's webhooks are a few kB; a reply-link POST is nearly empty. */
@@ -205,6 +208,7 @@ function build(options: Omit<HttpServerOptions, 'publicUrl'>, publicUrlOf: () =>
   });
 
   app.get(HEALTH_PATH, async () => ({ ok: true }));
+  if (options.metrics) app.register(metricsPlugin, options.metrics);
 
   app.register(twilioWebhooks, { store, authToken, publicUrl: publicUrlOf, now, ...(options.replies ? { replies: options.replies } : {}) });
   if (options.voice) app.register(voiceWebhooks, { ...options.voice, authToken, publicUrl: publicUrlOf, now });

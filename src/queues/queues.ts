@@ -163,3 +163,22 @@ export class Queues implements ReleaseSink {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
 }
+
+/**
+ * Job counts of every channel queue under `prefix` (waiting, delayed, active, failed…), for
+ * `GET /metrics`; the queues are opened once and read at each call.
+ */
+export function queueDepths(connection: Redis, prefix: string, onError: (e: Error) => void = () => {}): { read: () => Promise<{ queue: string; counts: Record<string, number> }[]>; close: () => Promise<void> } {
+  const queues = CHANNELS.map((channel) => {
+    const q = new Queue(queueName(channel), { connection, prefix });
+    q.on('error', onError);
+    return { channel, q };
+  });
+  return {
+    // Named by channel (`sms`), as the queue's Redis name is the channel's with a fixed prefix.
+    read: () => Promise.all(queues.map(async ({ channel, q }) => ({ queue: channel, counts: await q.getJobCounts('waiting', 'delayed', 'active', 'failed', 'prioritized') }))),
+    close: async () => {
+      await Promise.all(queues.map(({ q }) => q.close()));
+    },
+  };
+}

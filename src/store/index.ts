@@ -2,6 +2,7 @@
  * The store: one object that implements every layer's narrow store interface over Kysely,
  * on SQLite or PostgreSQL. Layers depend on their interfaces, never on this class.
  */
+import { KyselyAuditStore } from './audit.js';
 import { KyselyCampaignStore } from './campaigns.js';
 import { KyselyCohortStore } from './cohort.js';
 import { KyselyDeskStore } from './desk.js';
@@ -10,6 +11,7 @@ import { KyselyFeedbackStore } from './feedback.js';
 import { KyselyForecastStore } from './forecast.js';
 import { KyselyHistoryStore } from './history.js';
 import { KyselyLineStore } from './line.js';
+import { KyselyMetricsStore } from './metrics.js';
 import { type OpenOptions, type StoreHandle, openStore } from './open.js';
 import { KyselyRegistryStore } from './registry.js';
 import { KyselyReplyStore } from './replies.js';
@@ -31,6 +33,10 @@ export class KyselyStore {
   readonly replies: KyselyReplyStore;
   /** The free-phone line's queues and the operators ready for its calls. */
   readonly line: KyselyLineStore;
+  /** The audit log: appended, read, never changed. */
+  readonly audit: KyselyAuditStore;
+  /** The counts `GET /metrics` reads. */
+  readonly metrics: KyselyMetricsStore;
   /** Slots and appointments: the pacer's, the feedback layer's and the desk's (the dispatch side's repository: one centre cache). */
   readonly appointments: KyselyAppointmentStore;
   /** The repositories, on the store's pool (those of `dispatch`: they share its prepared statements and caches). */
@@ -49,6 +55,8 @@ export class KyselyStore {
     this.history = new KyselyHistoryStore(handle.db);
     this.replies = new KyselyReplyStore(handle.db, handle.dialect);
     this.line = new KyselyLineStore(handle.db, handle.dialect);
+    this.audit = new KyselyAuditStore(handle.db);
+    this.metrics = new KyselyMetricsStore(handle.db);
     ({ messages: this.messages, campaignRecords: this.campaignRecords, pacing: this.pacing, appointments: this.appointments } = this.dispatch);
   }
 

@@ -5,6 +5,7 @@
 import { type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { consoleMigrations } from './migrations-console.js';
 import { contactMigrations } from './migrations-contact.js';
+import { authorityMigrations } from './migrations-authority.js';
 import { lineMigrations } from './migrations-line.js';
 import { replyMigrations } from './migrations-replies.js';
 import { deskMigrations } from './migrations-desk.js';
@@ -254,6 +255,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
   ...contactMigrations(dialect),
   ...replyMigrations(dialect),
   ...lineMigrations(dialect),
+  ...authorityMigrations(dialect),
 });
 
 class InCodeProvider implements MigrationProvider {

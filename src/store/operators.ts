@@ -23,6 +23,8 @@ const toOperator = (r: Selectable<OperatorsTable>): OperatorRecord => ({
   createdAt: r.created_at,
   lastSeenAt: r.last_seen_at,
   lockedUntil: r.locked_until,
+  scopes: (r.scopes ?? '').split(',').filter(Boolean),
+  locale: r.locale ?? 'it',
 });
 
 /** The operator part of `DeskStore` over Kysely, one set of statements for SQLite and PostgreSQL. */
@@ -32,10 +34,10 @@ export class KyselyOperatorStore {
     protected readonly dialect: Dialect,
   ) {}
 
-  async insertOperator(o: { operatorId: string; name: string; languages: readonly string[]; role: OperatorRole; passwordHash: string | null; at: string }): Promise<boolean> {
+  async insertOperator(o: { operatorId: string; name: string; languages: readonly string[]; role: OperatorRole; passwordHash: string | null; scopes: readonly string[]; locale: string; at: string }): Promise<boolean> {
     const r = await this.db
       .insertInto('operators')
-      .values({ operator_id: o.operatorId, display_name: o.name, languages: o.languages.join(','), role: o.role, password_hash: o.passwordHash, disabled: 0, created_at: o.at, last_seen_at: null })
+      .values({ operator_id: o.operatorId, display_name: o.name, languages: o.languages.join(','), role: o.role, password_hash: o.passwordHash, disabled: 0, created_at: o.at, last_seen_at: null, scopes: o.scopes.length ? o.scopes.join(',') : null, locale: o.locale })
       .onConflict((oc) => oc.column('operator_id').doNothing())
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;

@@ -1,4 +1,5 @@
 /** Table types of the web console (see migrations-console.ts). */
+import type { Generated } from 'kysely';
 
 export interface SessionsTable {
   /** SHA-256 (hex) of the session id the browser holds; the id itself is never stored. */
@@ -15,6 +16,20 @@ export interface SessionsTable {
   walk: string | null;
 }
 
+/** The audit log (migration 0014): append-only, ids and counts only. */
+export interface AuditLogTable {
+  seq: Generated<number>;
+  audit_id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  origin: string;
+  /** JSON object of ids, codes and counts. */
+  details: string;
+}
+
 export interface ConsoleTables {
   sessions: SessionsTable;
+  audit_log: AuditLogTable;
 }

@@ -28,6 +28,10 @@ export interface OperatorsTable {
   idle_since?: string | null;
   /** The line call (CallSid) the operator is on, or null. */
   inbound_call?: string | null;
+  /** Comma-separated region or ASL codes the account covers; null or empty: the whole installation. */
+  scopes?: string | null;
+  /** The account's language for pages (`it`, `en`, `de`); null: Italian. */
+  locale?: string | null;
 }
 
 /** A call that entered one of the line's queues (migration 0013). */

@@ -7,6 +7,7 @@
  *
  * `INVITO_UPDATE_SCREENSHOT=1` also writes the operator screen to docs/console-operator.png.
  */
+import { AuditLog } from '../../src/authority/audit.js';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +47,7 @@ describe('web console in Chromium', () => {
       port: 0,
       host: '127.0.0.1',
       now: () => clock.now(),
-      console: { desk, store: new KyselyConsoleStore(t.store.db), campaignZone: campaignZones(t.store.desk), history: t.store.history },
+      console: { desk, store: new KyselyConsoleStore(t.store.db), campaignZone: campaignZones(t.store.desk), history: t.store.history, audit: new AuditLog(t.store.audit) },
     });
     profile = mkdtempSync(join(tmpdir(), 'invito-chromium-'));
     shots = mkdtempSync(join(tmpdir(), 'invito-shots-'));

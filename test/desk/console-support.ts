@@ -2,6 +2,7 @@
  * The console's tests: a real store with one call campaign and its call tasks, the real desk
  * and its password hashing, the real server on port 0, and a small cookie-keeping HTTP client.
  */
+import { AuditLog } from '../../src/authority/audit.js';
 import { request as httpRequest } from 'node:http';
 import type { Logger } from 'pino';
 import { campaignZones } from '../../src/console/zones.js';
@@ -82,7 +83,7 @@ export async function startConsole(store: KyselyStore, o: { publicUrl?: string; 
     now: () => clock.now(),
     ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
     ...(o.logger ? { logger: o.logger } : {}),
-    console: { desk, store: new KyselyConsoleStore(store.db), campaignZone: campaignZones(store.desk), history: store.history },
+    console: { desk, store: new KyselyConsoleStore(store.db), campaignZone: campaignZones(store.desk), history: store.history, audit: new AuditLog(store.audit) },
   });
   return { server, desk, clock };
 }

@@ -2,6 +2,7 @@
  * The web console over plain HTTP, on a real store in both dialects with the real desk and its
  * scrypt hashing: sessions, CSRF, sign-in, roles, the script walk and desk errors on the page.
  */
+import { AuditLog } from '../../src/authority/audit.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -303,7 +304,7 @@ for (const dialect of DIALECTS) {
         await desk.addOperator({ operatorId: 'op1', name: 'Olga Operatrice', languages: ['it'], password: 'correct horse battery staple' });
         const server = await startHttpServer({
           store: t.store.feedback, authToken: 'x', port: 0, host: '127.0.0.1', now: () => clock.now(),
-          console: { desk, store: new KyselyConsoleStore(t.store.db), campaignZone: campaignZones(t.store.desk), history: t.store.history },
+          console: { desk, store: new KyselyConsoleStore(t.store.db), campaignZone: campaignZones(t.store.desk), history: t.store.history, audit: new AuditLog(t.store.audit) },
         });
         try {
           const client = new Client(server.url);

@@ -4,6 +4,7 @@
  * about a failure, and HSTS. The real server on port 0 over loopback, clients on 127.0.0.x
  * addresses so the server sees several clients.
  */
+import { AuditLog } from '../../src/authority/audit.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -205,7 +206,7 @@ describe('INVITO_TRUST_PROXY', () => {
         const log = capture();
         const server = await startHttpServer({
           store: t.store.feedback, authToken: 'token', port: 0, logger: log.logger,
-          console: { desk, store: new KyselyConsoleStore(t.store.db), campaignZone: campaignZones(t.store.desk), history: t.store.history },
+          console: { desk, store: new KyselyConsoleStore(t.store.db), campaignZone: campaignZones(t.store.desk), history: t.store.history, audit: new AuditLog(t.store.audit) },
           ...(trustProxy ? { trustProxy } : {}),
         });
         try {

@@ -7,11 +7,11 @@ import { templateLibrary, templatesDir } from '../../campaigns/messages.js';
 import { configFromEnv, openApp, startWorker, stopWorker, workerConfig } from '../../app/index.js';
 import { CHANNELS, type Channel } from '../../core/channels.js';
 import { InvitoError } from '../../core/errors.js';
-import { campaignRecord } from '../../pacer/campaigns.js';
+import { controlCampaign } from '../../pacer/campaigns.js';
 import { launchCampaign } from '../../pacer/launch.js';
 import { formatStatus, statusReport } from '../../reports/status.js';
 import { MAX_RATE, MAX_TIME_SCALE, numberFlag } from '../flags.js';
-import { logDestination, printJson, untilSignal, withStore } from '../context.js';
+import { audit, logDestination, printJson, untilSignal, withStore } from '../context.js';
 import { noteEmptyRegistry } from '../registry-note.js';
 
 /** Logs go to stderr, as JSON, with ids and counts only. */
@@ -32,6 +32,7 @@ export function register(program: Command): void {
         await noteEmptyRegistry(store);
         await assertCampaignSound({ campaign, file, where, library, store: store.campaigns });
         const r = await launchCampaign(store.dispatch, campaign, rate, new Date().toISOString());
+        if (r.created || r.added > 0) await audit(store, 'campaign.launch', campaign.id, { recipients: r.recipients, added: r.added });
         if (opts.json) printJson({ campaign: campaign.id, ...r });
         else {
           process.stdout.write(
@@ -89,18 +90,10 @@ export function register(program: Command): void {
       .option('--reason <text>', 'why (shown by status)')
       .action(async (id: string, opts: { reason?: string }, cmd: Command) => {
         await withStore(cmd, async (store) => {
-          const c = await campaignRecord(store, id);
-          if (!c) throw new InvitoError('CAMPAIGN_NOT_FOUND', `no launched campaign ${id}`);
-          if (c.status === 'cancelled') throw new InvitoError('CAMPAIGN_STATE', `campaign ${id} is cancelled`);
-          const at = new Date().toISOString();
-          if (name === 'pause') await store.campaignRecords.update(id, { status: 'paused', statusReason: opts.reason ?? 'paused by an operator' }, at);
-          else if (name === 'resume') await store.campaignRecords.update(id, { status: 'active', statusReason: null }, at);
-          else {
-            await store.campaignRecords.update(id, { status: 'cancelled', statusReason: opts.reason ?? 'cancelled by an operator' }, at);
-            const n = await store.dispatch.cancelUnsent(id, at);
-            process.stdout.write(`${n.toLocaleString('en')} unsent message(s) cancelled.\n`);
-          }
-          process.stdout.write(`Campaign ${id}: ${name === 'pause' ? 'paused' : name === 'resume' ? 'active' : 'cancelled'}.\n`);
+          const r = await controlCampaign(store, id, name, { ...(opts.reason !== undefined ? { reason: opts.reason } : {}), at: new Date().toISOString() });
+          await audit(store, `campaign.${name}`, id, name === 'cancel' ? { cancelled: r.cancelled } : undefined);
+          if (name === 'cancel') process.stdout.write(`${r.cancelled.toLocaleString('en')} unsent message(s) cancelled.\n`);
+          process.stdout.write(`Campaign ${id}: ${r.status}.\n`);
         });
       });
   setStatus('pause', 'stop releasing a campaign; queued messages go back to pending');

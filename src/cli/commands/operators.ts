@@ -8,13 +8,7 @@ import { Desk, type Operator } from '../../desk/desk.js';
 import { Line } from '../../desk/line.js';
 import { legUrls } from '../../feedback/ivr.js';
 import { parsePhone } from '../../registry/fields.js';
-import { printJson, withStore } from '../context.js';
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
+import { audit, printJson, readStdin, withStore } from '../context.js';
 
 const line = (o: Operator, now = new Date().toISOString()): string =>
   `${o.operatorId}\t${o.name}\t${o.languages.join(',')}\t${o.role}${o.disabled ? '\tdisabled' : ''}${o.lockedUntil && o.lockedUntil > now ? `\tlocked until ${o.lockedUntil}` : ''}${o.lastSeenAt ? `\tseen ${o.lastSeenAt}` : ''}`;
@@ -43,6 +37,7 @@ export function register(program: Command): void {
           role: opts.supervisor ? 'supervisor' : 'operator',
           ...(password !== undefined ? { password } : {}),
         });
+        await audit(store, 'account.add', o.operatorId, { role: o.role });
         if (opts.json) printJson(o);
         else process.stdout.write(`added ${line(o)}\n`);
       });
@@ -72,6 +67,7 @@ export function register(program: Command): void {
       if (parsed && !parsed.ok) throw new InvitoError('USAGE', `phone: ${parsed.reason}`);
       await withStore(cmd, async (store) => {
         await new Line({ store: store.line, urls: legUrls(() => '') }).setPhone(id, parsed?.ok ? parsed.value : null);
+        await audit(store, 'account.phone', id, { phone: parsed?.ok ? 'set' : 'cleared' });
         process.stdout.write(parsed?.ok ? `${id}: inbound calls ring …${parsed.value.slice(-3)}\n` : `${id}: no phone, no inbound calls\n`);
       });
     });
@@ -84,6 +80,7 @@ export function register(program: Command): void {
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       await withStore(cmd, async (store) => {
         const o = await new Desk({ store: store.desk }).disableOperator(id);
+        await audit(store, 'account.disable', id);
         if (opts.json) printJson(o);
         else process.stdout.write(`disabled ${o.operatorId}\n`);
       });
@@ -97,6 +94,7 @@ export function register(program: Command): void {
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       await withStore(cmd, async (store) => {
         const o = await new Desk({ store: store.desk }).unlockOperator(id);
+        await audit(store, 'account.unlock', id);
         if (opts.json) printJson(o);
         else process.stdout.write(`unlocked ${o.operatorId}\n`);
       });

@@ -17,6 +17,7 @@ import { InvitoError } from '../../core/errors.js';
 import { type RunningBounceListener, startBounceListener } from '../../feedback/bounces.js';
 import { FEEDBACK_PATHS } from '../../feedback/webhooks.js';
 import type { RunningHttpServer } from '../../http/server.js';
+import { queueDepths, queueSettings } from '../../queues/queues.js';
 import { logDestination, untilSignal } from '../context.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -43,10 +44,12 @@ export function register(program: Command): void {
       // Checked before the store opens, so a typo does not leave an empty store behind.
       const config = serverConfig(process.env);
       const logger = pino({ name: 'invito-serve', level: opts.logLevel }, logDestination());
-      const app = await openApp(configFromEnv(process.env, cmd.optsWithGlobals()));
+      // With INVITO_REDIS_URL, /metrics also reports the queues' depths (serve starts no Redis of its own).
+      const app = await openApp(configFromEnv(process.env, cmd.optsWithGlobals()), { redis: !!process.env.INVITO_REDIS_URL });
+      const depths = app.redis ? queueDepths(app.redis.connection(), queueSettings(process.env).prefix, app.redis.onError) : null;
       try {
         const library = await templateLibrary(templatesDir((cmd.optsWithGlobals() as { templates?: string }).templates));
-        const server = await startServer(app, { config, port, host: opts.host, logger, console: true, library });
+        const server = await startServer(app, { config, port, host: opts.host, logger, console: true, library, ...(depths ? { queueDepths: depths.read } : {}) });
         logger.info({ url: server.url }, 'feedback server listening');
         let bounces: RunningBounceListener | null = null;
         if (smtpPort !== null) {
@@ -64,6 +67,7 @@ export function register(program: Command): void {
             `  inbound SMS      ${server.publicUrl}${FEEDBACK_PATHS.inbound}`,
             `  reply links      ${server.publicUrl}/r/<token>/<confirm|decline|optout>`,
             `  web console      ${server.publicUrl}/console`,
+            `  metrics          ${server.publicUrl}/metrics${config.metricsToken ? ' (Bearer INVITO_METRICS_TOKEN)' : ' (this machine only)'}`,
             ...(bounces ? [`  email bounces    smtp://${opts.host}:${bounces.port} (to bounces+<message>@…)`] : []),
             '',
           ].join('\n'),
@@ -72,6 +76,7 @@ export function register(program: Command): void {
         await bounces?.close();
         logger.info('feedback server closed');
       } finally {
+        await depths?.close();
         await app.close();
       }
     });
