@@ -6,6 +6,7 @@
 import Holidays from 'date-holidays';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { SCOPE_CODE } from '../authority/access.js';
 import type { CohortRules } from '../cohort/criteria.js';
 import { CHANNELS } from '../core/channels.js';
 import { FALLBACK_TRIGGERS } from '../core/lifecycle.js';
@@ -250,6 +251,15 @@ export const campaignSchema = z
       .string()
       .refine((tz) => IANAZone.isValidZone(tz), { error: 'is not an IANA time zone such as Europe/Rome' })
       .default('Europe/Rome'),
+    /**
+     * Whose campaign it is: region or ASL codes (authority/access.ts). A user sees it when every
+     * code is in their scope; without it, only users of the whole installation do.
+     */
+    scope: z
+      .array(z.string().regex(SCOPE_CODE, { error: 'is not a region or ASL code (letters, digits, ".", "_", "-")' }))
+      .min(1, { error: 'needs at least one region or ASL code' })
+      .max(100, { error: 'lists more than 100 codes' })
+      .optional(),
     /** Default language of messages when a citizen's language has no template. */
     language: z.string().regex(/^[a-z]{2}$/, { error: 'must be an ISO 639-1 code such as it' }).default('it'),
     reference_date: isoDate,

@@ -34,7 +34,7 @@ import { BASE, CSS_PATH, JS_PATH, type Notice, PAGE_HEADERS, type Viewer } from 
 import { citizenHistory, type HistoryStore, type RepliesToReadStore } from '../reports/citizen.js';
 import type { Line } from '../desk/line.js';
 import { type WrapUp, callPage, citizenPage, deskPage, doneNotice, lineCallPage, linePage, messagePage, repliesPage, signInPage, supervisorPage } from './pages.js';
-import { type Session, Sessions, csrfMatches } from './sessions.js';
+import { SESSION_COOKIE, SESSION_COOKIE_PATH, type Session, Sessions, cookieValue, csrfMatches, signedIn } from './sessions.js';
 import type { ConsoleStore } from './store.js';
 import { answer, back, newWalk, parseWalk, walkState } from './walk.js';
 
@@ -66,7 +66,6 @@ export interface ConsoleDeps extends ConsoleOptions {
 /** Where the server mounts the console: every link and redirect in it points below this. */
 export const CONSOLE_PREFIX = BASE;
 
-const SESSION_COOKIE = 'invito_console';
 /** The sign-in form's double-submit token, before there is a session to hold one. */
 const SIGN_IN_COOKIE = 'invito_sign_in';
 /**
@@ -95,13 +94,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One cookie's value from the request's Cookie header. */
 export function readCookie(req: FastifyRequest, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
+  return cookieValue(req.headers.cookie, name);
 }
 
 /** A form field as a string ('' when absent or repeated oddly). */
@@ -189,28 +182,22 @@ export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (scope, deps
   // page; a POST without one is refused (its form data would be lost by a redirect anyway).
   scope.addHook('preHandler', async (req, reply) => {
     if (publicRoute(req)) return;
-    const session = await sessions.find(readCookie(req, SESSION_COOKIE));
-    let operator: Operator | null = null;
-    if (session) {
-      try {
-        operator = await desk.operator(session.operatorId);
-      } catch (e) {
-        if (!isInvitoError(e) || e.code !== 'OPERATOR_NOT_FOUND') throw e;
-      }
-      if (operator === null || operator.disabled) {
-        await sessions.end(session);
-        operator = null;
-      }
-    }
-    if (!session || !operator) {
+    const who = await signedIn(sessions, desk, req.headers.cookie);
+    if (!who) {
       if (req.method === 'GET' || req.method === 'HEAD') return reply.redirect(`${BASE}/sign-in`, 303);
       return signInForm(reply, 401, { notice: { kind: 'error', text: 'Your session has ended: sign in again.', code: 'SIGN_IN_REQUIRED' }, code: 'SIGN_IN_REQUIRED' });
     }
+    const { session, account: operator } = who;
     const viewer: Viewer = { operatorId: operator.operatorId, name: operator.name, role: operator.role, csrfToken: session.csrfToken };
     signed.set(req, { session, operator, viewer });
     if (req.method === 'POST' && !csrfMatches(session, field(req, '_csrf'))) {
       log.warn({ route: req.routeOptions.url ?? null, operatorId: operator.operatorId }, 'console POST without a valid CSRF token');
       return send(reply, 403, messagePage('Form expired', { kind: 'error', text: 'This form is out of date or did not come from the console: reload the page and try again.', code: 'CSRF_INVALID' }, viewer), 'CSRF_INVALID');
+    }
+    // The authority's managers and viewers do not work calls: their home is the dashboard.
+    if (!can(operator.role, 'desk.work') && req.routeOptions.url !== `${BASE}/sign-out`) {
+      if (req.method === 'GET' || req.method === 'HEAD') return reply.redirect('/', 303);
+      throw new InvitoError('FORBIDDEN', 'the call desk is for operators and supervisors');
     }
   });
 
@@ -287,8 +274,9 @@ export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (scope, deps
     const { id } = await sessions.start(operator.operatorId);
     log.info({ operatorId: operator.operatorId }, 'console sign-in');
     await deps.audit.record({ actor: operator.operatorId, action: 'sign-in', origin: req.ip });
-    reply.header('set-cookie', [cookie(SESSION_COOKIE, id, BASE), cookie(SIGN_IN_COOKIE, '', `${BASE}/sign-in`, true)]);
-    return reply.redirect(`${BASE}/${operator.role === 'supervisor' ? 'supervisor' : 'desk'}`, 303);
+    reply.header('set-cookie', [cookie(SESSION_COOKIE, id, SESSION_COOKIE_PATH), cookie(SIGN_IN_COOKIE, '', `${BASE}/sign-in`, true)]);
+    // Each role's home: the desk's roles the console, the authority's staff the dashboard.
+    return reply.redirect(operator.role === 'supervisor' ? `${BASE}/supervisor` : operator.role === 'operator' ? `${BASE}/desk` : '/', 303);
   });
 
   scope.post('/sign-out', async (req, reply) => {
@@ -296,7 +284,7 @@ export const consolePlugin: FastifyPluginAsync<ConsoleDeps> = async (scope, deps
     await sessions.end(c.session);
     log.info({ operatorId: c.operator.operatorId }, 'console sign-out');
     await deps.audit.record({ actor: c.operator.operatorId, action: 'sign-out', origin: req.ip });
-    reply.header('set-cookie', cookie(SESSION_COOKIE, '', BASE, true));
+    reply.header('set-cookie', cookie(SESSION_COOKIE, '', SESSION_COOKIE_PATH, true));
     return reply.redirect(`${BASE}/sign-in`, 303);
   });
 

@@ -5,7 +5,47 @@
  * carries a synchronizer token that every form posts back (CSRF).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isInvitoError } from '../core/errors.js';
+import type { Operator } from '../desk/types.js';
 import type { ConsoleStore, SessionRecord } from './store.js';
+
+/**
+ * The session cookie, one for every page (the console under /console and the dashboard at /):
+ * one sign-in, one session, one CSRF token.
+ */
+export const SESSION_COOKIE = 'invito_console';
+export const SESSION_COOKIE_PATH = '/';
+
+/** One cookie's value from a Cookie header. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * Who a request comes from: the live session behind its cookie and the enabled account it
+ * belongs to, or null. A session of an account that is gone or disabled is ended here, so a
+ * disabled account's pages stop at its next request.
+ */
+export async function signedIn(sessions: Sessions, accounts: { operator(id: string): Promise<Operator> }, cookieHeader: string | undefined): Promise<{ session: Session; account: Operator } | null> {
+  const session = await sessions.find(cookieValue(cookieHeader, SESSION_COOKIE));
+  if (!session) return null;
+  let account: Operator | null = null;
+  try {
+    account = await accounts.operator(session.operatorId);
+  } catch (e) {
+    if (!isInvitoError(e) || e.code !== 'OPERATOR_NOT_FOUND') throw e;
+  }
+  if (account === null || account.disabled) {
+    await sessions.end(session);
+    return null;
+  }
+  return { session, account };
+}
 
 /** 30 minutes without a request ends a session: a desk left unattended signs itself out. */
 export const IDLE_MS = 30 * 60_000;

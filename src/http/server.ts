@@ -20,6 +20,7 @@ import { replyLinks } from '../feedback/links.js';
 import type { FeedbackStore } from '../feedback/store.js';
 import { type VoiceWebhookOptions, voiceWebhooks } from '../feedback/voice-webhooks.js';
 import { type TwilioWebhookOptions, twilioWebhooks } from '../feedback/webhooks.js';
+import { type DashboardOptions, dashboardPlugin } from '../dashboard/server.js';
 import { type MetricsRouteOptions, metricsPlugin } from '../metrics/metrics.js';
 import { refusal } from '../web/errors.js';
 
@@ -53,6 +54,8 @@ export interface HttpServerOptions {
   readonly replies?: TwilioWebhookOptions['replies'];
   /** Automated calls that listen (feedback/ivr.ts); without it the voice webhooks are not mounted. */
   readonly voice?: Omit<VoiceWebhookOptions, 'authToken' | 'publicUrl' | 'now'>;
+  /** The health authority's dashboard at `/` (dashboard/server.ts); without it there is none. */
+  readonly dashboard?: Omit<DashboardOptions, 'now'>;
   /** `GET /metrics` (metrics/metrics.ts); without it there is none. */
   readonly metrics?: MetricsRouteOptions;
 }
@@ -214,6 +217,7 @@ function build(options: Omit<HttpServerOptions, 'publicUrl'>, publicUrlOf: () =>
   if (options.voice) app.register(voiceWebhooks, { ...options.voice, authToken, publicUrl: publicUrlOf, now });
   app.register(replyLinks, { store, now, ...(options.replies ? { page: options.replies.store } : {}) });
   if (options.console) app.register(consolePlugin, { ...options.console, publicUrl: publicUrlOf, now, prefix: CONSOLE_PREFIX });
+  if (options.dashboard) app.register(dashboardPlugin, { ...options.dashboard, now });
 
   return app;
 }

@@ -5,6 +5,7 @@
 import { KyselyAuditStore } from './audit.js';
 import { KyselyCampaignStore } from './campaigns.js';
 import { KyselyCohortStore } from './cohort.js';
+import { KyselyDashboardStore } from './dashboard.js';
 import { KyselyDeskStore } from './desk.js';
 import { KyselyDispatchStore, type Repositories } from './dispatch.js';
 import { KyselyFeedbackStore } from './feedback.js';
@@ -37,6 +38,8 @@ export class KyselyStore {
   readonly audit: KyselyAuditStore;
   /** The counts `GET /metrics` reads. */
   readonly metrics: KyselyMetricsStore;
+  /** The dashboard's grouped counts per campaign. */
+  readonly dashboard: KyselyDashboardStore;
   /** Slots and appointments: the pacer's, the feedback layer's and the desk's (the dispatch side's repository: one centre cache). */
   readonly appointments: KyselyAppointmentStore;
   /** The repositories, on the store's pool (those of `dispatch`: they share its prepared statements and caches). */
@@ -57,6 +60,7 @@ export class KyselyStore {
     this.line = new KyselyLineStore(handle.db, handle.dialect);
     this.audit = new KyselyAuditStore(handle.db);
     this.metrics = new KyselyMetricsStore(handle.db);
+    this.dashboard = new KyselyDashboardStore(handle.db);
     ({ messages: this.messages, campaignRecords: this.campaignRecords, pacing: this.pacing, appointments: this.appointments } = this.dispatch);
   }
 

@@ -5,8 +5,9 @@
  * relative URL finds them from the sources under test and from the build.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** `public/`, as a directory path. */
@@ -22,5 +23,18 @@ export const publicText = (path: string): string => readFileSync(join(PUBLIC_DIR
  */
 export function publicAsset(path: string): { readonly body: string; readonly etag: string } {
   const body = publicText(path);
+  return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"` };
+}
+
+/**
+ * A file of an installed package (`chart.js`, `dist/chart.umd.min.js`), served like `publicAsset`:
+ * from `node_modules` of this installation, never from a CDN. The package is found through
+ * Node's resolution of its main entry, so a hoisted or nested install both work.
+ */
+export function packageAsset(pkg: string, file: string): { readonly body: string; readonly etag: string } {
+  const main = createRequire(import.meta.url).resolve(pkg);
+  let dir = dirname(main);
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  const body = readFileSync(join(dir, file), 'utf8');
   return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"` };
 }

@@ -58,7 +58,8 @@ for (const dialect of DIALECTS) {
       const cookie = r.setCookies.find((c) => c.startsWith('invito_console='))!;
       expect(cookie).toMatch(/; HttpOnly/);
       expect(cookie).toMatch(/; SameSite=Lax/);
-      expect(cookie).toMatch(/; Path=\/console/);
+      // One session for the console and the dashboard at /: the cookie's path is the whole site.
+      expect(cookie).toMatch(/; Path=\/(;|$)/);
       expect(cookie).not.toMatch(/Secure/);
       const id = client.cookies.get('invito_console')!;
       const rows = await sessionRows(t);

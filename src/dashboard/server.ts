@@ -1,0 +1,249 @@
+/**
+ * The health authority's dashboard at `/` (issue 15, item 2), a fastify plugin beside the
+ * console, behind the same sign-in, session and CSRF token (console/sessions.ts): the
+ * campaigns in the user's scope, each campaign's figures (tables, charts, CSVs, live counts),
+ * and pause, resume and cancel (managers and admins: a confirmation, a CSRF-checked POST, an
+ * audit row). A campaign outside the user's scope is answered as not found, so its existence
+ * does not leak. Pages are in the account's language; times in the campaign's zone.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { DateTime } from 'luxon';
+import { type Permission, campaignInScope, can } from '../authority/access.js';
+import type { AuditLog } from '../authority/audit.js';
+import { csrfMatches, Sessions, signedIn } from '../console/sessions.js';
+import type { ConsoleStore } from '../console/store.js';
+import { csvText } from '../core/csv.js';
+import { InvitoError, isInvitoError } from '../core/errors.js';
+import type { Operator } from '../desk/types.js';
+import { type CampaignControl, campaignRecord, controlCampaign } from '../pacer/campaigns.js';
+import type { CampaignRecord, CampaignRecords, CampaignSummary } from '../pacer/store.js';
+import { type CampaignFigures, type ChannelRow, type DashboardStore, type Prices, campaignFigures } from '../reports/dashboard.js';
+import type { StatusRow } from '../reports/store.js';
+import { pageLocale, type Translator, translator } from '../web/i18n.js';
+import { packageAsset, publicAsset } from '../web/assets.js';
+import { ASSET_BASE, type CampaignLine, type DashViewer, campaignPage, campaignsPage, confirmPage, messagePage } from './pages.js';
+
+export interface DashboardOptions {
+  /** The accounts (the desk's operators table). */
+  readonly accounts: { operator(id: string): Promise<Operator> };
+  /** Sessions (the console's). */
+  readonly sessions: ConsoleStore;
+  readonly store: {
+    readonly campaignRecords: Pick<CampaignRecords, 'get' | 'update'> & { summaries(campaignId?: string): Promise<CampaignSummary[]> };
+    readonly messages: { cancelUnsent(campaignId: string, at: string): Promise<number> };
+    readonly dashboard: DashboardStore;
+    statusCounts(campaignId?: string): Promise<StatusRow[]>;
+  };
+  readonly audit: Pick<AuditLog, 'record'>;
+  readonly prices: Prices;
+  readonly now?: () => Date;
+}
+
+const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'referrer-policy': 'same-origin',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+  'x-robots-tag': 'noindex, nofollow',
+};
+
+const ASSETS = [
+  [`${ASSET_BASE}/dashboard.css`, 'text/css; charset=utf-8', () => publicAsset('dashboard/dashboard.css')],
+  [`${ASSET_BASE}/dashboard.js`, 'text/javascript; charset=utf-8', () => publicAsset('dashboard/dashboard.js')],
+  [`${ASSET_BASE}/chart.umd.min.js`, 'text/javascript; charset=utf-8', () => packageAsset('chart.js', 'dist/chart.umd.min.js')],
+] as const;
+
+const CONTROLS: readonly CampaignControl[] = ['pause', 'resume', 'cancel'];
+const TABLES = ['funnel', 'days', 'channels', 'ages', 'regions', 'centers', 'replies', 'calls', 'cost', 'failures'] as const;
+
+interface Who {
+  readonly account: Operator;
+  readonly viewer: DashViewer;
+  readonly tr: Translator;
+  readonly csrfToken: string;
+}
+
+const field = (req: FastifyRequest, name: string): string => {
+  const body = req.body as Record<string, unknown> | null | undefined;
+  const v = body && typeof body === 'object' ? body[name] : undefined;
+  return typeof v === 'string' ? v : '';
+};
+
+/** The figures' tables as rows for CSV: the same numbers the page shows, unformatted. */
+function tableRows(f: CampaignFigures, name: (typeof TABLES)[number]): (string | number)[][] {
+  switch (name) {
+    case 'funnel':
+      return [['stage', 'count'], ...Object.entries(f.funnel)];
+    case 'days':
+      return [['day', 'target', 'released', 'cumulative'], ...f.days.map((d) => [d.day, d.target, d.released, d.cumulative])];
+    case 'channels':
+      return [['channel', 'state', 'count'], ...f.channels.flatMap((c) => Object.entries(c.states).map(([s, n]) => [c.channel, s, n]))];
+    case 'ages':
+      return [['band', 'selected', 'confirmed'], ...f.ageBands.map((b) => [b.band, b.selected, b.confirmed])];
+    case 'regions':
+      return [['region', 'selected', 'confirmed'], ...f.regions.map((r) => [r.region, r.selected, r.confirmed])];
+    case 'centers':
+      return [['center_id', 'day', 'booked', 'capacity', 'utilisation', 'no_shows', 'campaign_booked'], ...f.centers.map((c) => [c.centerId, c.day, c.booked, c.capacity, Math.round(c.utilisation * 10000) / 10000, c.noShows, c.campaignBooked])];
+    case 'replies':
+      return [['action', 'count'], ...f.replies.map((r) => [r.action, r.count])];
+    case 'calls':
+      return [['disposition', 'count'], ...f.calls.map((r) => [r.disposition, r.count])];
+    case 'cost':
+      return [['channel', 'units', 'price_eur', 'cost_eur'], ...f.cost.map((r) => [r.channel, r.units, r.price, r.cost])];
+    case 'failures':
+      return [['state', 'code', 'count', 'message_ids'], ...f.failures.map((r) => [r.state, r.code, r.count, r.messageIds.join(' ')])];
+  }
+}
+
+export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app, o) => {
+  const now = o.now ?? (() => new Date());
+  const sessions = new Sessions(o.sessions, now);
+  const who = new WeakMap<FastifyRequest, Who>();
+  const assets = ASSETS.map(([path, type, load]) => [path, type, load()] as const);
+
+  const send = (reply: FastifyReply, status: number, body: string, code?: string) => {
+    reply.code(status).headers(PAGE_HEADERS);
+    if (code) reply.header('x-invito-error', code);
+    return reply.send(body);
+  };
+
+  for (const [path, type, asset] of assets) {
+    app.get(path, async (req, reply) => {
+      reply.header('content-type', type).header('etag', asset.etag).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff');
+      if (req.headers['if-none-match'] === asset.etag) return reply.code(304).send();
+      return reply.send(asset.body);
+    });
+  }
+
+  app.setErrorHandler((e: Error, req, reply) => {
+    const w = who.get(req);
+    const tr = w?.tr ?? translator('it');
+    if (isInvitoError(e)) {
+      const text = e.code === 'FORBIDDEN' ? tr.t('errors.forbidden') : e.message;
+      return send(reply, e.status, messagePage(tr, w?.viewer ?? null, e.code, { kind: 'error', text, code: e.code }), e.code);
+    }
+    const status = (e as { statusCode?: number }).statusCode ?? 500;
+    if (status < 500) return send(reply, status, messagePage(tr, w?.viewer ?? null, 'USAGE', { kind: 'error', text: 'The request was not understood.', code: 'USAGE' }), 'USAGE');
+    req.log.error({ route: req.routeOptions.url ?? null, err: e.message }, 'dashboard request failed');
+    return send(reply, 500, messagePage(tr, w?.viewer ?? null, 'INTERNAL', { kind: 'error', text: 'The request could not be processed; try again.', code: 'INTERNAL' }), 'INTERNAL');
+  });
+
+  // Signed in, with a role that reads the dashboard; every POST carries the session's token.
+  app.addHook('preHandler', async (req, reply) => {
+    if ((req.routeOptions.url ?? '').startsWith(`${ASSET_BASE}/`)) return;
+    const s = await signedIn(sessions, o.accounts, req.headers.cookie);
+    if (!s) {
+      if (req.method === 'GET' || req.method === 'HEAD') return reply.redirect('/console/sign-in', 303);
+      throw new InvitoError('SIGN_IN_REQUIRED', 'your session has ended: sign in again');
+    }
+    const tr = translator(pageLocale(s.account.locale));
+    const viewer: DashViewer = { accountId: s.account.operatorId, name: s.account.name, role: s.account.role, csrfToken: s.session.csrfToken };
+    who.set(req, { account: s.account, viewer, tr, csrfToken: s.session.csrfToken });
+    if (!can(s.account.role, 'dashboard.read')) {
+      // The desk's roles have the console for home.
+      if (req.method === 'GET' && req.routeOptions.url === '/') return reply.redirect(s.account.role === 'supervisor' ? '/console/supervisor' : '/console/desk', 303);
+      throw new InvitoError('FORBIDDEN', 'the dashboard is for the health authority\'s staff');
+    }
+    if (req.method === 'POST' && !csrfMatches(s.session, field(req, '_csrf'))) {
+      req.log.warn({ route: req.routeOptions.url ?? null, operatorId: s.account.operatorId }, 'dashboard POST without a valid CSRF token');
+      return send(reply, 403, messagePage(tr, viewer, 'CSRF_INVALID', { kind: 'error', text: tr.t('errors.csrf'), code: 'CSRF_INVALID' }), 'CSRF_INVALID');
+    }
+  });
+
+  const ctx = (req: FastifyRequest): Who => who.get(req)!;
+  const need = (req: FastifyRequest, p: Permission): Who => {
+    const w = ctx(req);
+    if (!can(w.account.role, p)) throw new InvitoError('FORBIDDEN', `your role (${w.account.role}) may not do this`);
+    return w;
+  };
+
+  /** The campaign, if it is in the user's scope (otherwise: not found, as if it did not exist). */
+  const campaignFor = async (w: Who, campaignId: string): Promise<CampaignRecord> => {
+    const c = await campaignRecord(o.store, campaignId).catch((e: unknown) => {
+      if (isInvitoError(e)) return null;
+      throw e;
+    });
+    if (!c || !campaignInScope(w.account.scopes, c.definition.scope)) throw new InvitoError('CAMPAIGN_NOT_FOUND', w.tr.t('errors.noCampaign', { id: campaignId }));
+    return c;
+  };
+
+  const channelsOf = async (campaignId: string): Promise<ChannelRow[]> => {
+    const by = new Map<string, Record<string, number>>();
+    for (const r of await o.store.statusCounts(campaignId)) {
+      const ch = r.channel ?? 'none';
+      const states = by.get(ch) ?? {};
+      states[r.state] = (states[r.state] ?? 0) + r.count;
+      by.set(ch, states);
+    }
+    return [...by.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([channel, states]) => ({ channel, states }));
+  };
+
+  const figuresOf = async (c: CampaignRecord): Promise<CampaignFigures> =>
+    campaignFigures(o.store.dashboard, { campaignId: c.campaignId, recipients: c.recipients, referenceDate: c.definition.reference_date, channels: await channelsOf(c.campaignId), prices: o.prices });
+
+  app.get<{ Querystring: { done?: string } }>('/', async (req, reply) => {
+    const w = ctx(req);
+    const lines: CampaignLine[] = [];
+    for (const s of await o.store.campaignRecords.summaries()) {
+      const c = await campaignRecord(o.store, s.campaignId).catch(() => null);
+      if (!c || !campaignInScope(w.account.scopes, c.definition.scope)) continue;
+      const days = await o.store.dashboard.pacingDays(c.campaignId);
+      const today = DateTime.fromJSDate(now(), { zone: c.definition.timezone }).toISODate()!;
+      const f = await o.store.dashboard.funnel(c.campaignId);
+      const last = days.at(-1);
+      lines.push({ campaignId: c.campaignId, name: c.definition.name, status: c.status, recipients: c.recipients, released: f.released, today: last && last.day === today ? last : null, scope: c.definition.scope ?? [] });
+    }
+    return send(reply, 200, campaignsPage(w.tr, w.viewer, lines));
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { done?: string; n?: string } }>('/campaigns/:id', async (req, reply) => {
+    const w = ctx(req);
+    const c = await campaignFor(w, req.params.id);
+    const done = CONTROLS.find((a) => a === req.query.done);
+    const notice = done ? { kind: 'ok' as const, text: w.tr.t(`campaign.done.${done}`, { id: c.campaignId, count: Number(req.query.n ?? 0) }) } : undefined;
+    return send(reply, 200, campaignPage(w.tr, w.viewer, { campaignId: c.campaignId, name: c.definition.name, status: c.status, zone: c.definition.timezone, figures: await figuresOf(c), updatedAt: now().toISOString() }, notice));
+  });
+
+  app.get<{ Params: { id: string } }>('/campaigns/:id/counts.json', async (req, reply) => {
+    const w = ctx(req);
+    const c = await campaignFor(w, req.params.id);
+    const f = await o.store.dashboard.funnel(c.campaignId);
+    reply.header('cache-control', 'no-store');
+    return reply.send({ campaign: c.campaignId, status: c.status, selected: c.recipients, ...f, time: w.tr.time(now().toISOString(), c.definition.timezone) });
+  });
+
+  app.get<{ Params: { id: string; table: string } }>('/campaigns/:id/data/:table', async (req, reply) => {
+    const w = ctx(req);
+    const c = await campaignFor(w, req.params.id);
+    const name = TABLES.find((t) => `${t}.csv` === req.params.table);
+    if (!name) throw new InvitoError('USAGE', `no table ${req.params.table} (${TABLES.map((t) => `${t}.csv`).join(', ')})`);
+    const body = csvText(tableRows(await figuresOf(c), name));
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${c.campaignId}-${name}.csv"`)
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .send(body);
+  });
+
+  app.get<{ Params: { id: string; action: string } }>('/campaigns/:id/:action', async (req, reply) => {
+    const action = CONTROLS.find((a) => a === req.params.action);
+    if (!action) throw new InvitoError('USAGE', `no page ${req.url.split('?')[0]}`);
+    const w = need(req, 'campaign.control');
+    const c = await campaignFor(w, req.params.id);
+    return send(reply, 200, confirmPage(w.tr, w.viewer, c.campaignId, action));
+  });
+
+  app.post<{ Params: { id: string; action: string } }>('/campaigns/:id/:action', async (req, reply) => {
+    const action = CONTROLS.find((a) => a === req.params.action);
+    if (!action) throw new InvitoError('USAGE', `no action ${req.params.action} (${CONTROLS.join(', ')})`);
+    const w = need(req, 'campaign.control');
+    const c = await campaignFor(w, req.params.id);
+    const reason = field(req, 'reason').trim().slice(0, 200);
+    const r = await controlCampaign(o.store, c.campaignId, action, { ...(reason ? { reason } : {}), at: now().toISOString() });
+    await o.audit.record({ actor: w.account.operatorId, action: `campaign.${action}`, target: c.campaignId, origin: req.ip, ...(action === 'cancel' ? { details: { cancelled: r.cancelled } } : {}) });
+    req.log.info({ operatorId: w.account.operatorId, campaignId: c.campaignId, action }, 'campaign control from the dashboard');
+    return reply.redirect(`/campaigns/${encodeURIComponent(c.campaignId)}?done=${action}${action === 'cancel' ? `&n=${r.cancelled}` : ''}`, 303);
+  });
+};
