@@ -15,6 +15,7 @@ import { register as registerDispatch } from './commands/dispatch.js';
 import { register as registerGenerate } from './commands/generate.js';
 import { register as registerImport } from './commands/import.js';
 import { register as registerOperators } from './commands/operators.js';
+import { register as registerReport } from './commands/report.js';
 import { register as registerSandbox } from './commands/sandbox.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerSimulate } from './commands/simulate.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerOperators(program);
   registerUsers(program);
   registerAudit(program);
+  registerReport(program);
   registerCalls(program);
   registerDemo(program);
   return program;

@@ -108,3 +108,21 @@ export class CsvFile {
     await unlink(this.tempPath).catch(() => {});
   }
 }
+
+/**
+ * Writes a whole file (a report) as CsvFile does: a new private temporary file beside `target`,
+ * then renamed over it, so nobody reads half a file and a planted symlink is not written through.
+ */
+export async function writePrivateFile(target: string, body: Buffer | string): Promise<void> {
+  const tempPath = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(tempPath, 'wx', PRIVATE);
+  try {
+    await handle.writeFile(body);
+  } catch (e) {
+    await handle.close();
+    await unlink(tempPath).catch(() => {});
+    throw e;
+  }
+  await handle.close();
+  await rename(tempPath, target);
+}

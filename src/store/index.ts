@@ -8,6 +8,7 @@ import { KyselyCohortStore } from './cohort.js';
 import { KyselyDashboardStore } from './dashboard.js';
 import { KyselyDeskStore } from './desk.js';
 import { KyselyDispatchStore, type Repositories } from './dispatch.js';
+import { KyselyExportsStore } from './exports.js';
 import { KyselyFeedbackStore } from './feedback.js';
 import { KyselyForecastStore } from './forecast.js';
 import { KyselyHistoryStore } from './history.js';
@@ -40,6 +41,8 @@ export class KyselyStore {
   readonly metrics: KyselyMetricsStore;
   /** The dashboard's grouped counts per campaign. */
   readonly dashboard: KyselyDashboardStore;
+  /** The reports with personal data (appointment lists, unreachable, declined, outcomes). */
+  readonly exports: KyselyExportsStore;
   /** Slots and appointments: the pacer's, the feedback layer's and the desk's (the dispatch side's repository: one centre cache). */
   readonly appointments: KyselyAppointmentStore;
   /** The repositories, on the store's pool (those of `dispatch`: they share its prepared statements and caches). */
@@ -61,6 +64,7 @@ export class KyselyStore {
     this.audit = new KyselyAuditStore(handle.db);
     this.metrics = new KyselyMetricsStore(handle.db);
     this.dashboard = new KyselyDashboardStore(handle.db);
+    this.exports = new KyselyExportsStore(handle.db);
     ({ messages: this.messages, campaignRecords: this.campaignRecords, pacing: this.pacing, appointments: this.appointments } = this.dispatch);
   }
 
