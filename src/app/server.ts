@@ -80,7 +80,7 @@ export async function startServer(app: App, o: AppServerOptions): Promise<Runnin
     ...(o.host !== undefined ? { host: o.host } : {}),
     ...(o.logger ? { logger: o.logger } : {}),
     ...(webConsole ? { console: webConsole } : {}),
-    ...(webConsole ? { dashboard: { accounts: webConsole.desk, sessions: webConsole.store, store: { campaignRecords: store.campaignRecords, messages: store.messages, dashboard: store.dashboard, statusCounts: (id?: string) => store.dispatch.statusCounts(id) }, audit: webConsole.audit, prices: pricesFromEnv(process.env) } } : {}),
+    ...(webConsole ? { dashboard: { accounts: webConsole.desk, sessions: webConsole.store, store: { campaignRecords: store.campaignRecords, messages: store.messages, dashboard: store.dashboard, statusCounts: (id?: string) => store.dispatch.statusCounts(id) }, audit: webConsole.audit, exports: store.exports, prices: pricesFromEnv(process.env) } } : {}),
     metrics: {
       registry: metricsRegistry({ store: store.metrics, ...(line ? { line } : {}), ...(o.queueDepths ? { queues: o.queueDepths } : {}), ...(o.now ? { now: o.now } : {}) }),
       ...(o.config.metricsToken ? { token: o.config.metricsToken } : {}),

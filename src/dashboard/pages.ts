@@ -9,6 +9,7 @@ import { type Html, documentOf, html } from '../web/markup.js';
 import type { CampaignFigures } from '../reports/dashboard.js';
 import type { Role } from '../authority/access.js';
 import { can } from '../authority/access.js';
+import { AUDIT_ACTIONS, type AuditEntry } from '../authority/audit.js';
 
 export const ASSET_BASE = '/assets';
 export const CSS = `${ASSET_BASE}/dashboard.css`;
@@ -80,7 +81,7 @@ function figure(tr: Translator, o: { id: string; title: string; csv: string; col
 <p class="csv"><a href="${o.csv}" download>${tr.t('campaign.csv')}</a></p></section>`;
 }
 
-export function campaignPage(tr: Translator, viewer: DashViewer, c: { campaignId: string; name: string; status: string; zone: string; figures: CampaignFigures; updatedAt: string }, notice?: DashNotice): string {
+export function campaignPage(tr: Translator, viewer: DashViewer, c: { campaignId: string; name: string; status: string; zone: string; today: string; figures: CampaignFigures; updatedAt: string }, notice?: DashNotice): string {
   const { t } = tr;
   const f = c.figures;
   const id = encodeURIComponent(c.campaignId);
@@ -101,7 +102,11 @@ ${figure(tr, { id: 'replies', title: t('campaign.replies'), csv: csv('replies'),
 ${figure(tr, { id: 'calls', title: t('campaign.calls'), csv: csv('calls'), columns: [t('col.disposition'), t('col.count')], rows: f.calls.map((r) => [r.disposition, r.count]) })}
 ${figure(tr, { id: 'cost', title: t('campaign.cost'), csv: csv('cost'), columns: [t('col.channel'), t('col.units'), t('col.price'), t('col.cost')], rows: f.cost.map((r) => [r.channel, r.units, r.price, r.cost]) })}
 ${figure(tr, { id: 'failures', title: t('campaign.failures'), csv: csv('failures'), columns: [t('col.state'), t('col.code'), t('col.count'), t('col.ids')], rows: f.failures.map((r) => [r.state, r.code, r.count, r.messageIds.join(' ')]) })}`;
-  return dashPage(tr, c.name, body, viewer, notice);
+  const reports = can(viewer.role, 'export')
+    ? html`<section class="figure" id="reports"><h2>${t('campaign.reports')}</h2><form method="get" action="/campaigns/${id}/reports/appointments.csv" id="report-form"><label>${t('col.day')} <input name="date" type="date" value="${c.today}"></label> <label>${t('col.center')} <input name="center" maxlength="64"></label> <button type="submit">${t('campaign.appointmentList')} (CSV)</button></form>
+<ul>${(['unreachable', 'declined', 'outcomes'] as const).map((k) => html`<li>${t(`reports.${k}`)}: ${(['csv', 'xlsx'] as const).map((f) => html`<a href="/campaigns/${id}/reports/${k}.${f}" download>${f.toUpperCase()}</a> `)}</li>`)}<li>${t('reports.summary')}: <a href="/campaigns/${id}/reports/summary.pdf?date=${c.today}" download>PDF</a></li></ul></section>`
+    : '';
+  return dashPage(tr, c.name, html`${body}${reports}`, viewer, notice);
 }
 
 export function confirmPage(tr: Translator, viewer: DashViewer, campaignId: string, action: 'pause' | 'resume' | 'cancel'): string {
@@ -122,4 +127,15 @@ export function messagePage(tr: Translator, viewer: DashViewer | null, title: st
   if (viewer) return dashPage(tr, title, html`<h1>${title}</h1>`, viewer, notice);
   return documentOf(html`<html lang="${tr.locale}"><head><meta charset="utf-8"><title>${title} · invito</title><link rel="stylesheet" href="${CSS}"></head><body><main><h1>${title}</h1><div class="alert error" role="alert">${notice.text}</div></main></body></html>
 `);
+}
+
+/** The audit log, newest first, with its filters (admins). */
+export function auditPage(tr: Translator, viewer: DashViewer, entries: readonly AuditEntry[], filter: { action: string; actor: string; since: string }): string {
+  const { t } = tr;
+  const body = html`<h1>${t('nav.audit')}</h1>
+<form method="get" action="/audit" class="filters"><label>${t('audit.action')} <select name="action"><option value="">—</option>${AUDIT_ACTIONS.map((a) => html`<option value="${a}"${a === filter.action ? html` selected` : ''}>${a}</option>`)}</select></label>
+<label>${t('audit.actor')} <input name="actor" value="${filter.actor}" maxlength="60"></label><label>${t('audit.since')} <input name="since" value="${filter.since}" placeholder="2026-12-07" maxlength="25"></label><button type="submit">${t('audit.filter')}</button></form>
+<table id="audit"><thead><tr><th>${t('audit.at')}</th><th>${t('audit.actor')}</th><th>${t('audit.action')}</th><th>${t('audit.target')}</th><th>${t('audit.origin')}</th><th>${t('audit.details')}</th></tr></thead><tbody>
+${entries.map((e) => html`<tr data-action="${e.action}"><td>${tr.dateTime(e.at, 'Europe/Rome')}</td><td>${e.actor}</td><td>${e.action}</td><td>${e.target ?? '—'}</td><td>${e.origin}</td><td>${Object.entries(e.details).map(([k, v]) => `${k}=${String(v)}`).join(' ')}</td></tr>`)}</tbody></table>`;
+  return dashPage(tr, t('nav.audit'), body, viewer);
 }

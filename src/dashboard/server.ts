@@ -18,10 +18,13 @@ import type { Operator } from '../desk/types.js';
 import { type CampaignControl, campaignRecord, controlCampaign } from '../pacer/campaigns.js';
 import type { CampaignRecord, CampaignRecords, CampaignSummary } from '../pacer/store.js';
 import { type CampaignFigures, type ChannelRow, type DashboardStore, type Prices, campaignFigures } from '../reports/dashboard.js';
+import { type ExportsStore, REPORT_KINDS, buildReport } from '../reports/exports.js';
+import { REPORT_FORMATS, writeReport } from '../reports/formats.js';
 import type { StatusRow } from '../reports/store.js';
+import { AUDIT_ACTIONS } from '../authority/audit.js';
 import { pageLocale, type Translator, translator } from '../web/i18n.js';
 import { packageAsset, publicAsset } from '../web/assets.js';
-import { ASSET_BASE, type CampaignLine, type DashViewer, campaignPage, campaignsPage, confirmPage, messagePage } from './pages.js';
+import { ASSET_BASE, type CampaignLine, type DashViewer, auditPage, campaignPage, campaignsPage, confirmPage, messagePage } from './pages.js';
 
 export interface DashboardOptions {
   /** The accounts (the desk's operators table). */
@@ -34,7 +37,9 @@ export interface DashboardOptions {
     readonly dashboard: DashboardStore;
     statusCounts(campaignId?: string): Promise<StatusRow[]>;
   };
-  readonly audit: Pick<AuditLog, 'record'>;
+  readonly audit: Pick<AuditLog, 'record' | 'list'>;
+  /** The reports with personal data (reports/exports.ts). */
+  readonly exports: ExportsStore;
   readonly prices: Prices;
   readonly now?: () => Date;
 }
@@ -202,7 +207,7 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app,
     const c = await campaignFor(w, req.params.id);
     const done = CONTROLS.find((a) => a === req.query.done);
     const notice = done ? { kind: 'ok' as const, text: w.tr.t(`campaign.done.${done}`, { id: c.campaignId, count: Number(req.query.n ?? 0) }) } : undefined;
-    return send(reply, 200, campaignPage(w.tr, w.viewer, { campaignId: c.campaignId, name: c.definition.name, status: c.status, zone: c.definition.timezone, figures: await figuresOf(c), updatedAt: now().toISOString() }, notice));
+    return send(reply, 200, campaignPage(w.tr, w.viewer, { campaignId: c.campaignId, name: c.definition.name, status: c.status, zone: c.definition.timezone, today: DateTime.fromJSDate(now(), { zone: c.definition.timezone }).toISODate()!, figures: await figuresOf(c), updatedAt: now().toISOString() }, notice));
   });
 
   app.get<{ Params: { id: string } }>('/campaigns/:id/counts.json', async (req, reply) => {
@@ -225,6 +230,38 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app,
       .header('cache-control', 'no-store')
       .header('x-content-type-options', 'nosniff')
       .send(body);
+  });
+
+  // Reports with personal data: managers and admins, the rows of citizens in their scope, audited.
+  const TYPES = { csv: 'text/csv; charset=utf-8', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', pdf: 'application/pdf' } as const;
+  app.get<{ Params: { id: string; file: string }; Querystring: { date?: string; center?: string } }>('/campaigns/:id/reports/:file', async (req, reply) => {
+    const w = need(req, 'export');
+    const c = await campaignFor(w, req.params.id);
+    const [kind, format] = req.params.file.split('.');
+    if (!(REPORT_KINDS as readonly string[]).includes(kind ?? '') || !(REPORT_FORMATS as readonly string[]).includes(format ?? '')) {
+      throw new InvitoError('USAGE', `no report ${req.params.file}: ${REPORT_KINDS.join('|')} . ${REPORT_FORMATS.join('|')}`);
+    }
+    const day = req.query.date ?? DateTime.fromJSDate(now(), { zone: c.definition.timezone }).toISODate()!;
+    if (!/^\d{4}-\d\d-\d\d$/.test(day) || !DateTime.fromISO(day).isValid) throw new InvitoError('USAGE', `date: "${day.slice(0, 20)}" is not a date (YYYY-MM-DD)`);
+    const center = req.query.center?.slice(0, 64);
+    const report = await buildReport(o.exports, { kind: kind as (typeof REPORT_KINDS)[number], campaignId: c.campaignId, day, ...(center ? { centerId: center } : {}), scope: w.account.scopes });
+    const body = await writeReport(report, format as (typeof REPORT_FORMATS)[number], w.tr.dateTime(now().toISOString(), c.definition.timezone));
+    await o.audit.record({ actor: w.account.operatorId, action: 'export', target: c.campaignId, origin: req.ip, details: { kind: kind!, format: format!, day, rows: report.rows.length, ...(center ? { center } : {}) } });
+    return reply
+      .header('content-type', TYPES[format as keyof typeof TYPES])
+      .header('content-disposition', `attachment; filename="${c.campaignId}-${kind}-${day}${center ? `-${center}` : ''}.${format}"`)
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .send(body);
+  });
+
+  // The audit log, for admins: filtered by action, actor and time.
+  app.get<{ Querystring: { action?: string; actor?: string; since?: string } }>('/audit', async (req, reply) => {
+    const w = need(req, 'admin.read');
+    const action = AUDIT_ACTIONS.find((a) => a === req.query.action);
+    const since = req.query.since && DateTime.fromISO(req.query.since, { zone: 'Europe/Rome' }).isValid ? DateTime.fromISO(req.query.since, { zone: 'Europe/Rome' }).toUTC().toISO()! : undefined;
+    const entries = await o.audit.list({ ...(action ? { action } : {}), ...(req.query.actor ? { actor: req.query.actor.slice(0, 60) } : {}), ...(since ? { since } : {}) });
+    return send(reply, 200, auditPage(w.tr, w.viewer, entries.slice(-500).reverse(), { action: action ?? '', actor: req.query.actor ?? '', since: req.query.since ?? '' }));
   });
 
   app.get<{ Params: { id: string; action: string } }>('/campaigns/:id/:action', async (req, reply) => {

@@ -115,6 +115,19 @@ for (const dialect of DIALECTS) {
       const log = await new AuditLog(r.t.store.audit).list({ action: 'campaign.pause' });
       expect(log.map((e) => [e.actor, e.target, e.origin])).toEqual([['mara', CAMPAIGN, '127.0.0.1']]);
 
+      // Exports with personal data: the manager's, audited with the row count; not the viewer's, not another region's.
+      const appts = await r.t.store.db.selectFrom('appointments').selectAll().where('campaign_id', '=', CAMPAIGN).execute();
+      const day = appts.map((x) => x.day).sort()[0]!;
+      const list = await mara.get(`/campaigns/${CAMPAIGN}/reports/appointments.csv?date=${day}`);
+      expect(list.status).toBe(200);
+      const listRows = parse(list.text) as string[][];
+      expect(listRows[0]![0]).toBe('citizen_id');
+      expect(listRows.slice(1).map((x) => x[0]).sort()).toEqual(appts.filter((x) => x.day === day && x.state !== 'released').map((x) => x.citizen_id).sort());
+      const exported = await new AuditLog(r.t.store.audit).list({ action: 'export' });
+      expect(exported.map((e) => [e.actor, e.target, e.details.kind, e.details.rows])).toEqual([['mara', CAMPAIGN, 'appointments', listRows.length - 1]]);
+      expect((await vito.get(`/campaigns/${CAMPAIGN}/reports/outcomes.csv`)).status).toBe(403);
+      expect((await tosca.get(`/campaigns/${CAMPAIGN}/reports/outcomes.csv`)).status).toBe(403);
+
       // An operator's home is the desk; the admin sees everything, audit link included.
       const olga = await signedIn(r, 'olga');
       const o = await olga.get('/');
@@ -123,6 +136,10 @@ for (const dialect of DIALECTS) {
       const ada = await signedIn(r, 'ada');
       const a = await ada.get('/');
       expect(a.text).toContain(`data-campaign="${CAMPAIGN}"`);
+      const auditPage = await ada.get('/audit?action=campaign.pause');
+      expect(auditPage.status).toBe(200);
+      expect(auditPage.text).toMatch(/<tr data-action="campaign\.pause"><td>\d\d\/\d\d\/\d{4} \d\d:\d\d<\/td><td>mara<\/td>/);
+      expect((await vito.get('/audit')).status).toBe(403);
       // Without a session: to the sign-in page.
       const anon = await new Client(r.server.url).get('/');
       expect([anon.status, anon.location]).toEqual([303, '/console/sign-in']);

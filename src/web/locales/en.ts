@@ -34,6 +34,8 @@ export const en: Messages = {
     back: 'Go back',
     done: { pause: 'Campaign {{id}} paused.', resume: 'Campaign {{id}} resumed.', cancel: 'Campaign {{id}} cancelled: {{count}} unsent messages cancelled.' },
     reason: 'Reason (optional)',
+    reports: 'Lists and exports',
+    appointmentList: 'Appointment list',
   },
   funnel: { selected: 'Selected', released: 'Invited', delivered: 'Delivered', confirmed: 'Confirmed', declined: 'Declined', noAnswer: 'No answer', unreachable: 'Unreachable', fallbacks: 'Attempts on another channel' },
   col: {
@@ -41,5 +43,7 @@ export const en: Messages = {
     band: 'Band', region: 'Region', selected: 'Selected', confirmed: 'Confirmed', center: 'Centre', booked: 'Booked', capacity: 'Capacity',
     utilisation: 'Utilisation', noShows: 'No-shows', action: 'Outcome', disposition: 'Outcome', units: 'Units', price: 'Price (€)', cost: 'Cost (€)', code: 'Code', ids: 'Messages (ids)', stage: 'Stage',
   },
+  audit: { action: 'Action', actor: 'Who', since: 'Since', filter: 'Filter', at: 'When', target: 'On', origin: 'From', details: 'Details' },
+  reports: { unreachable: 'Unreachable (for GPs)', declined: 'Declined', outcomes: 'Outcome per citizen', summary: 'Summary of the day' },
   errors: { forbidden: 'You may not open this page.', notFound: 'Page not found.', noCampaign: 'No campaign {{id}} in your scope.', csrf: 'This form is out of date: reload the page and try again.' },
 };

@@ -43,6 +43,8 @@ export const it = {
     back: 'Torna indietro',
     done: { pause: 'Campagna {{id}} in pausa.', resume: 'Campagna {{id}} ripresa.', cancel: 'Campagna {{id}} annullata: {{count}} messaggi non inviati annullati.' },
     reason: 'Motivo (facoltativo)',
+    reports: 'Elenchi ed esportazioni',
+    appointmentList: 'Elenco degli appuntamenti',
   },
   funnel: { selected: 'Selezionati', released: 'Invitati', delivered: 'Consegnati', confirmed: 'Confermati', declined: 'Rifiutati', noAnswer: 'Senza risposta', unreachable: 'Irraggiungibili', fallbacks: 'Tentativi su un altro canale' },
   col: {
@@ -50,5 +52,7 @@ export const it = {
     band: 'Fascia', region: 'Regione', selected: 'Selezionati', confirmed: 'Confermati', center: 'Centro', booked: 'Prenotati', capacity: 'Capienza',
     utilisation: 'Utilizzo', noShows: 'Assenti', action: 'Esito', disposition: 'Esito', units: 'Unità', price: 'Prezzo (€)', cost: 'Costo (€)', code: 'Codice', ids: 'Messaggi (id)', stage: 'Fase',
   },
+  audit: { action: 'Azione', actor: 'Chi', since: 'Dal', filter: 'Filtra', at: 'Quando', target: 'Su', origin: 'Da dove', details: 'Dettagli' },
+  reports: { unreachable: 'Irraggiungibili (per i medici di base)', declined: 'Hanno rifiutato', outcomes: 'Esito per cittadino', summary: 'Riepilogo del giorno' },
   errors: { forbidden: 'Non hai i permessi per questa pagina.', notFound: 'Pagina non trovata.', noCampaign: 'Nessuna campagna {{id}} nel tuo ambito.', csrf: 'Il modulo è scaduto: ricarica la pagina e riprova.' },
 } as const;
