@@ -141,7 +141,10 @@ export class KyselyCampaignStore implements CampaignStore {
     const second = whens.length > 0 ? sql<string>`case ${sql.join(whens, sql` `)} else 'none' end` : sql<string>`'none'`;
     const fixed = channels.includes('sms') ? sql<number>`sum(case when c.phone_type = 'fixed_line' then 1 else 0 end)` : sql<number>`0`;
     const [rows, fixedLine] = await Promise.all([
-      this.db.selectFrom('citizens as c').where(cohortWhere(q)).select([second.as('channel'), (eb) => eb.fn.countAll().as('n')]).groupBy(second).execute(),
+      // One channel, no second: every member is `none` (PostgreSQL refuses GROUP BY a constant).
+      whens.length > 0
+        ? this.db.selectFrom('citizens as c').where(cohortWhere(q)).select([second.as('channel'), (eb) => eb.fn.countAll().as('n')]).groupBy(second).execute()
+        : this.db.selectFrom('citizens as c').where(cohortWhere(q)).select([second.as('channel'), (eb) => eb.fn.countAll().as('n')]).execute(),
       this.db.selectFrom('citizens as c').where(cohortWhere(q)).select(fixed.as('n')).executeTakeFirstOrThrow(),
     ]);
     const byChannel = channelCounts(channels);
