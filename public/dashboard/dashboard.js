@@ -1,7 +1,8 @@
 // The dashboard's one script (/assets/dashboard.js, no inline script under the CSP): draws each
 // table marked data-chart with Chart.js (served from node_modules at /assets/chart.umd.min.js),
 // telling series apart by dash pattern and point shape as well as colour; and refreshes the
-// counts of a campaign page every 15 s from its counts.json.
+// counts of a campaign page every 15 s from its counts.json; reads a chosen YAML file into the
+// new campaign's text area.
 (function () {
   'use strict';
   var COLOURS = ['#1d4d2b', '#b35c00', '#0b4f8a', '#7a1f5c', '#4d4d4d'];
@@ -61,5 +62,15 @@
     Array.prototype.forEach.call(document.querySelectorAll('table[data-chart]'), draw);
     var live = document.querySelector('[data-live-poll]');
     if (live) poll(live);
+    // A new campaign: the chosen YAML file is read into the text area (nothing is uploaded until Check).
+    var file = document.getElementById('yaml-file');
+    var text = document.getElementById('yaml');
+    if (file && text) file.addEventListener('change', function () {
+      var f = file.files && file.files[0];
+      if (!f) return;
+      var reader = new window.FileReader();
+      reader.onload = function () { text.value = String(reader.result); };
+      reader.readAsText(f);
+    });
   });
 })();

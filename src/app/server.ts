@@ -17,6 +17,15 @@ import type { AnswerSender } from '../feedback/conversation.js';
 import type { TemplateLibrary } from '../messages/index.js';
 import { type QueueDepths, metricsRegistry } from '../metrics/metrics.js';
 import { pricesFromEnv } from '../reports/dashboard.js';
+import { assertCampaignSound } from '../campaigns/check.js';
+import { parseCampaign } from '../campaigns/load.js';
+import type { Campaign } from '../campaigns/schema.js';
+import type { NewCampaign } from '../dashboard/server.js';
+import { launchCampaign } from '../pacer/launch.js';
+import { planCampaign } from '../pacer/plan.js';
+import { SendCalendar } from '../pacer/windows.js';
+import { queueSettings } from '../queues/queues.js';
+import type { KyselyStore } from '../store/index.js';
 import { DateTime } from 'luxon';
 import type { App } from './app.js';
 import type { ServerConfig } from './config.js';
@@ -52,6 +61,32 @@ function answers(o: AppServerOptions, app: App): AnswerSender | null {
   return answerSender({ library: o.library, sms: sms!, ...(whatsapp ? { whatsapp } : {}), publicUrl: o.config.publicUrl ?? p.publicUrl, timezone: ZONE });
 }
 
+/** The dashboard's campaign tools: `invito validate`, `plan` and `launch` on a pasted YAML. */
+function campaignTools(store: KyselyStore, library: TemplateLibrary): NewCampaign {
+  const FILE = 'campaign.yaml';
+  return {
+    async check(text) {
+      const { campaign, where } = parseCampaign(text, FILE);
+      await assertCampaignSound({ campaign, file: FILE, where, library, store: store.campaigns });
+      return campaign;
+    },
+    async plan(campaign: Campaign) {
+      const ceilingPerSecond = queueSettings().limits[new SendCalendar(campaign).pacingChannel];
+      const p = await planCampaign(store, campaign, library, { forecast: { ceilingPerSecond } });
+      return {
+        campaignId: campaign.id,
+        name: campaign.name,
+        cohort: p.cohort.total,
+        completesOn: p.completesOn ?? null,
+        smsCost: p.smsCost ?? null,
+        scope: campaign.scope ?? [],
+        schedule: (p.schedule ?? []).filter((d) => d.open).slice(0, 120).map((d) => ({ date: d.date, target: d.target, invitations: d.invitations, appointments: d.appointments })),
+      };
+    },
+    launch: (campaign, at) => launchCampaign(store.dispatch, campaign, 0, at),
+  };
+}
+
 export async function startServer(app: App, o: AppServerOptions): Promise<RunningHttpServer> {
   const { store } = app;
   const { publicUrl, trustProxy, authToken } = o.config;
@@ -80,7 +115,7 @@ export async function startServer(app: App, o: AppServerOptions): Promise<Runnin
     ...(o.host !== undefined ? { host: o.host } : {}),
     ...(o.logger ? { logger: o.logger } : {}),
     ...(webConsole ? { console: webConsole } : {}),
-    ...(webConsole ? { dashboard: { accounts: webConsole.desk, sessions: webConsole.store, store: { campaignRecords: store.campaignRecords, messages: store.messages, dashboard: store.dashboard, statusCounts: (id?: string) => store.dispatch.statusCounts(id) }, audit: webConsole.audit, exports: store.exports, prices: pricesFromEnv(process.env) } } : {}),
+    ...(webConsole ? { dashboard: { accounts: webConsole.desk, sessions: webConsole.store, store: { campaignRecords: store.campaignRecords, messages: store.messages, dashboard: store.dashboard, statusCounts: (id?: string) => store.dispatch.statusCounts(id) }, audit: webConsole.audit, exports: store.exports, prices: pricesFromEnv(process.env), ...(o.library ? { newCampaign: campaignTools(store, o.library) } : {}) } } : {}),
     metrics: {
       registry: metricsRegistry({ store: store.metrics, ...(line ? { line } : {}), ...(o.queueDepths ? { queues: o.queueDepths } : {}), ...(o.now ? { now: o.now } : {}) }),
       ...(o.config.metricsToken ? { token: o.config.metricsToken } : {}),

@@ -39,7 +39,7 @@ export function dashPage(tr: Translator, title: string, body: Html, viewer: Dash
   return documentOf(html`<html lang="${tr.locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow"><title>${title} · invito</title><link rel="stylesheet" href="${CSS}">
 <script src="${CHART_JS}" defer></script><script src="${JS}" defer></script></head>
-<body><header class="bar"><span class="brand">${t('brand')}</span><nav><a href="/">${t('nav.campaigns')}</a>${can(viewer.role, 'admin.read') ? html`<a href="/audit">${t('nav.audit')}</a>` : ''}${can(viewer.role, 'desk.work') ? html`<a href="/console/desk">${t('nav.desk')}</a>` : ''}</nav>
+<body><header class="bar"><span class="brand">${t('brand')}</span><nav><a href="/">${t('nav.campaigns')}</a>${can(viewer.role, 'campaign.launch') ? html`<a href="/campaigns/new">${t('nav.newCampaign')}</a>` : ''}${can(viewer.role, 'admin.read') ? html`<a href="/audit">${t('nav.audit')}</a>` : ''}${can(viewer.role, 'desk.work') ? html`<a href="/console/desk">${t('nav.desk')}</a>` : ''}</nav>
 <span class="who">${viewer.name} <span class="muted">(${viewer.accountId}, ${viewer.role})</span></span>
 <form method="post" action="/console/sign-out">${csrf(viewer)}<button type="submit" class="secondary">${t('signOut')}</button></form></header>
 <main>${n}${body}</main></body></html>
@@ -138,4 +138,37 @@ export function auditPage(tr: Translator, viewer: DashViewer, entries: readonly 
 <table id="audit"><thead><tr><th>${t('audit.at')}</th><th>${t('audit.actor')}</th><th>${t('audit.action')}</th><th>${t('audit.target')}</th><th>${t('audit.origin')}</th><th>${t('audit.details')}</th></tr></thead><tbody>
 ${entries.map((e) => html`<tr data-action="${e.action}"><td>${tr.dateTime(e.at, 'Europe/Rome')}</td><td>${e.actor}</td><td>${e.action}</td><td>${e.target ?? '—'}</td><td>${e.origin}</td><td>${Object.entries(e.details).map(([k, v]) => `${k}=${String(v)}`).join(' ')}</td></tr>`)}</tbody></table>`;
   return dashPage(tr, t('nav.audit'), body, viewer);
+}
+
+/** What the new-campaign page shows after a check: the errors at their place, or the plan. */
+export interface NewCampaignState {
+  readonly text: string;
+  readonly issues?: readonly { where: string; message: string }[];
+  readonly plan?: { campaignId: string; name: string; cohort: number; completesOn: string | null; smsCost: number | null; scope: readonly string[]; schedule: readonly { date: string; target: number; invitations: number; appointments: number }[] };
+}
+
+/** Line numbers of `where`s such as `campaign.yaml:12:5`. */
+const linesOf = (issues: readonly { where: string }[]): Set<number> => new Set(issues.map((i) => Number(/:(\d+):\d+$/.exec(i.where)?.[1] ?? 0)).filter((n) => n > 0));
+
+export function newCampaignPage(tr: Translator, viewer: DashViewer, s: NewCampaignState): string {
+  const { t } = tr;
+  const bad = linesOf(s.issues ?? []);
+  const errors = s.issues?.length
+    ? html`<div class="alert error" role="alert" id="campaign-errors"><p>${t('newCampaign.invalid', { count: s.issues.length })}</p><ul>${s.issues.map((i) => html`<li data-where="${i.where}"><code>${i.where}</code> ${i.message}</li>`)}</ul></div>
+<pre class="yaml" id="campaign-text">${s.text.split('\n').map((line, i) => html`<span class="${bad.has(i + 1) ? 'err' : ''}" data-line="${String(i + 1)}">${String(i + 1).padStart(4)}  ${line}</span>\n`)}</pre>`
+    : '';
+  const plan = s.plan
+    ? html`<section class="figure" id="plan"><h2>${t('newCampaign.plan', { id: s.plan.campaignId })}</h2>
+<table id="plan-summary"><tbody><tr><th>${t('campaigns.name')}</th><td>${s.plan.name}</td></tr><tr><th>${t('col.selected')}</th><td class="num" data-value="${String(s.plan.cohort)}">${tr.number(s.plan.cohort)}</td></tr>
+<tr><th>${t('newCampaign.completes')}</th><td>${s.plan.completesOn ? tr.date(`${s.plan.completesOn}T12:00:00`, 'Europe/Rome') : '—'}</td></tr><tr><th>${t('newCampaign.smsCost')}</th><td class="num">${s.plan.smsCost === null ? '—' : tr.number(s.plan.smsCost, 2)}</td></tr><tr><th>${t('campaigns.scope')}</th><td>${s.plan.scope.length ? s.plan.scope.join(', ') : '*'}</td></tr></tbody></table>
+<div class="chart"><canvas aria-hidden="true"></canvas></div><table data-chart="line" id="plan-forecast"><thead><tr><th>${t('col.day')}</th><th>${t('col.target')}</th><th>${t('col.forecast')}</th><th>${t('newCampaign.appointments')}</th></tr></thead>
+<tbody>${s.plan.schedule.map((d) => html`<tr><td>${tr.date(`${d.date}T12:00:00`, 'Europe/Rome')}</td><td class="num" data-value="${String(d.target)}">${tr.number(d.target)}</td><td class="num" data-value="${String(d.invitations)}">${tr.number(d.invitations)}</td><td class="num" data-value="${String(d.appointments)}">${tr.number(d.appointments)}</td></tr>`)}</tbody></table>
+<form method="post" action="/campaigns/new" id="launch"><input type="hidden" name="_csrf" value="${viewer.csrfToken}"><input type="hidden" name="step" value="launch"><textarea name="yaml" hidden>${s.text}</textarea><button type="submit">${t('newCampaign.launch')}</button></form></section>`
+    : '';
+  const body = html`<h1>${t('nav.newCampaign')}</h1>${errors}
+<form method="post" action="/campaigns/new" id="check"><input type="hidden" name="_csrf" value="${viewer.csrfToken}"><input type="hidden" name="step" value="check">
+<label>${t('newCampaign.file')} <input type="file" id="yaml-file" accept=".yaml,.yml,text/yaml"></label>
+<label>${t('newCampaign.text')}<br><textarea name="yaml" id="yaml" rows="22" cols="100" spellcheck="false">${s.text}</textarea></label>
+<button type="submit">${t('newCampaign.check')}</button></form>${plan}`;
+  return dashPage(tr, t('nav.newCampaign'), body, viewer);
 }

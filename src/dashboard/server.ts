@@ -24,7 +24,8 @@ import type { StatusRow } from '../reports/store.js';
 import { AUDIT_ACTIONS } from '../authority/audit.js';
 import { pageLocale, type Translator, translator } from '../web/i18n.js';
 import { packageAsset, publicAsset } from '../web/assets.js';
-import { ASSET_BASE, type CampaignLine, type DashViewer, auditPage, campaignPage, campaignsPage, confirmPage, messagePage } from './pages.js';
+import type { Campaign } from '../campaigns/schema.js';
+import { ASSET_BASE, type CampaignLine, type DashViewer, type NewCampaignState, auditPage, campaignPage, campaignsPage, confirmPage, messagePage, newCampaignPage } from './pages.js';
 
 export interface DashboardOptions {
   /** The accounts (the desk's operators table). */
@@ -41,7 +42,17 @@ export interface DashboardOptions {
   /** The reports with personal data (reports/exports.ts). */
   readonly exports: ExportsStore;
   readonly prices: Prices;
+  /** A new campaign from its YAML: checked (errors at line:column), planned, launched. Absent: no such page (no templates). */
+  readonly newCampaign?: NewCampaign;
   readonly now?: () => Date;
+}
+
+/** The composition root's campaign tools, as `invito validate`, `plan` and `launch` use them. */
+export interface NewCampaign {
+  /** @throws InvitoError CAMPAIGN_INVALID with `issues` (each `where` is `campaign.yaml:LINE:COLUMN`) */
+  check(text: string): Promise<Campaign>;
+  plan(campaign: Campaign): Promise<NewCampaignState['plan']>;
+  launch(campaign: Campaign, at: string): Promise<{ recipients: number; created: boolean }>;
 }
 
 const PAGE_HEADERS: Readonly<Record<string, string>> = {
@@ -202,11 +213,41 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app,
     return send(reply, 200, campaignsPage(w.tr, w.viewer, lines));
   });
 
-  app.get<{ Params: { id: string }; Querystring: { done?: string; n?: string } }>('/campaigns/:id', async (req, reply) => {
+  // A new campaign: YAML → its errors at line:column, or its plan and forecast → launch (managers, admins).
+  const tools = (): NewCampaign => {
+    if (!o.newCampaign) throw new InvitoError('USAGE', 'this server has no campaign tools (it needs the templates)');
+    return o.newCampaign;
+  };
+  app.get('/campaigns/new', async (req, reply) => {
+    const w = need(req, 'campaign.launch');
+    tools();
+    return send(reply, 200, newCampaignPage(w.tr, w.viewer, { text: '' }));
+  });
+  app.post('/campaigns/new', async (req, reply) => {
+    const w = need(req, 'campaign.launch');
+    const text = field(req, 'yaml').replace(/\r\n/g, '\n');
+    let campaign: Campaign;
+    try {
+      campaign = await tools().check(text);
+    } catch (e) {
+      if (isInvitoError(e) && e.issues.length > 0) return send(reply, 422, newCampaignPage(w.tr, w.viewer, { text, issues: e.issues }), e.code);
+      throw e;
+    }
+    if (!campaignInScope(w.account.scopes, campaign.scope)) {
+      throw new InvitoError('FORBIDDEN', `the campaign's scope (${campaign.scope?.join(', ') ?? 'the whole installation'}) is not within yours (${w.account.scopes.join(', ')})`);
+    }
+    if (field(req, 'step') !== 'launch') return send(reply, 200, newCampaignPage(w.tr, w.viewer, { text, plan: await tools().plan(campaign) }));
+    const r = await tools().launch(campaign, now().toISOString());
+    await o.audit.record({ actor: w.account.operatorId, action: 'campaign.launch', target: campaign.id, origin: req.ip, details: { recipients: r.recipients, created: r.created } });
+    return reply.redirect(`/campaigns/${encodeURIComponent(campaign.id)}?launched=${r.recipients}`, 303);
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { done?: string; n?: string; launched?: string } }>('/campaigns/:id', async (req, reply) => {
     const w = ctx(req);
     const c = await campaignFor(w, req.params.id);
     const done = CONTROLS.find((a) => a === req.query.done);
-    const notice = done ? { kind: 'ok' as const, text: w.tr.t(`campaign.done.${done}`, { id: c.campaignId, count: Number(req.query.n ?? 0) }) } : undefined;
+    const launched = req.query.launched !== undefined ? { kind: 'ok' as const, text: w.tr.t('newCampaign.launched', { id: c.campaignId, count: Number(req.query.launched) }) } : undefined;
+    const notice = done ? { kind: 'ok' as const, text: w.tr.t(`campaign.done.${done}`, { id: c.campaignId, count: Number(req.query.n ?? 0) }) } : launched;
     return send(reply, 200, campaignPage(w.tr, w.viewer, { campaignId: c.campaignId, name: c.definition.name, status: c.status, zone: c.definition.timezone, today: DateTime.fromJSDate(now(), { zone: c.definition.timezone }).toISODate()!, figures: await figuresOf(c), updatedAt: now().toISOString() }, notice));
   });
 

@@ -13,7 +13,7 @@ import { AuditLog } from '../../src/authority/audit.js';
 import { Desk } from '../../src/desk/desk.js';
 import { Client, PASSWORD } from '../desk/console-support.js';
 import { citizens } from '../support/dispatch.js';
-import { allSent, feedbackRig, type FeedbackRig, send, smsCampaign } from '../support/feedback.js';
+import { allSent, feedbackRig, type FeedbackRig, send, smsCampaign, smsCampaignYaml } from '../support/feedback.js';
 import { DIALECTS } from '../support/stores.js';
 
 const CAMPAIGN = 'lazio-flu';
@@ -153,6 +153,48 @@ for (const dialect of DIALECTS) {
       const vito = await signedIn(r, 'vito');
       expect((await vito.get('/')).text).not.toContain('data-campaign="national"');
       expect((await vito.get('/campaigns/national')).status).toBe(404);
+    });
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe.skipIf(!dialect.available)(`a new campaign from the dashboard on ${dialect.name}`, () => {
+    const rig = feedbackRig(dialect, {}, { console: true });
+
+    it('shows each error at its line:column, plans a sound campaign, launches it (audited); a viewer cannot, and a campaign outside the manager\'s scope is refused', async () => {
+      const r = rig();
+      await r.t.store.registry.writeCitizens('seed', citizens(5, 5, 0, 'W'));
+      await accounts(r);
+      const mara = await signedIn(r, 'mara');
+      expect((await mara.get('/campaigns/new')).status).toBe(200);
+
+      const bad = 'id: Bad Id\nname: x\nreference_date: 2021-13-01\ncohort: { age: { min: 60 } }\nsteps:\n  - { id: invite, channels: [sms], template: invite }\npacing: { daily_target: 100000 }\n';
+      const checked = await mara.post('/campaigns/new', { step: 'check', yaml: bad });
+      expect(checked.status).toBe(422);
+      expect(checked.headers.get('x-invito-error')).toBe('CAMPAIGN_INVALID');
+      const wheres = [...checked.text.matchAll(/<li data-where="([^"]+)">/g)].map((m) => m[1]);
+      expect(wheres).toEqual(expect.arrayContaining(['campaign.yaml:1:5', 'campaign.yaml:3:17']));
+      expect(checked.text).toMatch(/<span class="err" data-line="1">/);
+      expect(checked.text).toMatch(/<span class="" data-line="2">/);
+
+      const yaml = smsCampaignYaml('new-lazio', 'scope: [LAZ]');
+      const planned = await mara.post('/campaigns/new', { step: 'check', yaml });
+      expect(planned.status).toBe(200);
+      expect(planned.text).toContain('Piano della campagna new-lazio');
+      expect(planned.text).toMatch(/<td class="num" data-value="5">5<\/td>/);
+      expect(await r.t.store.campaignRecords.get('new-lazio')).toBeNull();
+
+      const vito = await signedIn(r, 'vito');
+      expect((await vito.post('/campaigns/new', { step: 'launch', yaml })).status).toBe(403);
+      expect((await mara.post('/campaigns/new', { step: 'launch', yaml: smsCampaignYaml('tuscan', 'scope: [TOS]') })).status).toBe(403);
+      expect(await r.t.store.campaignRecords.get('tuscan')).toBeNull();
+
+      const launched = await mara.post('/campaigns/new', { step: 'launch', yaml });
+      expect(launched.status).toBe(303);
+      expect((await mara.get(launched.location!)).text).toContain('Campagna new-lazio avviata: 5 cittadini selezionati.');
+      expect((await r.t.store.campaignRecords.get('new-lazio'))!.recipients).toBe(5);
+      const log = await new AuditLog(r.t.store.audit).list({ action: 'campaign.launch' });
+      expect(log.map((e) => [e.actor, e.target, e.details.recipients])).toEqual([['mara', 'new-lazio', 5]]);
     });
   });
 }

@@ -6,6 +6,8 @@
  * BullMQ queue depths are there; with `INVITO_METRICS_TOKEN` a scrape without the bearer token
  * is refused, and without a token only this machine's direct requests are served.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
@@ -79,6 +81,11 @@ for (const dialect of DIALECTS) {
         const jobs = family(fams, 'invito_queue_jobs')!;
         expect(jobs.metrics.map((m) => `${m.labels!.queue}/${m.labels!.state}`)).toEqual(expect.arrayContaining(['sms/waiting', 'sms/delayed', 'sms/active', 'sms/failed', 'email/waiting']));
         expect(family(fams, 'process_cpu_seconds_total')).toBeDefined();
+        // The Grafana dashboard in docs/ asks only for metrics the server exposes.
+        const grafana = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'grafana-dashboard.json'), 'utf8');
+        const asked = new Set([...grafana.matchAll(/\binvito_[a-z_]+/g)].map((m) => m[0]));
+        expect(asked.size).toBeGreaterThan(5);
+        for (const name of asked) expect([name, family(fams, name) !== undefined || name.startsWith('invito_line')]).toEqual([name, true]);
         // Counts and ids only: nothing of the citizens is in the scrape.
         for (const p of people) expect(got.text).not.toContain(p.phone!.slice(3));
       } finally {

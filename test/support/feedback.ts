@@ -70,10 +70,9 @@ export async function send(r: FeedbackRig, people: readonly CitizenRecord[], cam
   }
 }
 
-/** The feedback tests' campaign: an SMS invitation to everyone over 60, sent at any hour; `extra` adds YAML keys. */
-export const smsCampaign = (id: string, extra = ''): Campaign =>
-  parseCampaign(
-    `id: ${id}
+/** The feedback tests' campaign as YAML: an SMS invitation to everyone over 60, sent at any hour; `extra` adds YAML keys. */
+export const smsCampaignYaml = (id: string, extra = ''): string =>
+  `id: ${id}
 name: Prima dose
 reference_date: 2021-03-01
 cohort: { age: { min: 60 } }
@@ -83,6 +82,7 @@ pacing: { daily_target: 100000 }
 windows: { sms: daily 00:00-24:00 }
 holidays: none
 sms: { max_segments: 6 }
-${extra}`,
-    `${id}.yaml`,
-  ).campaign;
+${extra}`;
+
+/** The same campaign, parsed. */
+export const smsCampaign = (id: string, extra = ''): Campaign => parseCampaign(smsCampaignYaml(id, extra), `${id}.yaml`).campaign;
