@@ -56,6 +56,9 @@ describe.skipIf(!built)('invito operators and calls (built CLI)', () => {
     const next = await invito(db, ['calls', 'next', '--operator', 'ana', '--json']);
     expect(next.code).toBe(4);
     expect(json(next).error.code).toBe('OPERATOR_DISABLED');
+    // Each account change is in the audit log; the refused second add is not.
+    const log = json(await invito(db, ['audit', 'list', '--json']));
+    expect(log.map((e: { action: string; target: string }) => `${e.action} ${e.target}`)).toEqual(['account.add ana', 'account.add sup', 'account.disable ana']);
   }, 240_000);
 
   it('operators phone sets the number inbound calls ring (normalised to E.164, shown by its last digits), refuses a bad one and an unknown operator, and --clear removes it', async () => {

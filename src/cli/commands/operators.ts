@@ -9,6 +9,7 @@ import { Line } from '../../desk/line.js';
 import { legUrls } from '../../feedback/ivr.js';
 import { parsePhone } from '../../registry/fields.js';
 import { audit, printJson, readStdin, withStore } from '../context.js';
+import { accountChanges } from './users.js';
 
 const line = (o: Operator, now = new Date().toISOString()): string =>
   `${o.operatorId}\t${o.name}\t${o.languages.join(',')}\t${o.role}${o.disabled ? '\tdisabled' : ''}${o.lockedUntil && o.lockedUntil > now ? `\tlocked until ${o.lockedUntil}` : ''}${o.lastSeenAt ? `\tseen ${o.lastSeenAt}` : ''}`;
@@ -72,31 +73,8 @@ export function register(program: Command): void {
       });
     });
 
-  ops
-    .command('disable')
-    .description('stop giving the operator calls and console access (their lease runs out and the task goes back)')
-    .argument('<id>', 'operator id')
-    .option('--json', 'print the operator as JSON')
-    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
-      await withStore(cmd, async (store) => {
-        const o = await new Desk({ store: store.desk }).disableOperator(id);
-        await audit(store, 'account.disable', id);
-        if (opts.json) printJson(o);
-        else process.stdout.write(`disabled ${o.operatorId}\n`);
-      });
-    });
-
-  ops
-    .command('unlock')
-    .description('lift the lock that failed console sign-ins put on an account (it signs in again at once)')
-    .argument('<id>', 'operator id')
-    .option('--json', 'print the operator as JSON')
-    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
-      await withStore(cmd, async (store) => {
-        const o = await new Desk({ store: store.desk }).unlockOperator(id);
-        await audit(store, 'account.unlock', id);
-        if (opts.json) printJson(o);
-        else process.stdout.write(`unlocked ${o.operatorId}\n`);
-      });
-    });
+  accountChanges(ops, {
+    disable: 'stop giving the operator calls and console access (their lease runs out and the task goes back)',
+    unlock: 'lift the lock that failed console sign-ins put on an account (it signs in again at once)',
+  });
 }

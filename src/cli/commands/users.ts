@@ -23,6 +23,29 @@ const row = (o: Operator, now = new Date().toISOString()): string =>
     ...(o.lastSeenAt ? [`seen ${o.lastSeenAt}`] : []),
   ].join('\t');
 
+/**
+ * `disable ID` and `unlock ID` under an accounts command (`users`, `operators`): one account
+ * change each, audited, printed as a line or (`--json`) the account.
+ */
+export function accountChanges(group: Command, descriptions: { disable: string; unlock: string }): void {
+  for (const change of ['disable', 'unlock'] as const) {
+    group
+      .command(change)
+      .description(descriptions[change])
+      .argument('<id>', 'account id')
+      .option('--json', 'print the account as JSON')
+      .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+        await withStore(cmd, async (store) => {
+          const desk = new Desk({ store: store.desk });
+          const o = change === 'disable' ? await desk.disableOperator(id) : await desk.unlockOperator(id);
+          await audit(store, `account.${change}`, id);
+          if (opts.json) printJson(o);
+          else process.stdout.write(`${change === 'disable' ? 'disabled' : 'unlocked'} ${o.operatorId}\n`);
+        });
+      });
+  }
+}
+
 export function register(program: Command): void {
   const users = program.command('users').description('accounts: the authority\'s admins, managers and viewers, and the desk\'s supervisors and operators');
 
@@ -73,31 +96,8 @@ export function register(program: Command): void {
       });
     });
 
-  users
-    .command('disable')
-    .description('the account signs in no more; its sessions end at their next request')
-    .argument('<id>', 'account id')
-    .option('--json', 'print the account as JSON')
-    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
-      await withStore(cmd, async (store) => {
-        const o = await new Desk({ store: store.desk }).disableOperator(id);
-        await audit(store, 'account.disable', id);
-        if (opts.json) printJson(o);
-        else process.stdout.write(`disabled ${o.operatorId}\n`);
-      });
-    });
-
-  users
-    .command('unlock')
-    .description('lift the lock that failed sign-ins put on an account')
-    .argument('<id>', 'account id')
-    .option('--json', 'print the account as JSON')
-    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
-      await withStore(cmd, async (store) => {
-        const o = await new Desk({ store: store.desk }).unlockOperator(id);
-        await audit(store, 'account.unlock', id);
-        if (opts.json) printJson(o);
-        else process.stdout.write(`unlocked ${o.operatorId}\n`);
-      });
-    });
+  accountChanges(users, {
+    disable: 'the account signs in no more; its sessions end at their next request',
+    unlock: 'lift the lock that failed sign-ins put on an account',
+  });
 }
