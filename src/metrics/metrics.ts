@@ -52,17 +52,37 @@ export interface MetricsOptions {
 
 /** States in which a provider has surely taken the message (a `failed` one may have been refused at the send). */
 const SENT_STATES = new Set(['sent', 'delivered', 'undelivered']);
-const QUEUE_STATES = ['waiting', 'delayed', 'active', 'failed', 'prioritized', 'waiting-children'] as const;
+const QUEUE_STATES = ['waiting', 'delayed', 'active', 'failed', 'prioritized'] as const;
 const FREE_PLACE_DAYS = 14;
 
 const day = (d: Date): string => d.toISOString().slice(0, 10);
+
+/**
+ * One read shared by every gauge that shows part of it: prom-client collects a scrape's metrics
+ * at once, so the gauges asking while a read is in flight get that read, and the next scrape
+ * reads anew.
+ */
+function shared<T>(read: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | null = null;
+  return () =>
+    (inFlight ??= read().finally(() => {
+      inFlight = null;
+    }));
+}
 
 /** A registry of its own (not prom-client's global one), so two servers in one process do not collide. */
 export function metricsRegistry(o: MetricsOptions): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const now = o.now ?? (() => new Date());
-  const { store } = o;
+  // The store is a class: its methods are named one by one (a spread would copy none of them).
+  const store: MetricsStore = {
+    messageCounts: shared(() => o.store.messageCounts()),
+    campaigns: shared(() => o.store.campaigns()),
+    latestPacingDays: shared(() => o.store.latestPacingDays()),
+    freePlaces: (from, to) => o.store.freePlaces(from, to),
+    callTasks: () => o.store.callTasks(),
+  };
 
   new Gauge({
     name: 'invito_messages',
@@ -92,7 +112,6 @@ export function metricsRegistry(o: MetricsOptions): Registry {
       for (const s of sums.values()) this.inc({ campaign: s.campaign, channel: s.channel }, s.n);
     },
   });
-  // prom-client collects the metrics of a scrape concurrently: each gauge reads what it shows.
   new Gauge({
     name: 'invito_campaign_info',
     help: 'One per campaign, 1, with its status',
@@ -151,7 +170,7 @@ export function metricsRegistry(o: MetricsOptions): Registry {
     },
   });
   if (o.line) {
-    const line = o.line;
+    const view = shared(() => o.line!.view(1));
     for (const [name, help, key] of [
       ['invito_line_waiting', 'Callers waiting in the free-phone line\'s queue, per language', 'waiting'],
       ['invito_line_ready', 'Operators ready for inbound calls, per queue language', 'ready'],
@@ -163,7 +182,7 @@ export function metricsRegistry(o: MetricsOptions): Registry {
         registers: [registry],
         async collect() {
           this.reset();
-          for (const q of (await line.view(1)).queues) this.set({ language: q.language }, q[key]);
+          for (const q of (await view()).queues) this.set({ language: q.language }, q[key]);
         },
       });
     }
@@ -173,7 +192,7 @@ export function metricsRegistry(o: MetricsOptions): Registry {
       registers: [registry],
       async collect() {
         this.reset();
-        const level = (await line.view(1)).hours.at(-1)?.serviceLevel;
+        const level = (await view()).hours.at(-1)?.serviceLevel;
         if (level !== null && level !== undefined) this.set(level);
       },
     });

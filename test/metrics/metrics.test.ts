@@ -13,6 +13,7 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import { startServer } from '../../src/app/server.js';
 import { templateLibrary } from '../../src/campaigns/messages.js';
+import { type MetricsStore, metricsRegistry } from '../../src/metrics/metrics.js';
 import { queueDepths } from '../../src/queues/queues.js';
 import { REDIS_URL, citizens, sandboxProviders } from '../support/dispatch.js';
 import { allSent, feedbackRig, send, smsCampaign } from '../support/feedback.js';
@@ -93,6 +94,25 @@ for (const dialect of DIALECTS) {
         await depths.close();
         await redis.quit();
       }
+    });
+
+    it('one scrape reads each count once, however many metrics show part of it, and the next scrape reads anew', async () => {
+      const r = rig();
+      const reads = { messageCounts: 0, campaigns: 0, latestPacingDays: 0 };
+      const real = r.t.store.metrics;
+      const counted: MetricsStore = {
+        messageCounts: () => (reads.messageCounts++, real.messageCounts()),
+        campaigns: () => (reads.campaigns++, real.campaigns()),
+        latestPacingDays: () => (reads.latestPacingDays++, real.latestPacingDays()),
+        freePlaces: (a, b) => real.freePlaces(a, b),
+        callTasks: () => real.callTasks(),
+      };
+      const registry = metricsRegistry({ store: counted });
+      const text = await registry.metrics();
+      expect(text).toContain('# TYPE invito_messages_sent_total counter');
+      expect(reads).toEqual({ messageCounts: 1, campaigns: 1, latestPacingDays: 1 });
+      await registry.metrics();
+      expect(reads).toEqual({ messageCounts: 2, campaigns: 2, latestPacingDays: 2 });
     });
 
     it('with INVITO_METRICS_TOKEN, a scrape needs the bearer token; without one, a request forwarded by a proxy is refused', async () => {
