@@ -51,7 +51,7 @@ export interface CampaignLine {
   readonly name: string;
   readonly status: string;
   readonly recipients: number;
-  /** Citizens invited so far. */
+  /** Invitations released so far (the pacer's days summed). */
   readonly released: number;
   readonly today: { readonly day: string; readonly target: number; readonly released: number } | null;
   readonly scope: readonly string[];

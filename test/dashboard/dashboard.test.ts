@@ -60,6 +60,9 @@ for (const dialect of DIALECTS) {
       expect(home.status).toBe(200);
       expect(home.text).toContain('<html lang="it">');
       expect(home.text).toContain(`data-campaign="${CAMPAIGN}"`);
+      // Progress: the pacer's releases over the citizens selected (all 8 invited).
+      const row = new RegExp(`<tr data-campaign="${CAMPAIGN}">([\\s\\S]*?)</tr>`).exec(home.text)![1]!;
+      expect([...row.matchAll(/<td class="num">([^<]*)<\/td>/g)].map((m) => m[1]!.trim()).slice(0, 2)).toEqual(['8', '100%']);
       const page = await vito.get(`/campaigns/${CAMPAIGN}`);
       expect(page.status).toBe(200);
       expect(page.text).toContain('Imbuto');
