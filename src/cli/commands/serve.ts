@@ -67,6 +67,7 @@ export function register(program: Command): void {
             `  inbound SMS      ${server.publicUrl}${FEEDBACK_PATHS.inbound}`,
             `  reply links      ${server.publicUrl}/r/<token>/<confirm|decline|optout>`,
             `  web console      ${server.publicUrl}/console`,
+            `  dashboard        ${server.publicUrl}/ (invito users add … --role admin|manager|viewer)`,
             `  metrics          ${server.publicUrl}/metrics${config.metricsToken ? ' (Bearer INVITO_METRICS_TOKEN)' : ' (this machine only)'}`,
             ...(bounces ? [`  email bounces    smtp://${opts.host}:${bounces.port} (to bounces+<message>@…)`] : []),
             '',
